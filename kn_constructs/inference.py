@@ -1,0 +1,554 @@
+"""The pure core of :class:`~kn_constructs.GpuInferenceService`: props in, manifest out.
+
+:func:`plan_inference_service` checks every prop (all problems collected), derives
+the values the practices call for (each recorded as a
+:class:`~kn_constructs.derivation.Derivation`), renders one plain dict for the
+Knative Service, and runs the Knative layer over it. It imports neither cdk8s nor
+Node, so fleets, the linter and tests use it directly; the construct only wraps
+the dict in one ``ApiObject``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from kn_constructs._format import format_number
+from kn_constructs.batching import Batching
+from kn_constructs.derivation import Derivation
+from kn_constructs.errors import Problem, RenderDefectError
+from kn_constructs.knative import rules as kn
+from kn_constructs.knative.durations import format_go_duration
+from kn_constructs.knative.names import dns1035_problems
+from kn_constructs.knative.service import check_service
+from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings
+from kn_constructs.placement import AFFINITY_FLAG, GpuPlacement
+from kn_constructs.probes import Probes
+from kn_constructs.profile import AutoscalerProfile
+from kn_constructs.sources import ModelSource, SecretKeyRef
+
+__all__ = [
+    "OFFLINE_ENV",
+    "STANDARD_LABELS",
+    "HasClusterSettings",
+    "InferencePlan",
+    "InferenceServiceProps",
+    "plan_inference_service",
+]
+
+#: Env vars that keep Hugging Face libraries from reaching the hub at run time (KN-MODEL-4).
+OFFLINE_ENV = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")
+#: Label keys set on every object (KN-OPS-1).
+STANDARD_LABELS = (
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/part-of",
+    "app.kubernetes.io/managed-by",
+    "kn-constructs.io/model",
+)
+#: Timeout factor over the longest request (KN-SHUT-2).
+TIMEOUT_FACTOR = 1.2
+#: Requests longer than this belong elsewhere (KN-LONG-1).
+LONG_REQUEST_WARN_SECONDS = 120
+#: Margin of the progress deadline over the worst-case startup (KN-START-2).
+PROGRESS_DEADLINE_FACTOR = 1.5
+#: The serving container's name.
+CONTAINER_NAME = "model-server"
+
+_SECRET_NAME = re.compile(
+    r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.IGNORECASE
+)
+_SECRET_VALUE = re.compile(r"^(AKIA[0-9A-Z]{16}|hf_[A-Za-z0-9]{30,}|sk-[A-Za-z0-9_-]{20,}|ghp_[A-Za-z0-9]{30,})$")
+_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+_FLAG_PROP = {
+    AFFINITY_FLAG: ("gpu", "KN-PLACE-3"),
+    "kubernetes.podspec-persistent-volume-claim": ("model", "KN-MODEL-3"),
+    "kubernetes.podspec-persistent-volume-write": ("model.read_only", "KN-MODEL-3"),
+}
+
+
+class HasClusterSettings(Protocol):
+    """Anything that carries cluster settings (a ``KnativeClusterConfig`` construct)."""
+
+    @property
+    def settings(self) -> ClusterSettings:
+        """The cluster's settings."""
+        ...
+
+
+@dataclass(frozen=True)
+class InferenceServiceProps:
+    """The props of one GPU inference service. See ``GpuInferenceService`` for each one."""
+
+    name: str
+    image: str
+    model: ModelSource | None
+    gpu: GpuPlacement
+    longest_request_seconds: float
+    batching: Batching = field(default_factory=Batching.none)
+    autoscaling: AutoscalerProfile = field(default_factory=AutoscalerProfile)
+    min_scale: int | None = None
+    max_scale: int | None = None
+    initial_scale: int | None = None
+    cold_start_budget_seconds: float | None = None
+    port: int = 8080
+    protocol: Literal["http1", "h2c"] = "http1"
+    probes: Probes = field(default_factory=Probes)
+    cpu: str = "4"
+    memory: str = "32Gi"
+    shared_memory: str | None = None
+    env: Mapping[str, str | SecretKeyRef] = field(default_factory=dict)
+    command: Sequence[str] | None = None
+    args: Sequence[str] | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    part_of: str | None = None
+    namespace: str | None = None
+    cluster: ClusterSettings | None = None
+
+
+@dataclass(frozen=True)
+class InferencePlan:
+    """The outcome of planning one service.
+
+    Attributes:
+        manifest: The Knative Service as a plain dict (``None`` if there are errors).
+        problems: Every error and warning found, paths rooted at the service name.
+        derivations: Each derived value with its inputs and practice.
+        required_features: The ``config-features`` flags the service needs.
+        settings: The cluster settings the manifest was checked against.
+    """
+
+    manifest: dict[str, object] | None
+    problems: tuple[Problem, ...]
+    derivations: tuple[Derivation, ...]
+    required_features: frozenset[str]
+    settings: ClusterSettings
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The error-level problems."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """The warning-level problems."""
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def plan_inference_service(props: InferenceServiceProps) -> InferencePlan:
+    """Check the props, derive values, render and self-check the Knative Service.
+
+    Never raises for bad input: errors are returned in the plan. Raises
+    :class:`~kn_constructs.errors.RenderDefectError` only if a manifest rendered from
+    valid props fails the Knative layer (a library bug).
+    """
+    return _Planner(props).plan()
+
+
+class _Planner:
+    def __init__(self, props: InferenceServiceProps) -> None:
+        self.p = props
+        self.root = props.name
+        self.problems: list[Problem] = []
+        self.derivations: list[Derivation] = []
+
+    # ------------------------------------------------------------------ flow
+
+    def plan(self) -> InferencePlan:
+        p = self.p
+        required = self._required_features()
+        settings = self._settings(required)
+        self._check_props(settings)
+        errors = [x for x in self.problems if x.severity == "error"]
+        if errors:
+            return InferencePlan(None, tuple(self.problems), (), required, settings)
+        manifest = self._render(settings)
+        defects = [x for x in check_service(manifest, settings=settings) if x.severity == "error"]
+        if defects:
+            raise RenderDefectError(defects, subject=p.name)
+        return InferencePlan(manifest, tuple(self.problems), tuple(self.derivations), required, settings)
+
+    def _add(self, problems: Sequence[Problem], prefix: str | None = None) -> None:
+        base = self.root if prefix is None else f"{self.root}.{prefix}" if prefix else self.root
+        self.problems.extend(x.under(base) for x in problems)
+
+    # ------------------------------------------------------------------ settings
+
+    def _required_features(self) -> frozenset[str]:
+        flags = {AFFINITY_FLAG}
+        if self.p.model is not None:
+            flags |= self.p.model.required_features()
+        return frozenset(flags)
+
+    def _settings(self, required: frozenset[str]) -> ClusterSettings:
+        """The settings to check against: the declared cluster, or defaults plus what we need."""
+        p = self.p
+        if p.cluster is None:
+            self.problems.append(
+                Problem(
+                    "KN-PLACE-3", f"{self.root}.cluster",
+                    "no cluster config declared: assuming config-features enables "
+                    + ", ".join(sorted(required)),
+                    value=None, allowed="a ClusterSettings or KnativeClusterConfig",
+                    hint="pass cluster=KnativeClusterConfig(...) so these flags are checked"
+                    " (Knative leaves them disabled by default)",
+                    severity="warning",
+                )
+            )
+            return DEFAULT_SETTINGS.with_features({flag: "enabled" for flag in required})
+        strict = {"kubernetes.podspec-persistent-volume-claim", "kubernetes.podspec-persistent-volume-write"}
+        for flag in sorted(required):
+            if not p.cluster.feature_enabled(flag, strict=flag in strict):
+                prop, code = _FLAG_PROP.get(flag, ("", "KNATIVE-FEATURE-FLAG"))
+                self.problems.append(
+                    Problem(
+                        code, f"{self.root}.{prop}" if prop else self.root,
+                        f"needs config-features flag {flag}, which the cluster config leaves"
+                        f" {p.cluster.feature(flag)}",
+                        value=p.cluster.feature(flag), allowed="enabled",
+                        hint=f'enable it: KnativeClusterConfig(features={{"{flag}": "enabled"}})',
+                        rule="KNATIVE-FEATURE-FLAG",
+                    )
+                )
+        return p.cluster
+
+    # ------------------------------------------------------------------ checks
+
+    def _check_props(self, settings: ClusterSettings) -> None:
+        p = self.p
+        self._add(dns1035_problems(p.name, path="name"))
+        self._check_image()
+        if p.model is None:
+            self._add([Problem(
+                "KN-MODEL-1", "model", "a model source is required: weights never live in the image",
+                allowed="ModelSource.tensorizer(...), .object_storage(...) or .pvc(...)",
+                hint="put the weights on object storage and pass model=ModelSource.tensorizer(uri, ...)",
+            )])
+        else:
+            self._add(p.model.problems("model"))
+            self._check_region()
+        self._add(p.gpu.problems("gpu"))
+        self._add(p.batching.problems("batching"))
+        self._add(p.probes.problems("probes"))
+        self._check_timeout(settings)
+        self._check_scale_and_profile(settings)
+        self._check_concurrency(settings)
+        self._check_container(settings)
+
+    def _check_image(self) -> None:
+        image = self.p.image
+        if not image or any(c.isspace() for c in image):
+            self._add([Problem("KNATIVE-SCHEMA", "image", f"invalid image reference {image!r}", value=image)])
+            return
+        tail = image.rsplit("/", 1)[-1]
+        if not _DIGEST.search(image):
+            tag = tail.split(":", 1)[1] if ":" in tail else None
+            why = "the tag 'latest' moves" if tag in (None, "latest") else f"the tag {tag!r} can move"
+            self._add([Problem(
+                "KN-IMAGE-1", "image", f"image is not pinned by digest: {why}",
+                value=image, allowed="registry/name@sha256:<64 hex>",
+                hint="pin the digest so GitOps deploys exactly what was reviewed",
+                severity="warning",
+            )])
+
+    def _check_region(self) -> None:
+        model, gpu = self.p.model, self.p.gpu
+        assert model is not None
+        if model.region and gpu.regions and model.region not in gpu.regions:
+            self._add([Problem(
+                "KN-MODEL-3", "model.region",
+                f"the weights live in {model.region}, which is not among the placement regions"
+                f" {list(gpu.regions)}: every cold start loads them across regions",
+                value=model.region, allowed=", ".join(gpu.regions),
+                hint="add the region to gpu.regions (first), or move the weights",
+                severity="warning",
+            )])
+
+    def _timeout_seconds(self) -> int:
+        return math.ceil(TIMEOUT_FACTOR * self.p.longest_request_seconds - 1e-9)
+
+    def _check_timeout(self, settings: ClusterSettings) -> None:
+        p = self.p
+        longest = p.longest_request_seconds
+        if not longest > 0:
+            self._add([Problem(
+                "KN-SHUT-2", "longest_request_seconds", f"expected 0 < {format_number(longest)}",
+                value=longest, allowed="> 0 seconds", hint="the longest request you expect to serve",
+            )])
+            return
+        timeout = self._timeout_seconds()
+        limit = settings.max_revision_timeout_seconds
+        if timeout > limit:
+            self._add([Problem(
+                "KN-SHUT-2", "longest_request_seconds",
+                f"expected 0 <= {timeout} <= {limit}: timeoutSeconds = ceil(1.2 x"
+                f" {format_number(longest)}) exceeds max-revision-timeout-seconds",
+                value=longest, allowed=f"<= {format_number(limit / TIMEOUT_FACTOR)} seconds",
+                hint="requests this long don't belong on Knative (KN-LONG-1): use a queue or"
+                " batch job, or raise max-revision-timeout-seconds in config-defaults",
+                rule="KNATIVE-TIMEOUT",
+            )])
+        elif longest > LONG_REQUEST_WARN_SECONDS:
+            self._add([Problem(
+                "KN-LONG-1", "longest_request_seconds",
+                f"requests of {format_number(longest)}s are long for Knative (over 2 minutes)",
+                value=longest, allowed=f"<= {LONG_REQUEST_WARN_SECONDS} seconds recommended",
+                hint="consider a queue or batch job for long work",
+                severity="warning",
+            )])
+        wait = p.batching.max_wait_seconds
+        if wait > 0 and wait + longest > timeout:
+            self._add([Problem(
+                "KN-BATCH-3", "batching.max_wait_seconds",
+                f"batch wait {format_number(wait)}s + longest request {format_number(longest)}s"
+                f" exceeds timeoutSeconds {timeout}",
+                value=wait, allowed=f"<= {format_number(timeout - longest)} seconds",
+                hint="shorten the batch wait so a waiting request still finishes in time",
+            )])
+
+    def _scale_values(self) -> tuple[int, int | None, int | None]:
+        p, prof = self.p, self.p.autoscaling
+        min_scale = _first(p.min_scale, prof.min_scale, 0)
+        max_scale = _first(p.max_scale, prof.max_scale)
+        initial = _first(p.initial_scale, prof.initial_scale)
+        return min_scale, max_scale, initial
+
+    def _scale_annotations(self) -> dict[str, str]:
+        min_scale, max_scale, initial = self._scale_values()
+        ann = {kn.ANN_MIN_SCALE: str(min_scale)}
+        if max_scale is not None:
+            ann[kn.ANN_MAX_SCALE] = str(max_scale)
+        if initial is not None:
+            ann[kn.ANN_INITIAL_SCALE] = str(initial)
+        return ann
+
+    def _check_scale_and_profile(self, settings: ClusterSettings) -> None:
+        p = self.p
+        min_scale, max_scale, _ = self._scale_values()
+        paths = {
+            key: f"{self.root}.{prop}"
+            for key, prop, given in (
+                (kn.ANN_MIN_SCALE, "min_scale", p.min_scale),
+                (kn.ANN_MAX_SCALE, "max_scale", p.max_scale),
+                (kn.ANN_INITIAL_SCALE, "initial_scale", p.initial_scale),
+            )
+            if given is not None
+        }
+        paths[kn.ANN_TARGET] = f"{self.root}.batching.target"
+        extra = self._scale_annotations()
+        extra[kn.ANN_TARGET] = format_number(p.batching.target)
+        self.problems.extend(
+            p.autoscaling.problems(
+                f"{self.root}.autoscaling", settings=settings, annotation_paths=paths,
+                extra_annotations=extra,
+            )
+        )
+        if max_scale is None:
+            self._add([Problem(
+                "KN-SCALE-2", "max_scale", "max_scale is required: it caps GPU spend",
+                allowed=f"1..{settings.max_scale_limit or 2147483647}",
+                hint="set it to what your GPU quota can hold (a ModelFleet derives it from its budget)",
+            )])
+        startup = p.autoscaling.startup
+        budget = p.cold_start_budget_seconds
+        if min_scale == 0 and budget is not None and startup is not None and startup.mean_seconds > budget:
+            self._add([Problem(
+                "KN-SCALE-1", "min_scale",
+                f"scale to zero with a {format_number(startup.mean_seconds)}s startup misses the"
+                f" cold-start budget of {format_number(budget)}s",
+                value=0, allowed="1 (always one warm pod)", severity="warning",
+                hint="set min_scale=1 for a rarely used model that must answer fast",
+            )])
+        if startup is None:
+            self._add([Problem(
+                "KN-AS-2", "autoscaling",
+                "no pod startup measurement: the windows are Knative's generic defaults",
+                hint="measure pod startup and use AutoscalerProfile.from_startup(mean_seconds=...)",
+                severity="warning",
+            )])
+
+    def _check_concurrency(self, settings: ClusterSettings) -> None:
+        cc = self.p.batching.container_concurrency
+        limit = settings.container_concurrency_max_limit
+        if not 1 <= cc <= limit:
+            self._add([Problem(
+                "KN-CONC-1", "batching.container_concurrency", f"expected 1 <= {cc} <= {limit}",
+                value=cc, allowed=f"1..{limit} (container-concurrency-max-limit)",
+                hint="containerConcurrency is the hard per-pod limit; 1 when unsure",
+                rule="KNATIVE-CONTAINER-CONCURRENCY",
+            )])
+
+    def _check_container(self, settings: ClusterSettings) -> None:
+        p = self.p
+        if not 1 <= p.port <= 65535 or p.port in kn.RESERVED_PORTS:
+            self._add([Problem(
+                "KNATIVE-RESERVED", "port",
+                f"{p.port} is a reserved port" if p.port in kn.RESERVED_PORTS
+                else f"expected 1 <= {p.port} <= 65535",
+                value=p.port, allowed="1..65535 except " + ", ".join(map(str, sorted(kn.RESERVED_PORTS))),
+                hint="8080 is the usual choice",
+            )])
+        for name in ("cpu", "memory"):
+            value = getattr(p, name)
+            if not _QUANTITY.match(str(value)):
+                self._add([Problem(
+                    "KN-GPU-1", name, f"invalid quantity {value!r}", value=value,
+                    allowed="a Kubernetes quantity such as 4, 500m, 32Gi",
+                )])
+        if p.shared_memory is not None and not _QUANTITY.match(p.shared_memory):
+            self._add([Problem(
+                "KN-GPU-1", "shared_memory", f"invalid quantity {p.shared_memory!r}",
+                value=p.shared_memory, allowed="a Kubernetes quantity such as 8Gi",
+            )])
+        own = set(OFFLINE_ENV) | {e["name"] for e in (p.model.env() if p.model else [])}
+        for name, value in p.env.items():
+            path = f"env.{name}"
+            if name in kn.RESERVED_ENV_VARS:
+                self._add([Problem(
+                    "KNATIVE-RESERVED", path, f'"{name}" is a reserved environment variable',
+                    value=name, hint="Knative sets it itself",
+                )])
+            elif not _ENV_NAME.match(name):
+                self._add([Problem("KNATIVE-SCHEMA", path, f"invalid env var name {name!r}", value=name)])
+            elif name in own:
+                code = "KN-MODEL-4" if name in OFFLINE_ENV else "KN-MODEL-2"
+                self._add([Problem(
+                    code, path, f"{name} is set by the library", value=name,
+                    hint="the model source and the offline settings own this variable",
+                )])
+            if isinstance(value, SecretKeyRef):
+                self._add(value.problems(path))
+            elif _SECRET_NAME.search(name) or _SECRET_VALUE.match(str(value)):
+                self._add([Problem(
+                    "KN-MODEL-2", path, "literal secret in env: credentials must come from a Secret",
+                    value="<redacted>", allowed="SecretKeyRef(name, key)",
+                    hint=f'use env={{"{name}": SecretKeyRef("my-secret", "key")}}',
+                )])
+
+    # ------------------------------------------------------------------ rendering
+
+    def _labels(self) -> dict[str, str]:
+        p = self.p
+        labels = dict(p.labels)
+        labels.update({
+            "app.kubernetes.io/name": p.name,
+            "app.kubernetes.io/component": "model-server",
+            "app.kubernetes.io/part-of": p.part_of or p.name,
+            "app.kubernetes.io/managed-by": "kn-constructs",
+            "kn-constructs.io/model": p.name,
+        })
+        return labels
+
+    def _derive(self, target: str, value: object, inputs: Mapping[str, object], practice: str, rule: str) -> None:
+        self.derivations.append(Derivation(target, value, inputs, practice, rule))
+
+    def _progress_deadline_seconds(self, settings: ClusterSettings) -> int:
+        startup = self.p.autoscaling.startup
+        floor = settings.progress_deadline_seconds
+        if startup is None:
+            return floor
+        return max(floor, math.ceil(PROGRESS_DEADLINE_FACTOR * startup.worst_case_seconds))
+
+    def _render(self, settings: ClusterSettings) -> dict[str, object]:
+        p = self.p
+        model = p.model
+        assert model is not None
+        spec_path = "spec.template.spec"
+        timeout = self._timeout_seconds()
+        self._derive(f"{spec_path}.timeoutSeconds", timeout,
+                     {"longest_request_seconds": p.longest_request_seconds}, "KN-SHUT-2",
+                     "ceil(1.2 x longest_request_seconds)")
+        batching = p.batching
+        self._derive(f"{spec_path}.containerConcurrency", batching.container_concurrency,
+                     {"mode": batching.mode, "batch_size": batching.batch_size,
+                      "max_sequences": batching.max_sequences},
+                     {"none": "KN-CONC-1", "fixed": "KN-BATCH-1", "in_flight": "KN-BATCH-2"}[batching.mode],
+                     {"none": "1 when concurrency is unknown", "fixed": "batch_size (allowed up to 2 x)",
+                      "in_flight": "max_sequences"}[batching.mode])
+        annotations = p.autoscaling.annotations(target=batching.target)
+        if p.autoscaling.target is None:
+            self._derive(kn.ANN_TARGET, annotations[kn.ANN_TARGET],
+                         {"mode": batching.mode, "container_concurrency": batching.container_concurrency},
+                         "KN-CONC-2" if batching.mode != "in_flight" else "KN-BATCH-2",
+                         {"none": "target = containerConcurrency", "fixed": "target = batch_size",
+                          "in_flight": "floor(0.8 x max_sequences) unless given"}[batching.mode])
+        self.derivations.extend(p.autoscaling.derivations())
+        annotations.update(self._scale_annotations())
+        deadline = self._progress_deadline_seconds(settings)
+        annotations[kn.ANN_PROGRESS_DEADLINE] = format_go_duration(deadline)
+        startup = p.autoscaling.startup
+        self._derive(kn.ANN_PROGRESS_DEADLINE, annotations[kn.ANN_PROGRESS_DEADLINE],
+                     {"worst_case_startup_seconds": startup.worst_case_seconds if startup else None,
+                      "cluster_progress_deadline_seconds": settings.progress_deadline_seconds},
+                     "KN-START-2", "max(cluster default, ceil(1.5 x worst-case startup))")
+
+        labels = self._labels()
+        env: list[dict[str, object]] = [{"name": name, "value": "1"} for name in OFFLINE_ENV]
+        env += model.env()
+        for name, value in p.env.items():
+            if isinstance(value, SecretKeyRef):
+                env.append({"name": name, "valueFrom": value.to_env_source()})
+            else:
+                env.append({"name": name, "value": str(value)})
+        resources = {
+            "requests": {"cpu": p.cpu, "memory": p.memory},
+            "limits": {"memory": p.memory, p.gpu.resource_name: p.gpu.count},
+        }
+        container: dict[str, object] = {
+            "name": CONTAINER_NAME,
+            "image": p.image,
+            "ports": [{"containerPort": p.port, "name": p.protocol}],
+            "env": env,
+            "resources": resources,
+        }
+        if p.command:
+            container["command"] = list(p.command)
+        if p.args:
+            container["args"] = list(p.args)
+        container.update(p.probes.render(port=p.port, startup_budget_seconds=deadline))
+        self._derive(f"{spec_path}.containers[0].startupProbe.failureThreshold",
+                     container["startupProbe"]["failureThreshold"],  # type: ignore[index]
+                     {"progress_deadline_seconds": deadline,
+                      "startup_period_seconds": p.probes.startup_period_seconds},
+                     "KN-PROBE-2", "ceil(progress deadline / period): liveness waits for the load")
+        mounts = model.volume_mounts()
+        volumes = model.volumes()
+        if p.shared_memory is not None:
+            mounts.append({"name": "dshm", "mountPath": "/dev/shm"})
+            volumes.append({"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": p.shared_memory}})
+        if mounts:
+            container["volumeMounts"] = mounts
+        pod_spec: dict[str, object] = {
+            "containerConcurrency": batching.container_concurrency,
+            "timeoutSeconds": timeout,
+            "containers": [container],
+            "affinity": p.gpu.affinity(),
+        }
+        if volumes:
+            pod_spec["volumes"] = volumes
+        metadata: dict[str, object] = {"name": p.name, "labels": labels}
+        if p.namespace:
+            metadata["namespace"] = p.namespace
+        return {
+            "apiVersion": "serving.knative.dev/v1",
+            "kind": "Service",
+            "metadata": metadata,
+            "spec": {
+                "template": {
+                    "metadata": {"labels": dict(labels), "annotations": annotations},
+                    "spec": pod_spec,
+                }
+            },
+        }
+
+
+def _first(*values: int | None) -> int | None:
+    for value in values:
+        if value is not None:
+            return value
+    return None

@@ -1,0 +1,166 @@
+"""Readiness, liveness and startup probes for a model server (KN-PROBE-1..3, KN-START-1).
+
+* Readiness (KN-PROBE-1): an HTTP probe on a path the server passes only once the
+  model is loaded and it can serve; short period (1..9 s) and a small failure
+  threshold, so an unready pod is found fast (KN-PROBE-3). Knative runs it from
+  queue-proxy.
+* Liveness (KN-PROBE-2): a safety net, far more tolerant than readiness: unready
+  beats dead. It must never fire before readiness could.
+* Startup: covers the model load, so liveness never kills a loading pod. Knative
+  passes it through unchanged, so it names the port explicitly.
+
+Defaults follow the Open Inference Protocol (``/v2/health/ready``,
+``/v2/health/live``: Triton, KServe, MLServer). For servers with one health
+endpoint (vLLM, TGI: ``/health``) use :meth:`Probes.single_path`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from kn_constructs.errors import Problem
+
+__all__ = ["Probes"]
+
+#: Readiness period x failure threshold above this many seconds warns (KN-PROBE-3).
+READINESS_DETECTION_WARN_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class Probes:
+    """Probe settings. All times in whole seconds.
+
+    Attributes:
+        readiness_path: HTTP path that answers 2xx only when the model can serve.
+            Default ``/v2/health/ready``.
+        liveness_path: HTTP path that answers 2xx while the process is healthy.
+            Default ``/v2/health/live``.
+        readiness_period_seconds: Readiness period. Default 2; allowed 1..9 (KN-PROBE-1:
+            below Kubernetes' default of 10). Knative's ``0`` (aggressive probing) is not
+            offered: it gives up the failure threshold.
+        readiness_failure_threshold: Failures before unready. Default 3; >= 1.
+        readiness_timeout_seconds: Per-probe timeout. Default 1; >= 1.
+        liveness_period_seconds: Liveness period. Default 10; >= 1.
+        liveness_failure_threshold: Failures before a restart. Default 6 (a minute).
+        liveness_timeout_seconds: Per-probe timeout. Default 5; >= 1.
+        startup_period_seconds: Startup probe period. Default 5; >= 1. Its failure
+            threshold is derived so the probe tolerates the service's progress
+            deadline (worst-case startup with margin, KN-START-2).
+    """
+
+    readiness_path: str = "/v2/health/ready"
+    liveness_path: str = "/v2/health/live"
+    readiness_period_seconds: int = 2
+    readiness_failure_threshold: int = 3
+    readiness_timeout_seconds: int = 1
+    liveness_period_seconds: int = 10
+    liveness_failure_threshold: int = 6
+    liveness_timeout_seconds: int = 5
+    startup_period_seconds: int = 5
+
+    @classmethod
+    def single_path(cls, path: str = "/health") -> Probes:
+        """Probes for servers with one health endpoint that turns 200 once loaded (vLLM, TGI)."""
+        return cls(readiness_path=path, liveness_path=path)
+
+    @property
+    def readiness_detection_seconds(self) -> int:
+        """Worst time for a pod that stopped being able to serve to be marked unready."""
+        return self.readiness_period_seconds * self.readiness_failure_threshold
+
+    @property
+    def liveness_detection_seconds(self) -> int:
+        """Time of failing liveness probes before the container is restarted."""
+        return self.liveness_period_seconds * self.liveness_failure_threshold
+
+    def render(self, *, port: int, startup_budget_seconds: int) -> dict[str, dict[str, object]]:
+        """The three probe blocks for the serving container.
+
+        Args:
+            port: The container port (named explicitly in every probe).
+            startup_budget_seconds: How long the startup probe must tolerate.
+        """
+        startup_failures = max(1, math.ceil(startup_budget_seconds / self.startup_period_seconds))
+        return {
+            "readinessProbe": {
+                "httpGet": {"path": self.readiness_path, "port": port},
+                "periodSeconds": self.readiness_period_seconds,
+                "failureThreshold": self.readiness_failure_threshold,
+                "timeoutSeconds": self.readiness_timeout_seconds,
+                "successThreshold": 1,
+            },
+            "livenessProbe": {
+                "httpGet": {"path": self.liveness_path, "port": port},
+                "periodSeconds": self.liveness_period_seconds,
+                "failureThreshold": self.liveness_failure_threshold,
+                "timeoutSeconds": self.liveness_timeout_seconds,
+            },
+            "startupProbe": {
+                "httpGet": {"path": self.readiness_path, "port": port},
+                "periodSeconds": self.startup_period_seconds,
+                "failureThreshold": startup_failures,
+                "timeoutSeconds": self.readiness_timeout_seconds,
+            },
+        }
+
+    def problems(self, path: str = "probes") -> list[Problem]:
+        """Check the practice rules on probes."""
+        found: list[Problem] = []
+        for name in ("readiness_path", "liveness_path"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.startswith("/"):
+                found.append(
+                    Problem(
+                        "KN-PROBE-1", f"{path}.{name}", f"invalid value: {value}",
+                        value=value, allowed="an absolute HTTP path", hint="e.g. /v2/health/ready",
+                    )
+                )
+        if not 1 <= self.readiness_period_seconds < 10:
+            found.append(
+                Problem(
+                    "KN-PROBE-1", f"{path}.readiness_period_seconds",
+                    f"expected 1 <= {self.readiness_period_seconds} <= 9",
+                    value=self.readiness_period_seconds, allowed="1..9 seconds",
+                    hint="probe readiness often: Kubernetes' default of 10 s is too slow",
+                )
+            )
+        for name in (
+            "readiness_failure_threshold", "readiness_timeout_seconds", "liveness_period_seconds",
+            "liveness_failure_threshold", "liveness_timeout_seconds", "startup_period_seconds",
+        ):
+            value = getattr(self, name)
+            if value < 1:
+                found.append(
+                    Problem(
+                        "KNATIVE-PROBE", f"{path}.{name}", f"expected 1 <= {value}",
+                        value=value, allowed=">= 1",
+                    )
+                )
+        if found:
+            return found
+        if self.readiness_detection_seconds > READINESS_DETECTION_WARN_SECONDS:
+            found.append(
+                Problem(
+                    "KN-PROBE-3", f"{path}.readiness_failure_threshold",
+                    f"an unready pod can look ready for {self.readiness_detection_seconds}s"
+                    f" ({self.readiness_period_seconds}s x {self.readiness_failure_threshold})",
+                    value=self.readiness_failure_threshold,
+                    allowed=f"period x threshold <= {READINESS_DETECTION_WARN_SECONDS}s",
+                    hint="shorten the period or lower the failure threshold",
+                    severity="warning",
+                )
+            )
+        if self.liveness_detection_seconds <= self.readiness_detection_seconds:
+            found.append(
+                Problem(
+                    "KN-PROBE-2", f"{path}.liveness_failure_threshold",
+                    f"liveness gives up after {self.liveness_detection_seconds}s, no later than"
+                    f" readiness ({self.readiness_detection_seconds}s): pods would be restarted"
+                    " before they could be marked unready",
+                    value=self.liveness_failure_threshold,
+                    allowed=f"liveness period x threshold > {self.readiness_detection_seconds}s",
+                    hint="make liveness far more tolerant than readiness (e.g. 10 s x 6)",
+                )
+            )
+        return found

@@ -1,0 +1,174 @@
+"""``GpuInferenceService``: one model as one Knative Service, correct by construction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
+
+from cdk8s import ApiObject, JsonPatch
+from constructs import Construct
+
+from kn_constructs.batching import Batching
+from kn_constructs.derivation import Derivation
+from kn_constructs.errors import Problem, emit_warnings, raise_for_errors
+from kn_constructs.inference import (
+    HasClusterSettings,
+    InferencePlan,
+    InferenceServiceProps,
+    plan_inference_service,
+)
+from kn_constructs.knative.settings import ClusterSettings
+from kn_constructs.placement import GpuPlacement
+from kn_constructs.probes import Probes
+from kn_constructs.profile import AutoscalerProfile
+from kn_constructs.sources import ModelSource, SecretKeyRef
+
+__all__ = ["GpuInferenceService"]
+
+
+class GpuInferenceService(Construct):
+    """One model served by one Knative Service (``serving.knative.dev/v1``) on GPUs.
+
+    Every prop is checked when the construct is built; all problems are reported
+    together in one :class:`~kn_constructs.errors.ValidationError` and nothing is
+    added to the app. Risky choices raise :class:`~kn_constructs.errors.KnWarning`
+    warnings, which ``acknowledge`` silences by code.
+
+    Args:
+        scope: The parent construct (usually a ``Chart``).
+        id: The construct id; also the Knative Service's name unless ``name`` is given.
+            Renaming it renames the Service.
+        image: The server image; pin it by digest (KN-IMAGE-1 warns otherwise). The
+            image holds the server, never the weights (KN-MODEL-1).
+        model: Where the weights are (required; KN-MODEL-1..4).
+        gpu: GPU classes, regions and GPUs per pod (KN-PLACE-1, KN-PLACE-2, KN-GPU-1).
+        longest_request_seconds: The longest request you expect; ``timeoutSeconds`` is
+            ``ceil(1.2 x`` this ``)`` (KN-SHUT-2) and must fit the cluster's
+            max-revision-timeout-seconds (600 by default). Over 120 s warns (KN-LONG-1).
+        batching: The server's batching mode; drives ``containerConcurrency`` and the
+            target. Default :meth:`Batching.none` (KN-CONC-1).
+        autoscaling: The autoscaling profile. Default ``AutoscalerProfile()`` (Knative's
+            windows, 90 % utilization); prefer ``AutoscalerProfile.from_startup(...)``.
+        min_scale: ``autoscaling.knative.dev/min-scale``. Default: the profile's, else 0
+            (scale to zero; KN-SCALE-1).
+        max_scale: ``autoscaling.knative.dev/max-scale``. Required here or in the
+            profile (KN-SCALE-2).
+        initial_scale: ``autoscaling.knative.dev/initial-scale``. Default: the profile's,
+            else unset (Knative's 1).
+        cold_start_budget_seconds: How long a first request may wait for a pod to
+            start. With scale to zero and a longer mean startup, warns (KN-SCALE-1).
+        name: The Knative Service's name (DNS-1035, <= 63). Default: ``id``.
+        port: The container port. Default 8080; Knative's reserved ports are refused.
+        protocol: ``"http1"`` (default) or ``"h2c"`` (gRPC), the port's name.
+        probes: Probe settings (KN-PROBE-1..3). Default :class:`Probes`.
+        cpu: CPU request. Default ``"4"``.
+        memory: Memory request and limit. Default ``"32Gi"``.
+        shared_memory: Size of a RAM-backed ``/dev/shm`` (for multi-GPU PyTorch), or
+            ``None`` (default: none).
+        env: Extra env vars: plain strings, or :class:`SecretKeyRef` for anything
+            secret (literal secrets are refused; KN-MODEL-2).
+        command: Container command override.
+        args: Container args.
+        labels: Extra labels on the Service and its pods.
+        part_of: ``app.kubernetes.io/part-of`` label. Default: the service name.
+        cluster: The cluster's settings (a ``KnativeClusterConfig`` or
+            ``ClusterSettings``). Default: Knative's defaults, assuming the feature
+            flags the service needs are enabled (a KN-PLACE-3 warning says which).
+        acknowledge: Warning codes to silence for this service (``["KN-IMAGE-1"]``).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,  # noqa: A002 - cdk8s's own name for it
+        *,
+        image: str,
+        model: ModelSource | None,
+        gpu: GpuPlacement,
+        longest_request_seconds: float,
+        batching: Batching | None = None,
+        autoscaling: AutoscalerProfile | None = None,
+        min_scale: int | None = None,
+        max_scale: int | None = None,
+        initial_scale: int | None = None,
+        cold_start_budget_seconds: float | None = None,
+        name: str | None = None,
+        port: int = 8080,
+        protocol: Literal["http1", "h2c"] = "http1",
+        probes: Probes | None = None,
+        cpu: str = "4",
+        memory: str = "32Gi",
+        shared_memory: str | None = None,
+        env: Mapping[str, str | SecretKeyRef] | None = None,
+        command: Sequence[str] | None = None,
+        args: Sequence[str] | None = None,
+        labels: Mapping[str, str] | None = None,
+        part_of: str | None = None,
+        cluster: ClusterSettings | HasClusterSettings | None = None,
+        acknowledge: Iterable[str] = (),
+    ) -> None:
+        props = InferenceServiceProps(
+            name=name if name is not None else id,
+            image=image,
+            model=model,
+            gpu=gpu,
+            longest_request_seconds=longest_request_seconds,
+            batching=batching if batching is not None else Batching.none(),
+            autoscaling=autoscaling if autoscaling is not None else AutoscalerProfile(),
+            min_scale=min_scale,
+            max_scale=max_scale,
+            initial_scale=initial_scale,
+            cold_start_budget_seconds=cold_start_budget_seconds,
+            port=port,
+            protocol=protocol,
+            probes=probes if probes is not None else Probes(),
+            cpu=cpu,
+            memory=memory,
+            shared_memory=shared_memory,
+            env=dict(env or {}),
+            command=command,
+            args=args,
+            labels=dict(labels or {}),
+            part_of=part_of,
+            cluster=_settings_of(cluster),
+        )
+        plan = plan_inference_service(props)
+        raise_for_errors(plan.problems, subject=f"GpuInferenceService {props.name!r}")
+        super().__init__(scope, id)
+        self.props = props
+        self.plan: InferencePlan = plan
+        self.warnings: list[Problem] = emit_warnings(plan.problems, acknowledged=acknowledge)
+        manifest = plan.manifest
+        assert manifest is not None
+        # The chart fills in metadata.namespace itself.
+        self.api_object = ApiObject(
+            self, "Resource", api_version="serving.knative.dev/v1", kind="Service", metadata=manifest["metadata"]
+        )
+        self.api_object.add_json_patch(JsonPatch.add("/spec", manifest["spec"]))
+
+    @property
+    def name(self) -> str:
+        """The Knative Service's name."""
+        return self.props.name
+
+    @property
+    def manifest(self) -> dict[str, object]:
+        """The rendered Knative Service as a plain dict (before the chart sets the namespace)."""
+        assert self.plan.manifest is not None
+        return self.plan.manifest
+
+    @property
+    def derivations(self) -> tuple[Derivation, ...]:
+        """Each derived value, its inputs and the practice behind it."""
+        return self.plan.derivations
+
+    @property
+    def required_features(self) -> frozenset[str]:
+        """The ``config-features`` flags this service needs."""
+        return self.plan.required_features
+
+
+def _settings_of(cluster: ClusterSettings | HasClusterSettings | None) -> ClusterSettings | None:
+    if cluster is None or isinstance(cluster, ClusterSettings):
+        return cluster
+    return cluster.settings
