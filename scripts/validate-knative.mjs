@@ -7,8 +7,10 @@
 //   2. unknown fields: that validator accepts unknown fields, so we walk each manifest
 //      next to the package's TypeScript type (`IService`, ...), read through the
 //      TypeScript compiler API, and report keys that the type does not declare.
-//      The walk stops at paths that `skip` names (the pod spec: the Python side checks
-//      it against the Kubernetes PodSpec schema) and at maps (labels, annotations).
+//      The walk stops at maps (labels, annotations), at fields Knative leaves open, and
+//      at the pod spec (POD_SPEC_AT): the package's types there are Knative 1.10's pod
+//      subset, which lacks later fields such as startupProbe; the Python side checks
+//      the pod spec against the strict Kubernetes PodSpec schema instead.
 //
 // Usage:
 //   node scripts/validate-knative.mjs < manifests.json
@@ -17,10 +19,6 @@
 //   node scripts/validate-knative.mjs --serve
 //       the same, once per line: each stdin line is a JSON array, each answer one line.
 //       Lets a test session pay Node's and TypeScript's start-up once.
-//
-// Each manifest may carry "skip": a list of dotted paths the unknown-field walk leaves
-// out; the manifest itself is read from "manifest". A bare manifest (no "manifest" key)
-// is also accepted.
 
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -30,6 +28,14 @@ import { fileURLToPath } from "node:url";
 const require = createRequire(import.meta.url);
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PACKAGE = "@kubernetes-models/knative";
+
+// Where each Knative kind keeps its pod spec (RevisionSpec inlines PodSpec).
+// tests/support/schema.py (_pod_spec_location) checks the same places as PodSpec.
+const POD_SPEC_AT = {
+  Service: "spec.template.spec",
+  Configuration: "spec.template.spec",
+  Revision: "spec",
+};
 
 // ---- 1. types, with the package's own validator --------------------------------------
 
@@ -121,9 +127,10 @@ function loadType(apiVersion, kind) {
   return entry;
 }
 
-function unknownFields(apiVersion, kind, manifest, skip) {
+function unknownFields(apiVersion, kind, manifest) {
   const { ts, checker, type } = loadType(apiVersion, kind);
-  const skipped = new Set(skip ?? []);
+  const podSpec = apiVersion.startsWith("serving.knative.dev/") ? POD_SPEC_AT[kind] : undefined;
+  const skipped = new Set(podSpec ? [podSpec] : []);
   const errors = [];
 
   const members = (t) => {
@@ -145,6 +152,9 @@ function unknownFields(apiVersion, kind, manifest, skip) {
     if (value === null || typeof value !== "object") return;
     const objects = members(t).filter((m) => (m.flags & ts.TypeFlags.Object) !== 0);
     if (!objects.length) return; // a type mismatch: the ajv check reports it
+    const declares = (m) =>
+      checker.getPropertiesOfType(m).length > 0 || checker.getIndexInfosOfType(m).length > 0;
+    if (!objects.some(declares)) return; // `{}`: x-kubernetes-preserve-unknown-fields
     for (const [key, child] of Object.entries(value)) {
       const childPath = path ? `${path}.${key}` : key;
       let childType = null;
@@ -174,9 +184,7 @@ function unknownFields(apiVersion, kind, manifest, skip) {
 
 // ---- driver ---------------------------------------------------------------------------
 
-async function validateOne(item) {
-  const manifest = item && typeof item === "object" && "manifest" in item ? item.manifest : item;
-  const skip = item && typeof item === "object" && "manifest" in item ? item.skip : [];
+async function validateOne(manifest) {
   if (!manifest || typeof manifest !== "object" || Array.isArray(manifest)) {
     return ["<root>: a manifest must be a JSON object"];
   }
@@ -185,7 +193,7 @@ async function validateOne(item) {
   if (!Model) {
     return [`<root>: ${PACKAGE} has no model for apiVersion ${JSON.stringify(apiVersion)} kind ${JSON.stringify(kind)}`];
   }
-  return [...typeErrors(Model, manifest), ...unknownFields(apiVersion, kind, manifest, skip)];
+  return [...typeErrors(Model, manifest), ...unknownFields(apiVersion, kind, manifest)];
 }
 
 async function validateBatch(text) {

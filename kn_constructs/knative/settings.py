@@ -1,0 +1,236 @@
+"""What the cluster allows: the Knative ConfigMap values the checks depend on.
+
+:class:`ClusterSettings` holds the values of ``config-autoscaler``, ``config-defaults``,
+``config-deployment``, ``config-gc`` and ``config-features`` that decide whether a Service is
+accepted, each defaulting to Knative v1.23's own default. Build one from the cluster's
+ConfigMaps with :meth:`ClusterSettings.from_configmaps`, or state the differences directly::
+
+    settings = ClusterSettings(max_scale_limit=10).with_features(
+        {"kubernetes.podspec-affinity": "enabled"}
+    )
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Final
+
+from kn_constructs.errors import Problem, ValidationError
+from kn_constructs.knative import rules as kn
+from kn_constructs.knative.configmaps import CONFIG_NAMESPACE, CONFIGMAP_NAMES, parse_configmap
+
+__all__ = ["DEFAULT_SETTINGS", "FEATURE_DEFAULTS", "STRICT_FLAGS", "ClusterSettings"]
+
+#: Every config-features flag with Knative's default, spelled in lower case.
+FEATURE_DEFAULTS: Final[Mapping[str, str]] = kn.FEATURE_DEFAULTS
+
+#: Flags whose extra checks in Knative require ``enabled``: ``allowed`` is not enough for them.
+STRICT_FLAGS: Final = frozenset(
+    {
+        kn.FLAG_MULTI_CONTAINER,
+        kn.FLAG_MULTI_CONTAINER_PROBING,
+        kn.FLAG_INIT_CONTAINERS,
+        kn.FLAG_MOUNT_PROPAGATION,
+        *kn.GATED_VOLUME_TYPES.values(),
+        kn.FLAG_PVC_WRITE,
+    }
+)
+
+
+def _normalize_features(features: Mapping[str, str]) -> Mapping[str, str]:
+    merged = dict(FEATURE_DEFAULTS)
+    for flag, value in features.items():
+        if flag not in FEATURE_DEFAULTS:
+            raise KeyError(f"unknown config-features flag {flag!r}")
+        if not isinstance(value, str):
+            raise TypeError(f"config-features value for {flag!r} must be a string, got {value!r}")
+        allowed = (
+            kn.SECURE_POD_DEFAULTS_VALUES
+            if flag == kn.FLAG_SECURE_POD_DEFAULTS
+            else kn.FEATURE_VALUES
+        )
+        normalized = value.lower()
+        if normalized not in allowed:
+            raise ValueError(
+                f"invalid value {value!r} for config-features flag {flag!r}: "
+                f"expected one of {', '.join(sorted(allowed))}"
+            )
+        merged[flag] = normalized
+    return MappingProxyType(merged)
+
+
+@dataclass(frozen=True, eq=True)
+class ClusterSettings:
+    """The Knative ConfigMap values that decide what a Service may contain.
+
+    Every field defaults to Knative v1.23's default. The object is frozen and hashable:
+    ``features`` is stored as a read-only mapping (all flags, normalized to lower case) and
+    :meth:`__hash__` hashes its sorted items. Use :func:`dataclasses.replace` or
+    :meth:`with_features` for variants.
+    """
+
+    # ---------------------------------------------------------------- config-autoscaler
+    pod_autoscaler_class: str = kn.KPA_CLASS
+    """``pod-autoscaler-class``: the class used when a template has no class annotation."""
+    enable_scale_to_zero: bool = True
+    """``enable-scale-to-zero``: when false the KPA never goes below 1 pod."""
+    allow_zero_initial_scale: bool = False
+    """``allow-zero-initial-scale``: whether ``initial-scale: "0"`` is accepted."""
+    max_scale_limit: int = 0
+    """``max-scale-limit``: upper bound of every max-scale; 0 = no limit."""
+    container_concurrency_target_percentage: float = 70
+    """``container-concurrency-target-percentage`` as a percentage in (0, 100]. Knative reads
+    values up to 1 as fractions; :meth:`from_configmaps` converts them (``"0.7"`` -> 70)."""
+    container_concurrency_target_default: float = 100
+    """``container-concurrency-target-default``: the KPA target when containerConcurrency is 0."""
+    requests_per_second_target_default: float = 200
+    """``requests-per-second-target-default``: the KPA target for metric ``rps``; >= 0.01."""
+    target_burst_capacity: float = 211
+    """``target-burst-capacity``: >= 0, or -1 for "activator always in the path"."""
+    stable_window_seconds: int = 60
+    """``stable-window`` in seconds: 6..3600."""
+    panic_window_percentage: float = 10
+    """``panic-window-percentage``: panic window as a percentage of the stable window, 1..100."""
+    panic_threshold_percentage: float = 200
+    """``panic-threshold-percentage`` (not validated in the ConfigMap; 110..1000 as annotation)."""
+    max_scale_up_rate: float = 1000
+    """``max-scale-up-rate``: > 1.0."""
+    max_scale_down_rate: float = 2
+    """``max-scale-down-rate``: > 1.0."""
+    activator_capacity: float = 100
+    """``activator-capacity``: requests one activator handles; >= 1."""
+    initial_scale: int = 1
+    """``initial-scale``: pods a new revision starts with; >= 1 (0 if allowed)."""
+    min_scale: int = 0
+    """``min-scale``: default min-scale of every revision."""
+    max_scale: int = 0
+    """``max-scale``: default max-scale of every revision; 0 = unlimited."""
+    scale_down_delay_seconds: int = 0
+    """``scale-down-delay`` in seconds (no upper bound in the ConfigMap)."""
+    scale_to_zero_grace_period_seconds: int = 30
+    """``scale-to-zero-grace-period`` in seconds (rounded up); > 0."""
+    scale_to_zero_pod_retention_period_seconds: int = 0
+    """``scale-to-zero-pod-retention-period`` in seconds (rounded up); >= 0."""
+
+    # ---------------------------------------------------------------- config-defaults
+    revision_timeout_seconds: int = 300
+    """``revision-timeout-seconds``: timeoutSeconds when a revision gives none (or 0)."""
+    max_revision_timeout_seconds: int = 600
+    """``max-revision-timeout-seconds``: upper bound of timeoutSeconds."""
+    container_concurrency: int = 0
+    """``container-concurrency``: containerConcurrency when a revision gives none; 0 = unlimited."""
+    container_concurrency_max_limit: int = 1000
+    """``container-concurrency-max-limit``: upper bound of containerConcurrency; >= 1."""
+    allow_container_concurrency_zero: bool = True
+    """``allow-container-concurrency-zero``: whether containerConcurrency 0 is allowed."""
+
+    # ---------------------------------------------------------------- config-deployment
+    progress_deadline_seconds: int = 600
+    """``progress-deadline`` in seconds: how long a revision may take to become ready."""
+
+    # ---------------------------------------------------------------- config-gc
+    retain_since_create_time: str = "48h"
+    """``retain-since-create-time``: a Go duration, or ``"disabled"``."""
+    retain_since_last_active_time: str = "15h"
+    """``retain-since-last-active-time``: a Go duration, or ``"disabled"``."""
+    min_non_active_revisions: int = 20
+    """``min-non-active-revisions``: non-active revisions always kept."""
+    max_non_active_revisions: int | None = 1000
+    """``max-non-active-revisions``: most non-active revisions kept; ``None`` = ``"disabled"``."""
+
+    # ---------------------------------------------------------------- config-features
+    features: Mapping[str, str] = field(default_factory=lambda: FEATURE_DEFAULTS)
+    """``config-features``: every flag -> ``"enabled"``, ``"disabled"`` or ``"allowed"``
+    (``secure-pod-defaults`` also ``"allowrootbounded"``). Flags not given keep their default;
+    stored read-only and complete."""
+
+    def __post_init__(self) -> None:
+        if self.features is not FEATURE_DEFAULTS:
+            object.__setattr__(self, "features", _normalize_features(self.features))
+
+    def __hash__(self) -> int:
+        values = tuple(
+            getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "features"
+        )
+        return hash((values, tuple(sorted(self.features.items()))))
+
+    @property
+    def container_concurrency_target_fraction(self) -> float:
+        """``container_concurrency_target_percentage`` as the fraction Knative uses (0.7)."""
+        return self.container_concurrency_target_percentage / 100.0
+
+    def feature(self, flag: str) -> str:
+        """Return the value of a config-features flag, lower case.
+
+        Raises:
+            KeyError: ``flag`` is not a Knative v1.23 flag.
+        """
+        if flag not in FEATURE_DEFAULTS:
+            raise KeyError(f"unknown config-features flag {flag!r}")
+        return self.features[flag]
+
+    def feature_enabled(self, flag: str, *, strict: bool = False) -> bool:
+        """Whether ``flag`` lets a field through.
+
+        Knative's field mask copies most gated fields when the flag is not ``disabled``, so
+        ``allowed`` counts as on. Its extra checks for volumes, PVC write, init containers,
+        multi-container, multi-container probing and mount propagation need ``enabled``:
+        pass ``strict=True`` for those (see :data:`STRICT_FLAGS`).
+
+        Raises:
+            KeyError: ``flag`` is not a Knative v1.23 flag.
+        """
+        value = self.feature(flag)
+        return value == "enabled" if strict else value in ("enabled", "allowed")
+
+    def with_features(self, features: Mapping[str, str]) -> ClusterSettings:
+        """Return a copy with these config-features flags changed (values case-insensitive).
+
+        Raises:
+            KeyError: An unknown flag.
+            ValueError: A value other than enabled/disabled/allowed.
+        """
+        merged = dict(self.features)
+        merged.update(features)
+        return dataclasses.replace(self, features=merged)
+
+    @classmethod
+    def from_configmaps(cls, docs: Iterable[Mapping[str, Any]]) -> ClusterSettings:
+        """Read the settings from Knative's ConfigMap manifests.
+
+        Only ``v1`` ConfigMaps named ``config-autoscaler``, ``config-defaults``,
+        ``config-deployment``, ``config-features`` or ``config-gc`` in namespace
+        ``knative-serving`` are read; other documents are ignored, as are keys Knative does not
+        read. Values not given keep Knative's default.
+
+        Raises:
+            ValidationError: A ConfigMap holds a value Knative's webhook would refuse (the
+                checks of :mod:`kn_constructs.knative.configmaps`; warnings do not raise).
+        """
+        values: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for doc in docs:
+            if not isinstance(doc, Mapping) or doc.get("kind") != "ConfigMap":
+                continue
+            if doc.get("apiVersion", "v1") != "v1":
+                continue
+            metadata = doc.get("metadata")
+            if not isinstance(metadata, Mapping):
+                continue
+            name = metadata.get("name")
+            if name not in CONFIGMAP_NAMES or metadata.get("namespace") != CONFIG_NAMESPACE:
+                continue
+            parsed, found = parse_configmap(str(name), doc.get("data"), path=f"{name}.data")
+            values.update(parsed)
+            problems.extend(found)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise ValidationError(errors, subject="Knative ConfigMaps")
+        return cls(**values)
+
+
+#: Knative v1.23's defaults for every setting.
+DEFAULT_SETTINGS: Final = ClusterSettings()
