@@ -13,7 +13,9 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from kn_constructs._format import format_number as _num
+from kn_constructs._format import format_number
+
+from kn_constructs.knative.rules import TARGET_MIN as kn_target_min
 from kn_constructs.errors import Problem
 
 __all__ = ["Batching", "BatchingMode"]
@@ -130,18 +132,26 @@ class Batching:
                 found.append(
                     Problem(
                         "KN-BATCH-2", f"{path}.target",
-                        f"soft target {_num(self.target)} is above the hard limit {hard}",
+                        f"soft target {format_number(self.target)} is above the hard limit {hard}",
                         value=self.target, allowed=f"0.01..{hard}",
                         hint="the soft target must stay below max_sequences; omit it for 80 %",
                     )
                 )
-            elif self.target > hard * (1 - IN_FLIGHT_CLOSE_FRACTION):
+            elif self.target < kn_target_min:
                 found.append(
                     Problem(
                         "KN-BATCH-2", f"{path}.target",
-                        f"soft target {_num(self.target)} is within 5 % of the hard limit {hard}:"
+                        f"expected {format_number(kn_target_min)} <= {format_number(self.target)}",
+                        value=self.target, allowed=f"0.01..{hard}",
+                    )
+                )
+            elif hard >= 2 and self.target > hard * (1 - IN_FLIGHT_CLOSE_FRACTION):
+                found.append(
+                    Problem(
+                        "KN-BATCH-2", f"{path}.target",
+                        f"soft target {format_number(self.target)} is within 5 % of the hard limit {hard}:"
                         " pods are near overload before new ones are asked for",
-                        value=self.target, allowed=f"<= {_num(hard * (1 - IN_FLIGHT_CLOSE_FRACTION))}",
+                        value=self.target, allowed=f"<= {format_number(hard * (1 - IN_FLIGHT_CLOSE_FRACTION))}",
                         hint="leave headroom (the default is 80 % of max_sequences)",
                         severity="warning",
                     )
@@ -150,7 +160,7 @@ class Batching:
             found.append(
                 Problem(
                     "KN-BATCH-3", f"{path}.max_wait_seconds",
-                    f"expected 0 <= {_num(self.max_wait_seconds)}",
+                    f"expected 0 <= {format_number(self.max_wait_seconds)}",
                     value=self.max_wait_seconds, allowed=">= 0",
                 )
             )

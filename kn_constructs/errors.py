@@ -14,6 +14,8 @@ code (``acknowledge=["KN-LONG-1"]`` on a construct).
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -171,9 +173,29 @@ def emit_warnings(problems: Iterable[Problem], *, acknowledged: Iterable[str] = 
     """
     skip = frozenset(acknowledged)
     emitted = []
+    level = _user_stacklevel()
     for problem in problems:
         if problem.severity != "warning" or problem.code in skip:
             continue
-        warnings.warn(KnWarning(problem), stacklevel=3)
+        warnings.warn(KnWarning(problem), stacklevel=level)
         emitted.append(problem)
     return emitted
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the user's line.
+
+    Skips frames inside kn_constructs and the jsii runtime (constructs are created
+    through jsii's metaclass), so the warning names the line that built the construct.
+    """
+    package_dir = os.path.dirname(os.path.abspath(__file__))
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None:
+        filename = os.path.abspath(frame.f_code.co_filename)
+        inside = filename.startswith(package_dir + os.sep) or f"{os.sep}jsii{os.sep}" in filename
+        if not inside:
+            return level
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level

@@ -329,7 +329,7 @@ class _Planner:
 
     def _check_scale_and_profile(self, settings: ClusterSettings) -> None:
         p = self.p
-        min_scale, max_scale, _ = self._scale_values()
+        min_scale, max_scale, initial = self._scale_values()
         paths = {
             key: f"{self.root}.{prop}"
             for key, prop, given in (
@@ -346,6 +346,10 @@ class _Planner:
             p.autoscaling.problems(
                 f"{self.root}.autoscaling", settings=settings, annotation_paths=paths,
                 extra_annotations=extra,
+                extra_values={
+                    kn.ANN_MIN_SCALE: min_scale, kn.ANN_MAX_SCALE: max_scale,
+                    kn.ANN_INITIAL_SCALE: initial, kn.ANN_TARGET: p.batching.target,
+                },
             )
         )
         if max_scale is None:

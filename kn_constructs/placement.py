@@ -137,6 +137,13 @@ class GpuPlacement:
                     value=self.count, allowed="1..16 GPUs per pod",
                 )
             )
+        if self.rank_by not in ("class", "region"):
+            found.append(
+                Problem(
+                    "KN-PLACE-2", f"{path}.rank_by", f"invalid value: {self.rank_by}",
+                    value=self.rank_by, allowed="class, region",
+                )
+            )
         class_w, region_w = self.weights()
         if min(class_w + region_w, default=1) < 1:
             found.append(

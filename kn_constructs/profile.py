@@ -103,6 +103,17 @@ class StartupTime:
     def problems(self, path: str = "startup") -> list[Problem]:
         """Check that the measurements are positive and consistent."""
         found = []
+        for name in ("mean_seconds", "spread_seconds", "p95_seconds"):
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(value):
+                found.append(
+                    Problem(
+                        "KN-AS-2", f"{path}.{name}", f"invalid value: {value}",
+                        value=value, allowed="a finite number of seconds",
+                    )
+                )
+        if found:
+            return found
         if not self.mean_seconds > 0:
             found.append(
                 Problem(
@@ -300,7 +311,8 @@ class AutoscalerProfile:
     @property
     def panic_window_seconds(self) -> int:
         """The panic window in seconds, rounded as Knative rounds it (at least 1)."""
-        return max(1, round(self.window_seconds * self.panic_window_percentage / 100))
+        # Go's Duration.Round rounds halves away from zero; Python's round() would not.
+        return max(1, math.floor(self.window_seconds * self.panic_window_percentage / 100 + 0.5))
 
     def annotations(self, *, target: float | None = None) -> dict[str, str]:
         """The template annotations for this profile (scale bounds excluded).
@@ -367,6 +379,7 @@ class AutoscalerProfile:
         settings: ClusterSettings = DEFAULT_SETTINGS,
         annotation_paths: Mapping[str, str] | None = None,
         extra_annotations: Mapping[str, str] | None = None,
+        extra_values: Mapping[str, object] | None = None,
     ) -> list[Problem]:
         """Every problem with this profile: Knative's ranges and the practices.
 
@@ -378,6 +391,7 @@ class AutoscalerProfile:
                 ``min_scale`` prop). Keys not listed map to ``<path>.<field>``.
             extra_annotations: More template annotations to check together with the
                 profile's (target, scale bounds), so cross-field rules see them all.
+            extra_values: The values as given behind ``extra_annotations``, by key.
         """
         ann = self.annotations(target=1)
         ann.update(extra_annotations or {})
@@ -385,9 +399,15 @@ class AutoscalerProfile:
                            (kn.ANN_INITIAL_SCALE, self.initial_scale)):
             if value is not None and key not in ann:
                 ann[key] = str(value)
-        if self.window_seconds != int(self.window_seconds):
-            ann[kn.ANN_WINDOW] = format_go_duration(self.window_seconds)
-        found = knative_problems(ann, path=path, settings=settings, annotation_paths=annotation_paths)
+        given: dict[str, object] = {
+            key: getattr(self, field_name)
+            for key, (field_name, _) in ANNOTATION_FIELDS.items()
+            if key not in (kn.ANN_CLASS, kn.ANN_METRIC)
+        }
+        given.update(extra_values or {})
+        found = knative_problems(
+            ann, path=path, settings=settings, annotation_paths=annotation_paths, values=given
+        )
         if self.startup is not None:
             found.extend(self.startup.problems(f"{path}.startup"))
         found.extend(self._practice_problems(path))
@@ -434,9 +454,10 @@ class AutoscalerProfile:
                     )
                 )
             raw = _raw_window(startup, self.traffic)
-            if self.window_seconds == kn.WINDOW_MAX_SECONDS and raw > kn.WINDOW_MAX_SECONDS:
+            whole = math.ceil(raw) if math.isfinite(raw) else raw
+            if self.window_seconds == kn.WINDOW_MAX_SECONDS and whole > kn.WINDOW_MAX_SECONDS:
                 found.append(_clamp_warning(path, raw, kn.WINDOW_MAX_SECONDS))
-            elif self.window_seconds == kn.WINDOW_MIN_SECONDS and raw < kn.WINDOW_MIN_SECONDS:
+            elif self.window_seconds == kn.WINDOW_MIN_SECONDS and whole < kn.WINDOW_MIN_SECONDS:
                 found.append(_clamp_warning(path, raw, kn.WINDOW_MIN_SECONDS))
             if 1 <= self.panic_window_percentage <= 100 and self.panic_window_seconds < startup.mean_seconds:
                 found.append(
@@ -475,20 +496,26 @@ def knative_problems(
     path: str,
     settings: ClusterSettings,
     annotation_paths: Mapping[str, str] | None = None,
+    values: Mapping[str, object] | None = None,
 ) -> list[Problem]:
     """Check autoscaling annotations with the Knative layer; report them at prop paths.
 
     Each Knative problem keeps its message and becomes the practice's code, with the
     Knative rule kept in ``rule``; its path becomes the profile field (or the override
-    in ``annotation_paths``).
+    in ``annotation_paths``), and its value the one given (``values``, by annotation
+    key) rather than the annotation text.
     """
     overrides = annotation_paths or {}
+    given = values or {}
     found = []
     for problem in check_autoscaling_annotations(annotations, settings=settings, path=""):
         key = problem.path.lstrip(".")
         field_name, practice = ANNOTATION_FIELDS.get(key, (key, problem.code))
         new_path = overrides.get(key, f"{path}.{field_name}")
-        found.append(dataclasses.replace(problem, path=new_path, code=practice, rule=problem.code))
+        value = given.get(key, problem.value)
+        found.append(
+            dataclasses.replace(problem, path=new_path, code=practice, rule=problem.code, value=value)
+        )
     return found
 
 
@@ -498,9 +525,15 @@ def _raw_window(startup: StartupTime, traffic: TrafficShape) -> float:
 
 
 def _derived_window(startup: StartupTime, traffic: TrafficShape) -> int:
-    if not startup.mean_seconds > 0:
+    """The derived stable window; Knative's 60 s when the measurement is unusable.
+
+    An unusable measurement (not positive, not finite) is reported by
+    :meth:`StartupTime.problems`; building the profile itself never raises.
+    """
+    raw_seconds = _raw_window(startup, traffic)
+    if not startup.mean_seconds > 0 or not math.isfinite(raw_seconds):
         return 60
-    raw = math.ceil(_raw_window(startup, traffic))
+    raw = math.ceil(raw_seconds)
     return min(kn.WINDOW_MAX_SECONDS, max(kn.WINDOW_MIN_SECONDS, raw))
 
 

@@ -314,17 +314,12 @@ class ModelSource:
                     )
                 )
         if self.credentials_secret is not None:
-            found.extend(
-                SecretKeyRef(self.credentials_secret, self.access_key_id_key).problems(
-                    f"{path}.credentials_secret"
-                )
-            )
-            found.extend(
-                p for p in SecretKeyRef(self.credentials_secret, self.secret_access_key_key).problems(
-                    f"{path}.credentials_secret"
-                )
-                if p.path.endswith(".key")
-            )
+            for problem in SecretKeyRef(self.credentials_secret, self.access_key_id_key).problems(path):
+                found.append(problem.with_path(problem.path.replace(f"{path}.name", f"{path}.credentials_secret")
+                                               .replace(f"{path}.key", f"{path}.access_key_id_key")))
+            for problem in SecretKeyRef(self.credentials_secret, self.secret_access_key_key).problems(path):
+                if problem.path == f"{path}.key":
+                    found.append(problem.with_path(f"{path}.secret_access_key_key"))
         return found
 
     def _pvc_problems(self, path: str) -> list[Problem]:

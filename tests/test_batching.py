@@ -74,9 +74,21 @@ def test_kn_batch_2_in_flight_keeps_explicit_target() -> None:
 @pytest.mark.parametrize(
     ("batching", "code", "path"),
     [
-        (Batching.fixed(8, container_concurrency=17), "KN-BATCH-1", "batching.container_concurrency"),
-        (Batching.fixed(8, container_concurrency=7), "KN-BATCH-1", "batching.container_concurrency"),
-        (Batching.fixed(8, container_concurrency=0), "KN-BATCH-1", "batching.container_concurrency"),
+        (
+            Batching.fixed(8, container_concurrency=17),
+            "KN-BATCH-1",
+            "batching.container_concurrency",
+        ),
+        (
+            Batching.fixed(8, container_concurrency=7),
+            "KN-BATCH-1",
+            "batching.container_concurrency",
+        ),
+        (
+            Batching.fixed(8, container_concurrency=0),
+            "KN-BATCH-1",
+            "batching.container_concurrency",
+        ),
         (Batching.fixed(0), "KN-BATCH-1", "batching.batch_size"),
         (Batching.fixed(-4), "KN-BATCH-1", "batching.batch_size"),
         (Batching.fixed(8, max_wait_seconds=-1), "KN-BATCH-3", "batching.max_wait_seconds"),
@@ -86,9 +98,16 @@ def test_kn_batch_2_in_flight_keeps_explicit_target() -> None:
         (Batching.in_flight(-8), "KN-BATCH-2", "batching.max_sequences"),
     ],
     ids=[
-        "fixed-hard-above-2x", "fixed-hard-below-batch", "fixed-hard-zero", "fixed-batch-zero",
-        "fixed-batch-negative", "fixed-negative-wait", "in-flight-soft-above-hard",
-        "in-flight-soft-just-above-hard", "in-flight-zero-sequences", "in-flight-negative-sequences",
+        "fixed-hard-above-2x",
+        "fixed-hard-below-batch",
+        "fixed-hard-zero",
+        "fixed-batch-zero",
+        "fixed-batch-negative",
+        "fixed-negative-wait",
+        "in-flight-soft-above-hard",
+        "in-flight-soft-just-above-hard",
+        "in-flight-zero-sequences",
+        "in-flight-negative-sequences",
     ],
 )
 def test_batching_failures(batching: Batching, code: str, path: str) -> None:
@@ -132,8 +151,16 @@ def test_problems_use_the_given_path_prefix() -> None:
         Batching.in_flight(64, target=60),
         Batching.in_flight(256),
     ],
-    ids=["none", "fixed-1", "fixed-hard-eq-batch", "fixed-hard-1.5x", "fixed-wait",
-         "in-flight-2", "in-flight-60-of-64", "in-flight-256"],
+    ids=[
+        "none",
+        "fixed-1",
+        "fixed-hard-eq-batch",
+        "fixed-hard-1.5x",
+        "fixed-wait",
+        "in-flight-2",
+        "in-flight-60-of-64",
+        "in-flight-256",
+    ],
 )
 def test_valid_batching_has_no_problems(batching: Batching) -> None:
     assert batching.problems() == []
@@ -145,8 +172,16 @@ def test_valid_batching_has_no_problems(batching: Batching) -> None:
 @pytest.mark.parametrize(
     ("batching", "code", "path"),
     [
-        (Batching.fixed(8, container_concurrency=13), "KN-BATCH-1", "batching.container_concurrency"),
-        (Batching.fixed(8, container_concurrency=16), "KN-BATCH-1", "batching.container_concurrency"),
+        (
+            Batching.fixed(8, container_concurrency=13),
+            "KN-BATCH-1",
+            "batching.container_concurrency",
+        ),
+        (
+            Batching.fixed(8, container_concurrency=16),
+            "KN-BATCH-1",
+            "batching.container_concurrency",
+        ),
         (Batching.in_flight(64, target=62), "KN-BATCH-2", "batching.target"),
         (Batching.in_flight(64, target=64), "KN-BATCH-2", "batching.target"),
     ],
@@ -169,7 +204,9 @@ def test_kn_batch_1_warning_names_the_recommended_ceiling() -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(batch=st.integers(1, 500), hard=st.integers(0, 1200))
-def test_kn_batch_1_fixed_errors_exactly_outside_batch_to_twice_batch(batch: int, hard: int) -> None:
+def test_kn_batch_1_fixed_errors_exactly_outside_batch_to_twice_batch(
+    batch: int, hard: int
+) -> None:
     found = Batching.fixed(batch, container_concurrency=hard).problems()
     in_range = batch <= hard <= 2 * batch
     assert bool(errors(found)) == (not in_range)

@@ -31,11 +31,19 @@ THRESHOLD = Problem(
     value=105.0,
     allowed="110..1000",
 )
-BATCH = Problem("KN-BATCH-1", "llama.batching.container_concurrency", "expected 8 <= 17 <= 16", value=17)
-LONG = Problem(
-    "KN-LONG-1", "llama.longest_request_seconds", "requests over 120s", value=300, severity="warning"
+BATCH = Problem(
+    "KN-BATCH-1", "llama.batching.container_concurrency", "expected 8 <= 17 <= 16", value=17
 )
-PROBE = Problem("KN-PROBE-3", "llama.probes.readiness_failure_threshold", "slow", severity="warning")
+LONG = Problem(
+    "KN-LONG-1",
+    "llama.longest_request_seconds",
+    "requests over 120s",
+    value=300,
+    severity="warning",
+)
+PROBE = Problem(
+    "KN-PROBE-3", "llama.probes.readiness_failure_threshold", "slow", severity="warning"
+)
 
 
 # ----------------------------------------------------------------- Problem
@@ -135,14 +143,16 @@ def test_validation_error_lists_every_problem_in_its_message() -> None:
         ([BATCH, WINDOW], None, "2 problems found"),
     ],
 )
-def test_validation_error_head_line(problems: list[Problem], subject: str | None, head: str) -> None:
+def test_validation_error_head_line(
+    problems: list[Problem], subject: str | None, head: str
+) -> None:
     assert str(ValidationError(problems, subject=subject)).splitlines()[0] == head
 
 
 def test_validation_error_find_by_code_and_path() -> None:
     other_window = WINDOW.with_path("mistral.autoscaling.window_seconds")
     error = ValidationError([WINDOW, other_window, BATCH])
-    assert error.find("KN-AS-3") == [other_window, WINDOW]
+    assert error.find("KN-AS-3") == [WINDOW, other_window]
     assert error.find("KN-AS-3", "llama.autoscaling.window_seconds") == [WINDOW]
     assert error.find("KN-AS-3", "llama.autoscaling") == []
     assert error.find("KN-AS-5") == []

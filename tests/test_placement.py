@@ -6,6 +6,7 @@ of the weights of the preferred terms whose matchExpressions all match the node'
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,7 +36,9 @@ def matches(expression: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
 
 
 def schedulable(placement: GpuPlacement, labels: Mapping[str, str]) -> bool:
-    terms = node_affinity(placement)["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    terms = node_affinity(placement)["requiredDuringSchedulingIgnoredDuringExecution"][
+        "nodeSelectorTerms"
+    ]
     return any(all(matches(e, labels) for e in term["matchExpressions"]) for term in terms)
 
 
@@ -116,7 +119,9 @@ def test_kn_place_1_weights_follow_the_documented_rule() -> None:
 
 def test_kn_place_2_require_regions_adds_a_region_expression_to_the_same_term() -> None:
     placement = GpuPlacement(classes=["A40"], regions=["LGA1", "ORD1"], require_regions=True)
-    (term,) = node_affinity(placement)["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    (term,) = node_affinity(placement)["requiredDuringSchedulingIgnoredDuringExecution"][
+        "nodeSelectorTerms"
+    ]
     assert term["matchExpressions"] == [
         {"key": CLASS, "operator": "In", "values": ["A40"]},
         {"key": REGION, "operator": "In", "values": ["LGA1", "ORD1"]},
@@ -136,8 +141,12 @@ def test_single_class_without_regions_has_no_preferred_terms() -> None:
 
 
 def test_custom_labels_are_used() -> None:
-    placement = GpuPlacement(classes=["A40", "A5000"], regions=["LGA1"], class_label="gpu/type",
-                             region_label="example.com/region")
+    placement = GpuPlacement(
+        classes=["A40", "A5000"],
+        regions=["LGA1"],
+        class_label="gpu/type",
+        region_label="example.com/region",
+    )
     labels = {"gpu/type": "A40", "example.com/region": "LGA1"}
     assert schedulable(placement, labels)
     assert score(placement, labels) == sum(w[0] for w in placement.weights())
@@ -181,13 +190,27 @@ def test_sequences_are_frozen_to_tuples() -> None:
         (GpuPlacement(classes=["A40"], count=0), "KN-GPU-1", "gpu.count"),
         (GpuPlacement(classes=["A40"], count=17), "KN-GPU-1", "gpu.count"),
         (GpuPlacement(classes=["A40"], count=-1), "KN-GPU-1", "gpu.count"),
-        (GpuPlacement(classes=[f"C{i}" for i in range(12)], regions=[f"R{i}" for i in range(9)]),
-         "KN-PLACE-1", "gpu"),
+        (
+            GpuPlacement(classes=[f"C{i}" for i in range(12)], regions=[f"R{i}" for i in range(9)]),
+            "KN-PLACE-1",
+            "gpu",
+        ),
     ],
     ids=[
-        "no-classes", "empty-class", "class-space", "class-leading-dash", "class-trailing-dash",
-        "class-too-long", "duplicate-class", "region-space", "region-slash", "duplicate-region",
-        "count-0", "count-17", "count-negative", "too-many-to-rank",
+        "no-classes",
+        "empty-class",
+        "class-space",
+        "class-leading-dash",
+        "class-trailing-dash",
+        "class-too-long",
+        "duplicate-class",
+        "region-space",
+        "region-slash",
+        "duplicate-region",
+        "count-0",
+        "count-17",
+        "count-negative",
+        "too-many-to-rank",
     ],
 )
 def test_placement_failures(placement: GpuPlacement, code: str, path: str) -> None:
@@ -233,8 +256,16 @@ def test_every_placement_problem_reported_at_once() -> None:
         GpuPlacement(classes=[f"C{i}" for i in range(10)], regions=[f"R{i}" for i in range(10)]),
         GpuPlacement(classes=["A40"], regions=[f"R{i}" for i in range(99)]),
     ],
-    ids=["one-class", "contract", "count-1", "count-16", "label-chars", "63-chars",
-         "10x10-fits", "99-regions"],
+    ids=[
+        "one-class",
+        "contract",
+        "count-1",
+        "count-16",
+        "label-chars",
+        "63-chars",
+        "10x10-fits",
+        "99-regions",
+    ],
 )
 def test_valid_placements_have_no_problems(placement: GpuPlacement) -> None:
     assert placement.problems() == []
@@ -242,13 +273,43 @@ def test_valid_placements_have_no_problems(placement: GpuPlacement) -> None:
 
 # ----------------------------------------------------------------- properties
 
-labels = st.from_regex(r"[A-Z][A-Z0-9]{0,6}", fullmatch=True)
+CLASS_POOL = [
+    "A40",
+    "A5000",
+    "A6000",
+    "A100",
+    "H100",
+    "H200",
+    "L40S",
+    "RTX4000",
+    "V100",
+    "T4",
+    "A10",
+    "L4",
+    "B200",
+    "GH200",
+]
+REGION_POOL = [
+    "LGA1",
+    "ORD1",
+    "LAS1",
+    "SJC1",
+    "EWR1",
+    "ATL1",
+    "DFW1",
+    "SEA1",
+    "IAD1",
+    "PHX1",
+    "RNO2",
+    "CHI1",
+    "US-EAST-04",
+]
 
 
 @st.composite
 def placements(draw: st.DrawFn) -> GpuPlacement:
-    classes = draw(st.lists(labels, min_size=1, max_size=12, unique=True))
-    regions = draw(st.lists(labels.map(lambda s: "R" + s), min_size=0, max_size=12, unique=True))
+    classes = draw(st.lists(st.sampled_from(CLASS_POOL), min_size=1, max_size=12, unique=True))
+    regions = draw(st.lists(st.sampled_from(REGION_POOL), max_size=12, unique=True))
     rank_by = draw(st.sampled_from(["class", "region"]))
     return GpuPlacement(classes=classes, regions=regions, rank_by=rank_by)
 
@@ -285,14 +346,17 @@ def test_kn_place_1_weights_in_range_and_strictly_decreasing(placement: GpuPlace
     assert len(region_w) == len(placement.regions)
     for weights in (class_w, region_w):
         assert all(1 <= w <= 100 for w in weights)
-        assert all(a > b for a, b in zip(weights, weights[1:], strict=False))
+        assert all(a > b for a, b in itertools.pairwise(weights))
     major_w, _ = (class_w, region_w) if placement.rank_by == "class" else (region_w, class_w)
-    assert major_w[0] == 100
+    if major_w:
+        assert major_w[0] == 100
 
 
 @settings(max_examples=100, deadline=None)
 @given(placement=placements(), data=st.data())
-def test_kn_place_1_major_rank_beats_any_minor_choice(placement: GpuPlacement, data: st.DataObject) -> None:
+def test_kn_place_1_major_rank_beats_any_minor_choice(
+    placement: GpuPlacement, data: st.DataObject
+) -> None:
     assume(fits(placement))
     major, minor = dimensions(placement)
     assume(len(major) >= 2)
@@ -319,7 +383,7 @@ def test_kn_place_2_minor_rank_decides_within_the_same_major_value(
 ) -> None:
     assume(fits(placement))
     major, minor = dimensions(placement)
-    assume(len(minor) >= 2)
+    assume(major and len(minor) >= 2)
     j = data.draw(st.integers(0, len(minor) - 2))
     major_value = data.draw(st.sampled_from(major))
     if placement.rank_by == "class":

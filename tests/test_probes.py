@@ -56,16 +56,28 @@ def test_kn_start_1_render_targets_the_paths_with_an_explicit_port() -> None:
 
 def test_kn_probe_1_render_carries_the_settings() -> None:
     probes = Probes(
-        readiness_period_seconds=3, readiness_failure_threshold=2, readiness_timeout_seconds=2,
-        liveness_period_seconds=15, liveness_failure_threshold=4, liveness_timeout_seconds=3,
+        readiness_period_seconds=3,
+        readiness_failure_threshold=2,
+        readiness_timeout_seconds=2,
+        liveness_period_seconds=15,
+        liveness_failure_threshold=4,
+        liveness_timeout_seconds=3,
         startup_period_seconds=7,
     )
     rendered = probes.render(port=9000, startup_budget_seconds=70)
     readiness = rendered["readinessProbe"]
-    assert (readiness["periodSeconds"], readiness["failureThreshold"], readiness["timeoutSeconds"]) == (3, 2, 2)
+    assert (
+        readiness["periodSeconds"],
+        readiness["failureThreshold"],
+        readiness["timeoutSeconds"],
+    ) == (3, 2, 2)
     assert readiness["successThreshold"] == 1
     liveness = rendered["livenessProbe"]
-    assert (liveness["periodSeconds"], liveness["failureThreshold"], liveness["timeoutSeconds"]) == (15, 4, 3)
+    assert (
+        liveness["periodSeconds"],
+        liveness["failureThreshold"],
+        liveness["timeoutSeconds"],
+    ) == (15, 4, 3)
     assert rendered["startupProbe"]["periodSeconds"] == 7
     assert rendered["startupProbe"]["failureThreshold"] == math.ceil(70 / 7)
 
@@ -82,8 +94,12 @@ def test_kn_probe_1_rendered_readiness_is_never_aggressive_mode() -> None:
     ("budget", "period"),
     [(600, 5), (601, 5), (599, 5), (1, 5), (5, 5), (3600, 7), (100, 30)],
 )
-def test_kn_start_2_startup_failure_threshold_is_ceil_budget_over_period(budget: int, period: int) -> None:
-    rendered = Probes(startup_period_seconds=period).render(port=8080, startup_budget_seconds=budget)
+def test_kn_start_2_startup_failure_threshold_is_ceil_budget_over_period(
+    budget: int, period: int
+) -> None:
+    rendered = Probes(startup_period_seconds=period).render(
+        port=8080, startup_budget_seconds=budget
+    )
     assert rendered["startupProbe"]["failureThreshold"] == math.ceil(budget / period)
 
 
@@ -124,16 +140,33 @@ def test_kn_start_2_startup_probe_tolerates_the_budget_and_no_more_than_one_peri
         ({"liveness_failure_threshold": 0}, "KNATIVE-PROBE", "probes.liveness_failure_threshold"),
         ({"liveness_timeout_seconds": -1}, "KNATIVE-PROBE", "probes.liveness_timeout_seconds"),
         ({"startup_period_seconds": 0}, "KNATIVE-PROBE", "probes.startup_period_seconds"),
-        ({"liveness_period_seconds": 1, "liveness_failure_threshold": 3}, "KN-PROBE-2", "probes.liveness_failure_threshold"),
-        ({"liveness_period_seconds": 2, "liveness_failure_threshold": 3}, "KN-PROBE-2",
-         "probes.liveness_failure_threshold"),
+        (
+            {"liveness_period_seconds": 1, "liveness_failure_threshold": 3},
+            "KN-PROBE-2",
+            "probes.liveness_failure_threshold",
+        ),
+        (
+            {"liveness_period_seconds": 2, "liveness_failure_threshold": 3},
+            "KN-PROBE-2",
+            "probes.liveness_failure_threshold",
+        ),
     ],
     ids=[
-        "readiness-period-10", "readiness-period-0", "readiness-period-negative",
-        "readiness-period-30", "readiness-path-relative", "readiness-path-empty",
-        "liveness-path-relative", "readiness-threshold-0", "readiness-timeout-0",
-        "liveness-period-0", "liveness-threshold-0", "liveness-timeout-negative",
-        "startup-period-0", "liveness-before-readiness", "liveness-equals-readiness",
+        "readiness-period-10",
+        "readiness-period-0",
+        "readiness-period-negative",
+        "readiness-period-30",
+        "readiness-path-relative",
+        "readiness-path-empty",
+        "liveness-path-relative",
+        "readiness-threshold-0",
+        "readiness-timeout-0",
+        "liveness-period-0",
+        "liveness-threshold-0",
+        "liveness-timeout-negative",
+        "startup-period-0",
+        "liveness-before-readiness",
+        "liveness-equals-readiness",
     ],
 )
 def test_probe_failures(changes: dict[str, object], code: str, path: str) -> None:
@@ -158,7 +191,9 @@ def test_kn_probe_2_error_names_both_detection_times() -> None:
 
 
 def test_every_field_problem_reported_at_once() -> None:
-    found = Probes(readiness_period_seconds=0, liveness_path="live", startup_period_seconds=0).problems()
+    found = Probes(
+        readiness_period_seconds=0, liveness_path="live", startup_period_seconds=0
+    ).problems()
     assert sorted((p.code, p.path) for p in found) == [
         ("KN-PROBE-1", "probes.liveness_path"),
         ("KN-PROBE-1", "probes.readiness_period_seconds"),
@@ -173,10 +208,16 @@ def test_every_field_problem_reported_at_once() -> None:
     ("changes", "code", "path"),
     [
         ({"readiness_period_seconds": 4}, "KN-PROBE-3", "probes.readiness_failure_threshold"),
-        ({"readiness_failure_threshold": 11, "readiness_period_seconds": 1}, "KN-PROBE-3",
-         "probes.readiness_failure_threshold"),
-        ({"readiness_period_seconds": 9, "readiness_failure_threshold": 2}, "KN-PROBE-3",
-         "probes.readiness_failure_threshold"),
+        (
+            {"readiness_failure_threshold": 11, "readiness_period_seconds": 1},
+            "KN-PROBE-3",
+            "probes.readiness_failure_threshold",
+        ),
+        (
+            {"readiness_period_seconds": 9, "readiness_failure_threshold": 2},
+            "KN-PROBE-3",
+            "probes.readiness_failure_threshold",
+        ),
     ],
     ids=["4s-x3", "1s-x11", "9s-x2"],
 )
@@ -228,8 +269,10 @@ def test_kn_probe_2_error_exactly_when_liveness_fires_no_later_than_readiness(
     r_period: int, r_threshold: int, l_period: int, l_threshold: int
 ) -> None:
     probes = Probes(
-        readiness_period_seconds=r_period, readiness_failure_threshold=r_threshold,
-        liveness_period_seconds=l_period, liveness_failure_threshold=l_threshold,
+        readiness_period_seconds=r_period,
+        readiness_failure_threshold=r_threshold,
+        liveness_period_seconds=l_period,
+        liveness_failure_threshold=l_threshold,
     )
     found = probes.problems()
     probe_2 = [p for p in found if p.code == "KN-PROBE-2"]

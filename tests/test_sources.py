@@ -44,14 +44,19 @@ def test_kn_model_2_tensorizer_env_names_uri_endpoint_and_secret_refs() -> None:
 
 def test_kn_model_2_credentials_are_never_literal_values() -> None:
     source = ModelSource.tensorizer(
-        URI, endpoint=ENDPOINT, credentials_secret="s3-creds",
-        access_key_id_key="id", secret_access_key_key="secret",
+        URI,
+        endpoint=ENDPOINT,
+        credentials_secret="s3-creds",
+        access_key_id_key="id",
+        secret_access_key_key="secret",
     )
     env = env_by_name(source)
     for name in CREDENTIAL_VARS:
         assert "value" not in env[name]
         assert set(env[name]) == {"name", "valueFrom"}
-    assert env["AWS_ACCESS_KEY_ID"]["valueFrom"] == {"secretKeyRef": {"name": "s3-creds", "key": "id"}}
+    assert env["AWS_ACCESS_KEY_ID"]["valueFrom"] == {
+        "secretKeyRef": {"name": "s3-creds", "key": "id"}
+    }
     assert env["AWS_SECRET_ACCESS_KEY"]["valueFrom"] == {
         "secretKeyRef": {"name": "s3-creds", "key": "secret"}
     }
@@ -63,7 +68,9 @@ def test_kn_model_2_public_bucket_has_no_credential_or_endpoint_vars() -> None:
 
 
 def test_kn_model_2_object_storage_names_its_kind() -> None:
-    source = ModelSource.object_storage("https://object.lga1.example.com/models/llama/", endpoint=ENDPOINT)
+    source = ModelSource.object_storage(
+        "https://object.lga1.example.com/models/llama/", endpoint=ENDPOINT
+    )
     env = env_by_name(source)
     assert env["MODEL_SOURCE"]["value"] == "object-storage"
     assert env["MODEL_URI"]["value"] == "https://object.lga1.example.com/models/llama/"
@@ -108,7 +115,9 @@ HUB_URIS = [
 def test_kn_model_4_hub_uri_is_an_error(uri: str, kind: str) -> None:
     source = getattr(ModelSource, kind)(uri)
     found = source.problems("llama.model")
-    assert [(p.code, p.path, p.severity) for p in found] == [("KN-MODEL-4", "llama.model.uri", "error")]
+    assert [(p.code, p.path, p.severity) for p in found] == [
+        ("KN-MODEL-4", "llama.model.uri", "error")
+    ]
     assert found[0].value == uri
     assert found[0].hint is not None
     assert "allow_external_hub" in found[0].hint
@@ -157,18 +166,41 @@ def test_kn_model_4_every_listed_hub_host_is_detected_with_subdomains() -> None:
         (ModelSource.tensorizer("s3://"), "KN-MODEL-2", "model.uri"),
         (ModelSource.tensorizer(""), "KN-MODEL-2", "model.uri"),
         (ModelSource.object_storage("file:///models/llama"), "KN-MODEL-2", "model.uri"),
-        (ModelSource.tensorizer(URI, endpoint="object.lga1.example.com"), "KN-MODEL-2", "model.endpoint"),
-        (ModelSource.tensorizer(URI, endpoint="s3://object.example.com"), "KN-MODEL-2", "model.endpoint"),
-        (ModelSource.tensorizer(URI, credentials_secret="S3_Creds"), "KN-MODEL-2",
-         "model.credentials_secret.name"),
-        (ModelSource.tensorizer(URI, credentials_secret="-creds"), "KN-MODEL-2",
-         "model.credentials_secret.name"),
-        (ModelSource.tensorizer(URI, credentials_secret="c" * 254), "KN-MODEL-2",
-         "model.credentials_secret.name"),
-        (ModelSource.tensorizer(URI, credentials_secret="creds", access_key_id_key="access key"),
-         "KN-MODEL-2", "model.credentials_secret.key"),
-        (ModelSource.tensorizer(URI, credentials_secret="creds", secret_access_key_key="a/b"),
-         "KN-MODEL-2", "model.credentials_secret.key"),
+        (
+            ModelSource.tensorizer(URI, endpoint="object.lga1.example.com"),
+            "KN-MODEL-2",
+            "model.endpoint",
+        ),
+        (
+            ModelSource.tensorizer(URI, endpoint="s3://object.example.com"),
+            "KN-MODEL-2",
+            "model.endpoint",
+        ),
+        (
+            ModelSource.tensorizer(URI, credentials_secret="S3_Creds"),
+            "KN-MODEL-2",
+            "model.credentials_secret.name",
+        ),
+        (
+            ModelSource.tensorizer(URI, credentials_secret="-creds"),
+            "KN-MODEL-2",
+            "model.credentials_secret.name",
+        ),
+        (
+            ModelSource.tensorizer(URI, credentials_secret="c" * 254),
+            "KN-MODEL-2",
+            "model.credentials_secret.name",
+        ),
+        (
+            ModelSource.tensorizer(URI, credentials_secret="creds", access_key_id_key="access key"),
+            "KN-MODEL-2",
+            "model.credentials_secret.key",
+        ),
+        (
+            ModelSource.tensorizer(URI, credentials_secret="creds", secret_access_key_key="a/b"),
+            "KN-MODEL-2",
+            "model.credentials_secret.key",
+        ),
         (ModelSource.pvc("Llama_Weights"), "KN-MODEL-3", "model.claim_name"),
         (ModelSource.pvc(""), "KN-MODEL-3", "model.claim_name"),
         (ModelSource.pvc("weights", mount_path="models"), "KNATIVE-VOLUME", "model.mount_path"),
@@ -178,10 +210,25 @@ def test_kn_model_4_every_listed_hub_host_is_detected_with_subdomains() -> None:
         (ModelSource.pvc("weights", mount_path="/dev/log"), "KNATIVE-VOLUME", "model.mount_path"),
     ],
     ids=[
-        "uri-ftp", "uri-gs", "uri-no-scheme", "uri-no-bucket", "uri-empty", "uri-file",
-        "endpoint-no-scheme", "endpoint-s3-scheme", "secret-uppercase", "secret-leading-dash",
-        "secret-too-long", "access-key-key-space", "secret-key-key-slash", "pvc-bad-name",
-        "pvc-empty-name", "mount-relative", "mount-root", "mount-dev", "mount-dev-slash",
+        "uri-ftp",
+        "uri-gs",
+        "uri-no-scheme",
+        "uri-no-bucket",
+        "uri-empty",
+        "uri-file",
+        "endpoint-no-scheme",
+        "endpoint-s3-scheme",
+        "secret-uppercase",
+        "secret-leading-dash",
+        "secret-too-long",
+        "access-key-key-space",
+        "secret-key-key-slash",
+        "pvc-bad-name",
+        "pvc-empty-name",
+        "mount-relative",
+        "mount-root",
+        "mount-dev",
+        "mount-dev-slash",
         "mount-dev-log",
     ],
 )
@@ -232,10 +279,14 @@ def test_kn_model_2_bad_secret_keys_are_reported_at_their_own_props() -> None:
 def test_kn_model_3_pvc_defaults_read_only_at_models() -> None:
     source = ModelSource.pvc("llama-weights")
     assert source.volumes() == [
-        {"name": "model-weights",
-         "persistentVolumeClaim": {"claimName": "llama-weights", "readOnly": True}}
+        {
+            "name": "model-weights",
+            "persistentVolumeClaim": {"claimName": "llama-weights", "readOnly": True},
+        }
     ]
-    assert source.volume_mounts() == [{"name": "model-weights", "mountPath": "/models", "readOnly": True}]
+    assert source.volume_mounts() == [
+        {"name": "model-weights", "mountPath": "/models", "readOnly": True}
+    ]
     env = env_by_name(source)
     assert env["MODEL_SOURCE"]["value"] == "pvc"
     assert env["MODEL_URI"]["value"] == "/models"

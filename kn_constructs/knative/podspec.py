@@ -357,10 +357,14 @@ def _timeouts(spec: Mapping[str, Any], path: str, chk: _Check) -> None:
                     concurrency,
                     high,
                     value=concurrency,
-                    hint="0 (unlimited) is not allowed by config-defaults "
-                    "allow-container-concurrency-zero"
-                    if concurrency == 0
-                    else "config-defaults container-concurrency-max-limit sets the upper bound",
+                    hint=(
+                        "0 (unlimited) is not allowed by config-defaults "
+                        "allow-container-concurrency-zero"
+                        if concurrency == 0
+                        else "config-defaults container-concurrency-max-limit sets the upper bound"
+                        if concurrency > high
+                        else None
+                    ),
                 )
             )
 
