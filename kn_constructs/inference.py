@@ -83,7 +83,10 @@ class HasClusterSettings(Protocol):
 
 @dataclass(frozen=True)
 class InferenceServiceProps:
-    """The props of one GPU inference service. See ``GpuInferenceService`` for each one."""
+    """The props of one GPU inference service. See ``GpuInferenceService`` for each one.
+
+    ``path`` is the root of problem paths (the construct id); default: ``name``.
+    """
 
     name: str
     image: str
@@ -109,6 +112,7 @@ class InferenceServiceProps:
     part_of: str | None = None
     namespace: str | None = None
     cluster: ClusterSettings | None = None
+    path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,7 @@ def plan_inference_service(props: InferenceServiceProps) -> InferencePlan:
 class _Planner:
     def __init__(self, props: InferenceServiceProps) -> None:
         self.p = props
-        self.root = props.name
+        self.root = props.path or props.name
         self.problems: list[Problem] = []
         self.derivations: list[Derivation] = []
 

@@ -131,6 +131,7 @@ class GpuInferenceService(Construct):
             labels=dict(labels or {}),
             part_of=part_of,
             cluster=_settings_of(cluster),
+            path=id,
         )
         plan = plan_inference_service(props)
         raise_for_errors(plan.problems, subject=f"GpuInferenceService {props.name!r}")

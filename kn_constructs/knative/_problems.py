@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from kn_constructs.errors import Problem, Severity
+from kn_constructs.knative.rules import DEFAULT_HINTS
 
 __all__ = [
     "DISALLOWED",
@@ -57,8 +58,16 @@ def problem(
     hint: str | None = None,
     severity: Severity = "error",
 ) -> Problem:
-    """Build a problem (keyword-only extras, to keep call sites readable)."""
-    return Problem(code, path, message, value=value, allowed=allowed, hint=hint, severity=severity)
+    """Build a problem; without a ``hint`` the rule's default hint is used."""
+    return Problem(
+        code,
+        path,
+        message,
+        value=value,
+        allowed=allowed,
+        hint=hint if hint is not None else DEFAULT_HINTS.get(code),
+        severity=severity,
+    )
 
 
 def bounds(
@@ -73,7 +82,7 @@ def bounds(
     hint: str | None = None,
 ) -> Problem:
     """Build ``expected <lo> <= <shown> <= <hi>`` (``ErrOutOfBoundsValue``)."""
-    return Problem(
+    return problem(
         code,
         path,
         f"expected {lo} <= {shown} <= {hi}",
@@ -94,7 +103,7 @@ def invalid(
     severity: Severity = "error",
 ) -> Problem:
     """Build ``invalid value: <shown>`` (``ErrInvalidValue``)."""
-    return Problem(
+    return problem(
         code,
         path,
         f"invalid value: {shown}",
@@ -107,12 +116,12 @@ def invalid(
 
 def disallowed(code: str, path: str, *, value: object = None, hint: str | None = None) -> Problem:
     """Build ``must not set the field(s)`` (``ErrDisallowedFields``)."""
-    return Problem(code, path, DISALLOWED, value=value, allowed="unset", hint=hint)
+    return problem(code, path, DISALLOWED, value=value, allowed="unset", hint=hint)
 
 
 def missing(code: str, path: str, *, hint: str | None = None) -> Problem:
     """Build ``missing field(s)`` (``ErrMissingField``)."""
-    return Problem(code, path, MISSING, hint=hint)
+    return problem(code, path, MISSING, hint=hint)
 
 
 def type_name(value: object) -> str:
@@ -136,7 +145,7 @@ def type_name(value: object) -> str:
 
 def schema(path: str, expected: str, value: object, *, hint: str | None = None) -> Problem:
     """Report a value of the wrong JSON type (``KNATIVE-SCHEMA``)."""
-    return Problem(
+    return problem(
         "KNATIVE-SCHEMA",
         path,
         f"expected {expected}, got {type_name(value)}",

@@ -38,6 +38,20 @@ _WINDOW_MAX_TEXT: Final = format_go_duration_ns(_WINDOW_MAX_NS)
 _STRING_HINT: Final = 'annotation values are strings: quote the value in YAML (e.g. "3")'
 
 
+#: What each bounded annotation means, for hints.
+_KEY_HINTS: Final = {
+    kn.ANN_WINDOW: "the stable window: 6s..1h in whole seconds (about 2 x pod startup)",
+    kn.ANN_PANIC_WINDOW_PERCENTAGE: "the panic window as a % of the stable window: 1..100",
+    kn.ANN_PANIC_THRESHOLD_PERCENTAGE: "panic mode starts at this % of capacity: 110..1000",
+    kn.ANN_TARGET_UTILIZATION: "the share of the target each pod aims for: 1..100",
+    kn.ANN_MIN_SCALE: "a whole number of pods, 0..2147483647",
+    kn.ANN_MAX_SCALE: "a whole number of pods, 0..2147483647 (0 = unlimited)",
+    kn.ANN_ACTIVATION_SCALE: "a whole number of pods, at least 2",
+    kn.ANN_SCALE_DOWN_DELAY: "at most 1h, in whole seconds, e.g. 5m",
+    kn.ANN_SCALE_TO_ZERO_POD_RETENTION: "at most 1h, e.g. 10m",
+}
+
+
 def _lookup(strs: Mapping[str, str], key: str) -> tuple[str, str] | None:
     """Knative's ``kmap.KeyPriority.Get``: the kebab-case key, else its legacy alias."""
     if key in strs:
@@ -100,18 +114,21 @@ def _int32_ge0(
     k, v = got
     at = join(path, k)
     allowed = f"0..{kn.INT32_MAX}"
+    hint = _KEY_HINTS.get(key)
     try:
         number = _go.parse_int(v, 32)
     except _go.GoNumError as err:
         if err.out_of_range:
-            found.append(bounds(_VALUE, at, 0, v, kn.INT32_MAX, value=v, allowed=allowed))
+            found.append(
+                bounds(_VALUE, at, 0, v, kn.INT32_MAX, value=v, allowed=allowed, hint=hint)
+            )
         else:
             found.append(
                 invalid(_VALUE, at, v, value=v, allowed=allowed, hint='a whole number, e.g. "3"')
             )
         return 0, k, False
     if number < 0:
-        found.append(bounds(_VALUE, at, 0, v, kn.INT32_MAX, value=v, allowed=allowed))
+        found.append(bounds(_VALUE, at, 0, v, kn.INT32_MAX, value=v, allowed=allowed, hint=hint))
         return 0, k, False
     return number, k, True
 
@@ -209,7 +226,18 @@ def _float_in_range(
     except _go.GoNumError:
         return [invalid(_VALUE, at, v, value=v, allowed=allowed, hint='a number, e.g. "70"')]
     if number < lo or number > hi:
-        return [bounds(_VALUE, at, _go.format_v(lo), v, _go.format_v(hi), value=v, allowed=allowed)]
+        return [
+            bounds(
+                _VALUE,
+                at,
+                _go.format_v(lo),
+                v,
+                _go.format_v(hi),
+                value=v,
+                allowed=allowed,
+                hint=_KEY_HINTS.get(key),
+            )
+        ]
     return []
 
 
@@ -303,7 +331,18 @@ def _duration(
             )
         ]
     if ns < lo_ns or ns > _WINDOW_MAX_NS:
-        return [bounds(_VALUE, at, lo_text, v, _WINDOW_MAX_TEXT, value=v, allowed=allowed)]
+        return [
+            bounds(
+                _VALUE,
+                at,
+                lo_text,
+                v,
+                _WINDOW_MAX_TEXT,
+                value=v,
+                allowed=allowed,
+                hint=_KEY_HINTS.get(key),
+            )
+        ]
     if whole_seconds and ns % SECOND:
         return [
             problem(

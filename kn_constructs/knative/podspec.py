@@ -40,7 +40,7 @@ from kn_constructs.knative._problems import (
     schema,
 )
 from kn_constructs.knative.names import dns1123_label_messages, dns1123_subdomain_messages
-from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings
+from kn_constructs.knative.settings import DEFAULT_SETTINGS, STRICT_FLAGS, ClusterSettings
 
 __all__ = ["check_revision_spec", "required_features"]
 
@@ -163,13 +163,14 @@ class _Check:
     def flag_off(
         self, path: str, flag: str, *, message: str = DISALLOWED, value: object = None
     ) -> None:
+        needed = "enabled" if flag in STRICT_FLAGS else "enabled or allowed"
         self.add(
             problem(
                 _FLAG,
                 path,
                 message,
                 value=value,
-                allowed=f"config-features {flag}: enabled (now {self.settings.feature(flag)})",
+                allowed=f"config-features {flag}: {needed} (now {self.settings.feature(flag)})",
                 hint=f'set {flag}: "enabled" in config-features (namespace knative-serving)',
             )
         )
@@ -626,7 +627,7 @@ def _volume_mounts(
                     f"{name} with mount propagation",
                     value=_scalar(propagation),
                 )
-            elif propagation not in _MOUNT_PROPAGATIONS:
+            elif not isinstance(propagation, str) or propagation not in _MOUNT_PROPAGATIONS:
                 chk.add(
                     invalid(
                         _VOLUME,
@@ -714,7 +715,11 @@ def _probe(
     readiness: bool,
     require_port: bool,
 ) -> None:
-    """``validateProbe`` (+ ``validateReadinessProbe``); ``port_name`` None skips the port match."""
+    """``validateProbe`` (+ ``validateReadinessProbe``); ``port_name`` None skips the port match.
+
+    A serving container's readiness probe without a handler is defaulted to ``tcpSocket: {}``
+    by Knative (``applyProbes``), so no handler is not an error there.
+    """
     p = _mapping(probe, at, chk)
     if p is None:
         return
@@ -722,7 +727,7 @@ def _probe(
         if key not in kn.PROBE_FIELDS and value is not None:
             chk.add(disallowed(_FORBIDDEN, join(at, str(key)), value=_scalar(value)))
     handlers = [h for h in kn.PROBE_HANDLERS if p.get(h) is not None]
-    if not handlers:
+    if not handlers and not (readiness and port_name is not None):
         chk.add(
             problem(
                 _PROBE,
@@ -960,7 +965,7 @@ def _ports(container: Mapping[str, Any], at: str, kind: Kind, chk: _Check) -> No
                 )
             )
         name = port.get("name", "")
-        if name not in kn.VALID_PORT_NAMES:
+        if not isinstance(name, str) or name not in kn.VALID_PORT_NAMES:
             chk.add(
                 problem(
                     _CONTAINERS,
@@ -1120,7 +1125,7 @@ def _container(
             continue
         chk.add(_unknown(at, key))
     name = container.get("name")
-    if name in kn.RESERVED_CONTAINER_NAMES:
+    if isinstance(name, str) and name in kn.RESERVED_CONTAINER_NAMES:
         chk.add(
             problem(
                 _RESERVED,
@@ -1138,7 +1143,7 @@ def _container(
     _resources(container, at, chk)
     _container_security_context(container, at, chk)
     policy = container.get("terminationMessagePolicy", "")
-    if policy not in _TERMINATION_MESSAGE_POLICIES:
+    if not isinstance(policy, str) or policy not in _TERMINATION_MESSAGE_POLICIES:
         chk.add(
             invalid(
                 _FIELD,
@@ -1251,11 +1256,11 @@ def _containers(
             value=total,
         )
         return
-    seen: set[object] = set()
+    seen: set[str] = set()
     for i, container in containers:
         at = index(cpath, i)
         name = container.get("name")
-        if name is not None and name in seen:
+        if isinstance(name, str) and name and name in seen:
             chk.add(
                 problem(
                     _CONTAINERS,
@@ -1264,7 +1269,8 @@ def _containers(
                     value=_scalar(name),
                 )
             )
-        seen.add(name)
+        if isinstance(name, str):
+            seen.add(name)
         ports = container.get("ports")
         kind: Kind = "serving" if isinstance(ports, list) and ports else "sidecar"
         _container(container, at, kind, port, volumes, chk)
@@ -1291,11 +1297,11 @@ def _init_containers(
             value=len(raw),
         )
         return
-    names = {c.get("name") for _, c in containers}
+    names = {n for _, c in containers if isinstance(n := c.get("name"), str)}
     for i, container in init:
         at = index(ipath, i)
         name = container.get("name")
-        if name is not None and name in names:
+        if isinstance(name, str) and name and name in names:
             chk.add(
                 problem(
                     _CONTAINERS,
@@ -1304,7 +1310,8 @@ def _init_containers(
                     value=_scalar(name),
                 )
             )
-        names.add(name)
+        if isinstance(name, str):
+            names.add(name)
         _container(container, at, "init", {}, volumes, chk)
 
 

@@ -65,6 +65,7 @@ __all__ = [
     "ANN_WINDOW",
     "AUTOSCALING_PREFIX",
     "CONTAINER_CONCURRENCY_MIN",
+    "DEFAULT_HINTS",
     "FEATURE_DEFAULTS",
     "FEATURE_VALUES",
     "FLAG_ADD_CAPABILITIES",
@@ -263,6 +264,37 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
         "wrong apiVersion, kind or shape (a map for a list, a number for a string, unknown fields)",
         "the CRD schema in config/core/300-resources and the Kubernetes API types",
     ),
+)
+
+#: A short, generic fix for each rule code, used when a check has nothing more specific to say.
+DEFAULT_HINTS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "KNATIVE-ANNOTATION-LOCATION": "move it under spec.template.metadata.annotations",
+        "KNATIVE-ANNOTATION-VALUE": "use a value in the allowed range (values are strings)",
+        "KNATIVE-ANNOTATION-KEY": "remove the key from the revision template",
+        "KNATIVE-SCALE-BOUNDS": "keep min-scale <= activation-scale <= max-scale, within the "
+        "cluster's max-scale-limit",
+        "KNATIVE-CONTAINER-CONCURRENCY": "use 0 (unlimited) or 1..container-concurrency-max-limit",
+        "KNATIVE-TIMEOUT": "use 1..max-revision-timeout-seconds (0 means the cluster default)",
+        "KNATIVE-RESERVED": "Knative uses this name, port or path itself: pick another",
+        "KNATIVE-FORBIDDEN-FIELD": "remove the field: Knative manages it or does not support it",
+        "KNATIVE-FEATURE-FLAG": "enable the flag in config-features (namespace knative-serving) or "
+        "remove the field",
+        "KNATIVE-PROBE": "one handler per probe; a named port must be the serving port's name",
+        "KNATIVE-NAME": "use a DNS-1035 label: lower-case letters, digits and '-', starting with "
+        "a letter",
+        "KNATIVE-DURATION": "use a Go duration in whole seconds, e.g. 600s or 10m",
+        "KNATIVE-TRAFFIC": "percents sum to 100; pin with revisionName, follow the newest with "
+        "latestRevision: true",
+        "KNATIVE-VOLUME": "each volume needs one source and a mount; mount paths are absolute "
+        "and unique",
+        "KNATIVE-CONTAINERS": "one serving container declares exactly one port; every container "
+        "needs an image",
+        "KNATIVE-FIELD-VALUE": "use one of the allowed values",
+        "KNATIVE-LABEL": "the only allowed value is cluster-local",
+        "KNATIVE-CONFIGMAP": "Knative refuses the whole ConfigMap until this is fixed",
+        "KNATIVE-SCHEMA": "match the Knative Service API (serving.knative.dev/v1) and YAML types",
+    }
 )
 
 # --------------------------------------------------------------------------- API

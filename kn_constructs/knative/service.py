@@ -286,6 +286,7 @@ def check_manifest(
         metadata = manifest.get("metadata")
         if (
             isinstance(metadata, Mapping)
+            and isinstance(metadata.get("name"), str)
             and metadata.get("name") in CONFIGMAP_NAMES
             and metadata.get("namespace") == CONFIG_NAMESPACE
         ):

@@ -157,6 +157,12 @@ class ClusterSettings:
         )
         return hash((values, tuple(sorted(self.features.items()))))
 
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # The read-only features mapping cannot be pickled or deep-copied; rebuild from a dict.
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        values["features"] = dict(self.features)
+        return (_rebuild, (values,))
+
     @property
     def container_concurrency_target_fraction(self) -> float:
         """``container_concurrency_target_percentage`` as the fraction Knative uses (0.7)."""
@@ -221,7 +227,9 @@ class ClusterSettings:
             if not isinstance(metadata, Mapping):
                 continue
             name = metadata.get("name")
-            if name not in CONFIGMAP_NAMES or metadata.get("namespace") != CONFIG_NAMESPACE:
+            if not isinstance(name, str) or name not in CONFIGMAP_NAMES:
+                continue
+            if metadata.get("namespace") != CONFIG_NAMESPACE:
                 continue
             parsed, found = parse_configmap(str(name), doc.get("data"), path=f"{name}.data")
             values.update(parsed)
@@ -230,6 +238,10 @@ class ClusterSettings:
         if errors:
             raise ValidationError(errors, subject="Knative ConfigMaps")
         return cls(**values)
+
+
+def _rebuild(values: dict[str, Any]) -> ClusterSettings:
+    return ClusterSettings(**values)
 
 
 #: Knative v1.23's defaults for every setting.

@@ -32,9 +32,14 @@ _FIELDS: Final = frozenset(
 )
 
 
+def _name_field(target: Mapping[str, Any], key: str) -> str:
+    value = target.get(key)
+    return value if isinstance(value, str) else ""
+
+
 def _target_names(target: Mapping[str, Any], at: str, *, in_service: bool) -> list[Problem]:
-    revision = target.get("revisionName") or ""
-    configuration = target.get("configurationName") or ""
+    revision = _name_field(target, "revisionName")
+    configuration = _name_field(target, "configurationName")
     if in_service and configuration:
         return [
             disallowed(
@@ -124,7 +129,11 @@ def check_traffic(
                         allowed=", ".join(sorted(_FIELDS)),
                     )
                 )
-        revision = target.get("revisionName") or ""
+        for key in ("revisionName", "configurationName"):
+            value = target.get(key)
+            if value is not None and not isinstance(value, str):
+                found.append(schema(join(at, key), "string", value))
+        revision = _name_field(target, "revisionName")
         latest = target.get("latestRevision")
         if latest is not None:
             if not isinstance(latest, bool):

@@ -427,6 +427,7 @@ def test_invalid(
     assert problem.message == message
     assert problem.value == annotations[A + key]
     assert problem.allowed
+    assert problem.hint, "every problem says how to fix it"
 
 
 @pytest.mark.parametrize(
@@ -443,7 +444,8 @@ def test_message_format_is_pinned() -> None:
     assert str(problem) == (
         "[KNATIVE-ANNOTATION-VALUE] spec.template.metadata.annotations."
         "autoscaling.knative.dev/window: expected 6s <= 2s <= 1h0m0s "
-        "(value: '2s'; allowed: 6s..1h, whole seconds)"
+        "(value: '2s'; allowed: 6s..1h, whole seconds)\n"
+        "    hint: the stable window: 6s..1h in whole seconds (about 2 x pod startup)"
     )
     (scale,) = check_autoscaling_annotations(ann(min_scale="5", max_scale="2"), path=P)
     assert str(scale).startswith(
@@ -490,7 +492,7 @@ def test_max_scale_parse_error_with_limit_reports_like_knative() -> None:
 
 def test_non_string_value_is_a_schema_problem() -> None:
     annotations: dict[str, Any] = {A + "min-scale": 3, "example.com/other": 1}
-    problem = only(check_autoscaling_annotations(annotations, path=P))  # type: ignore[arg-type]
+    problem = only(check_autoscaling_annotations(annotations, path=P))
     assert problem.code == "KNATIVE-SCHEMA"
     assert problem.path == f"{P}.{A}min-scale"
     assert problem.message == "expected string, got integer"
@@ -607,7 +609,7 @@ def test_networking_allowed_keys(key: str) -> None:
 
 def test_template_reports_non_string_values_once() -> None:
     annotations: dict[str, Any] = {A + "min-scale": 1, "example.com/flag": True}
-    problems = check_template_annotations(annotations, path=T)  # type: ignore[arg-type]
+    problems = check_template_annotations(annotations, path=T)
     assert sorted(p.path for p in problems) == [f"{T}.{A}min-scale", f"{T}.example.com/flag"]
     assert {p.code for p in problems} == {"KNATIVE-SCHEMA"}
 

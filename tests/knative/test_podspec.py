@@ -481,6 +481,14 @@ INVALID: list[tuple[str, dict[str, Any], ClusterSettings, str, str, str]] = [
         "invalid value: 0",
     ),
     (
+        "sidecar readiness probe without handler is not defaulted",
+        {"containers": [serving(name="a"), c(name="b", readinessProbe={"periodSeconds": 5})]},
+        PROBING_ON,
+        "KNATIVE-PROBE",
+        "containers[1].readinessProbe",
+        "expected exactly one, got neither: exec, grpc, httpGet, tcpSocket",
+    ),
+    (
         "init containers off",
         minimal_spec(initContainers=[c(name="init")]),
         D,
@@ -756,6 +764,7 @@ def test_invalid(
 ) -> None:
     problem = only(check_revision_spec(spec, settings=settings))
     assert (problem.code, problem.path, problem.message) == (code, f"{S}.{path}", message)
+    assert problem.hint, "every problem says how to fix it"
 
 
 GATED = [(field, flag) for field, flag in kn.GATED_POD_FIELDS.items() if field != "initContainers"]
@@ -819,6 +828,16 @@ VALID: list[tuple[str, dict[str, Any], ClusterSettings]] = [
     (
         "readiness probe with Knative's aggressive probing",
         one(serving(readinessProbe={"tcpSocket": {}})),
+        D,
+    ),
+    (
+        "unnamed containers get distinct default names",
+        {"containers": [serving(name=""), c(name="")], "initContainers": [c(name="")]},
+        INIT_ON,
+    ),
+    (
+        "serving readiness probe without handler gets tcpSocket (applyProbes)",
+        one(serving(readinessProbe={"periodSeconds": 5})),
         D,
     ),
     (

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
 from typing import Any
 
 import pytest
@@ -185,3 +187,14 @@ def test_from_configmaps_warnings_do_not_raise() -> None:
         [configmap("config-features", {"kubernetes.podspec-affinity": "maybe"})]
     )
     assert s.feature("kubernetes.podspec-affinity") == "disabled"
+
+
+def test_pickle_copy_and_replace_keep_the_value() -> None:
+    s = ClusterSettings(max_scale_limit=7).with_features({"kubernetes.podspec-affinity": "allowed"})
+    assert pickle.loads(pickle.dumps(s)) == s
+    assert copy.deepcopy(s) == s
+    assert copy.copy(s) == s
+    assert (
+        dataclasses.replace(s, max_scale_limit=8).feature("kubernetes.podspec-affinity")
+        == "allowed"
+    )

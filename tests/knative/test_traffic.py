@@ -119,6 +119,7 @@ def test_invalid(
 ) -> None:
     problem = only(check_traffic(traffic, service_name="llama", in_service=in_service))
     assert (problem.code, problem.path, problem.message) == (code, path, message)
+    assert problem.hint, "every problem says how to fix it"
 
 
 def test_percent_bounds() -> None:
@@ -133,7 +134,9 @@ def test_percent_bounds() -> None:
 
 
 def test_bad_tag() -> None:
-    problem = only(check_traffic([{"latestRevision": True, "percent": 100, "tag": "Foo"}], service_name="x"))
+    problem = only(
+        check_traffic([{"latestRevision": True, "percent": 100, "tag": "Foo"}], service_name="x")
+    )
     assert problem.path == f"{T}[0].tag"
     assert problem.message.startswith("invalid value: not a DNS 1035 label: [a DNS-1035 label must")
 
@@ -178,7 +181,12 @@ def test_valid(traffic: list[dict[str, Any]] | None) -> None:
 
 
 def test_route_needs_names() -> None:
-    assert check_traffic([{"configurationName": "c", "percent": 100}], service_name="r", in_service=False) == []
+    assert (
+        check_traffic(
+            [{"configurationName": "c", "percent": 100}], service_name="r", in_service=False
+        )
+        == []
+    )
 
 
 def test_not_a_list() -> None:
