@@ -112,6 +112,13 @@ class StartupTime:
                         value=value, allowed="a finite number of seconds",
                     )
                 )
+        if not found and not math.isfinite(2 * self.p95_estimate_seconds):
+            found.append(
+                Problem(
+                    "KN-AS-2", f"{path}.spread_seconds", f"invalid value: {self.spread_seconds}",
+                    value=self.spread_seconds, allowed="a spread that gives a finite p95",
+                )
+            )
         if found:
             return found
         if not self.mean_seconds > 0:
@@ -440,7 +447,7 @@ class AutoscalerProfile:
                 )
             )
         startup = self.startup
-        if startup is not None and startup.mean_seconds > 0:
+        if startup is not None and not startup.problems():
             if kn.WINDOW_MIN_SECONDS <= self.window_seconds < math.ceil(startup.mean_seconds):
                 found.append(
                     Problem(

@@ -202,22 +202,8 @@ def test_every_problem_code_is_a_practice_or_a_knative_rule(name: str) -> None:
 _KIND = {"error": "error", "warning": "warn"}
 
 #: (code, severity) pairs the checks produce, and whether the catalogue lists that kind.
-#: Pairs the catalogue omits are marked as known bugs (see the xfail reason).
-_CATALOGUE_GAPS = {
-    ("KN-AS-1", "error"),
-    ("KN-AS-1", "warning"),
-    ("KN-AS-2", "error"),
-    ("KN-AS-3", "error"),
-    ("KN-AS-4", "error"),
-    ("KN-AS-7", "error"),
-    ("KN-CONC-2", "error"),
-    ("KN-CONC-3", "error"),
-    ("KN-SCALE-1", "error"),
-    ("KN-SCALE-3", "error"),
-    ("KN-PLACE-1", "error"),
-    ("KN-PLACE-2", "error"),
-    ("KN-GPU-1", "error"),
-}
+#: Pairs the catalogue omits would be marked as known bugs (none today).
+_CATALOGUE_GAPS: set[tuple[str, str]] = set()
 
 
 def _severity_rows() -> list[object]:

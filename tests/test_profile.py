@@ -232,11 +232,6 @@ def test_kn_as_3_window_at_the_edges_is_not_a_clamp(mean: float) -> None:
     assert clamp_warnings(profile.problems()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: profile.py _practice_problems compares the unrounded raw window with 6 s, so a"
-    " raw window in (5, 6) s (ceil = 6 s, not clamped) still warns 'clamped to 6s'",
-)
 @pytest.mark.parametrize("mean", [2.9, 2.6])
 def test_kn_as_3_no_clamp_warning_when_the_whole_second_window_is_in_range(mean: float) -> None:
     assert math.ceil(2 * mean) == WINDOW_MIN  # the derived window needs no clamping
@@ -302,11 +297,6 @@ def test_kn_as_2_profile_building_never_raises(
         profile.annotations()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: profile.py _derived_window calls math.ceil on an infinite or NaN window, so"
-    " building a profile raises OverflowError/ValueError instead of reporting KN-AS-2",
-)
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -599,12 +589,6 @@ def test_kn_as_5_panic_threshold_105_reads_like_knative() -> None:
     assert problem.allowed == "110..1000"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: profile.py knative_problems re-paths Knative problems to profile fields but keeps"
-    " the annotation string as value ('2s', '105') instead of the value as given (errors.Problem"
-    " docs: 'The offending value, as given')",
-)
 @pytest.mark.parametrize(
     ("profile", "given"),
     [
@@ -829,11 +813,6 @@ def test_kn_as_7_warning_reports_the_three_knobs() -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: profile.py panic_window_seconds uses Python round() (half to even); Knative"
-    " rounds the panic window with Go's time.Duration.Round (half away from zero)",
-)
 @pytest.mark.parametrize(("window", "percentage"), [(9, 50), (25, 10), (45, 10)])
 def test_kn_as_4_panic_window_seconds_rounds_like_knative(window: int, percentage: float) -> None:
     exact = window * percentage / 100

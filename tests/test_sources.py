@@ -179,27 +179,27 @@ def test_kn_model_4_every_listed_hub_host_is_detected_with_subdomains() -> None:
         (
             ModelSource.tensorizer(URI, credentials_secret="S3_Creds"),
             "KN-MODEL-2",
-            "model.credentials_secret.name",
+            "model.credentials_secret",
         ),
         (
             ModelSource.tensorizer(URI, credentials_secret="-creds"),
             "KN-MODEL-2",
-            "model.credentials_secret.name",
+            "model.credentials_secret",
         ),
         (
             ModelSource.tensorizer(URI, credentials_secret="c" * 254),
             "KN-MODEL-2",
-            "model.credentials_secret.name",
+            "model.credentials_secret",
         ),
         (
             ModelSource.tensorizer(URI, credentials_secret="creds", access_key_id_key="access key"),
             "KN-MODEL-2",
-            "model.credentials_secret.key",
+            "model.access_key_id_key",
         ),
         (
             ModelSource.tensorizer(URI, credentials_secret="creds", secret_access_key_key="a/b"),
             "KN-MODEL-2",
-            "model.credentials_secret.key",
+            "model.secret_access_key_key",
         ),
         (ModelSource.pvc("Llama_Weights"), "KN-MODEL-3", "model.claim_name"),
         (ModelSource.pvc(""), "KN-MODEL-3", "model.claim_name"),
@@ -251,19 +251,14 @@ def test_kn_model_2_every_problem_reported_at_once() -> None:
     )
     found = source.problems()
     assert sorted(p.path for p in found) == [
-        "model.credentials_secret.key",
-        "model.credentials_secret.name",
+        "model.access_key_id_key",
+        "model.credentials_secret",
         "model.endpoint",
         "model.uri",
     ]
     assert {p.code for p in found} == {"KN-MODEL-2"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: both Secret-key props report at 'model.credentials_secret.key', so a bad"
-    " access_key_id_key and a bad secret_access_key_key are indistinguishable by path",
-)
 def test_kn_model_2_bad_secret_keys_are_reported_at_their_own_props() -> None:
     source = ModelSource.tensorizer(
         URI, credentials_secret="creds", access_key_id_key="a b", secret_access_key_key="c d"

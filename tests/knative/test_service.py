@@ -363,7 +363,7 @@ _JSON = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(_JSON)
 def test_never_raises_on_arbitrary_yaml(garbage: Any) -> None:
     manifest = {
@@ -455,7 +455,7 @@ _EVERYTHING_ON = DEFAULT_SETTINGS.with_features(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     _SPEC,
     _TRAFFIC,
