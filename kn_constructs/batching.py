@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kn_constructs._format import format_number
-
-from kn_constructs.knative.rules import TARGET_MIN as kn_target_min
 from kn_constructs.errors import Problem
+from kn_constructs.knative.rules import TARGET_MIN
 
 __all__ = ["Batching", "BatchingMode"]
 
@@ -122,36 +121,44 @@ class Batching:
             if self.max_sequences is None or self.max_sequences < 1:
                 found.append(
                     Problem(
-                        "KN-BATCH-2", f"{path}.max_sequences",
+                        "KN-BATCH-2",
+                        f"{path}.max_sequences",
                         f"expected 1 <= {self.max_sequences}",
-                        value=self.max_sequences, allowed=">= 1",
+                        value=self.max_sequences,
+                        allowed=">= 1",
                         hint="give the engine's maximum number of concurrent sequences",
                     )
                 )
             elif self.target > hard:
                 found.append(
                     Problem(
-                        "KN-BATCH-2", f"{path}.target",
+                        "KN-BATCH-2",
+                        f"{path}.target",
                         f"soft target {format_number(self.target)} is above the hard limit {hard}",
-                        value=self.target, allowed=f"0.01..{hard}",
+                        value=self.target,
+                        allowed=f"0.01..{hard}",
                         hint="the soft target must stay below max_sequences; omit it for 80 %",
                     )
                 )
-            elif self.target < kn_target_min:
+            elif self.target < TARGET_MIN:
                 found.append(
                     Problem(
-                        "KN-BATCH-2", f"{path}.target",
-                        f"expected {format_number(kn_target_min)} <= {format_number(self.target)}",
-                        value=self.target, allowed=f"0.01..{hard}",
+                        "KN-BATCH-2",
+                        f"{path}.target",
+                        f"expected {format_number(TARGET_MIN)} <= {format_number(self.target)}",
+                        value=self.target,
+                        allowed=f"0.01..{hard}",
                     )
                 )
             elif hard >= 2 and self.target > hard * (1 - IN_FLIGHT_CLOSE_FRACTION):
                 found.append(
                     Problem(
-                        "KN-BATCH-2", f"{path}.target",
+                        "KN-BATCH-2",
+                        f"{path}.target",
                         f"soft target {format_number(self.target)} is within 5 % of the hard limit {hard}:"
                         " pods are near overload before new ones are asked for",
-                        value=self.target, allowed=f"<= {format_number(hard * (1 - IN_FLIGHT_CLOSE_FRACTION))}",
+                        value=self.target,
+                        allowed=f"<= {format_number(hard * (1 - IN_FLIGHT_CLOSE_FRACTION))}",
                         hint="leave headroom (the default is 80 % of max_sequences)",
                         severity="warning",
                     )
@@ -159,9 +166,11 @@ class Batching:
         if self.max_wait_seconds < 0:
             found.append(
                 Problem(
-                    "KN-BATCH-3", f"{path}.max_wait_seconds",
+                    "KN-BATCH-3",
+                    f"{path}.max_wait_seconds",
                     f"expected 0 <= {format_number(self.max_wait_seconds)}",
-                    value=self.max_wait_seconds, allowed=">= 0",
+                    value=self.max_wait_seconds,
+                    allowed=">= 0",
                 )
             )
         return found
@@ -172,8 +181,11 @@ class Batching:
         if batch < 1:
             return [
                 Problem(
-                    "KN-BATCH-1", f"{path}.batch_size", f"expected 1 <= {batch}",
-                    value=batch, allowed=">= 1",
+                    "KN-BATCH-1",
+                    f"{path}.batch_size",
+                    f"expected 1 <= {batch}",
+                    value=batch,
+                    allowed=">= 1",
                 )
             ]
         hard = self.container_concurrency
@@ -181,9 +193,11 @@ class Batching:
         if not low <= hard <= high:
             return [
                 Problem(
-                    "KN-BATCH-1", f"{path}.container_concurrency",
+                    "KN-BATCH-1",
+                    f"{path}.container_concurrency",
                     f"expected {low} <= {hard} <= {high}",
-                    value=hard, allowed=f"{low}..{high} (batch_size..2 x batch_size)",
+                    value=hard,
+                    allowed=f"{low}..{high} (batch_size..2 x batch_size)",
                     hint="below the batch size a batch never fills; above twice the batch"
                     " size requests queue inside the pod (KN-CONC-4)",
                 )
@@ -191,13 +205,14 @@ class Batching:
         if hard > FIXED_SOFT_CEILING * batch:
             return [
                 Problem(
-                    "KN-BATCH-1", f"{path}.container_concurrency",
+                    "KN-BATCH-1",
+                    f"{path}.container_concurrency",
                     f"hard limit {hard} is above 1.5 x batch size {batch}:"
                     " requests will wait inside the pod for the next batch",
-                    value=hard, allowed=f"<= {math.floor(FIXED_SOFT_CEILING * batch)} recommended",
+                    value=hard,
+                    allowed=f"<= {math.floor(FIXED_SOFT_CEILING * batch)} recommended",
                     hint="keep containerConcurrency within 1.5 x batch_size",
                     severity="warning",
                 )
             ]
         return []
-

@@ -132,7 +132,9 @@ class RenderDefectError(KnConstructsError, AssertionError):
 
     def __init__(self, problems: Sequence[Problem], *, subject: str) -> None:
         self.problems = tuple(problems)
-        lines = [f"{subject}: kn_constructs rendered a manifest Knative would reject (a bug; please report it)"]
+        lines = [
+            f"{subject}: kn_constructs rendered a manifest Knative would reject (a bug; please report it)"
+        ]
         lines.extend(f"  {problem}" for problem in self.problems)
         super().__init__("\n".join(lines))
 

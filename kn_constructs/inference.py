@@ -61,7 +61,9 @@ CONTAINER_NAME = "model-server"
 _SECRET_NAME = re.compile(
     r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.IGNORECASE
 )
-_SECRET_VALUE = re.compile(r"^(AKIA[0-9A-Z]{16}|hf_[A-Za-z0-9]{30,}|sk-[A-Za-z0-9_-]{20,}|ghp_[A-Za-z0-9]{30,})$")
+_SECRET_VALUE = re.compile(
+    r"^(AKIA[0-9A-Z]{16}|hf_[A-Za-z0-9]{30,}|sk-[A-Za-z0-9_-]{20,}|ghp_[A-Za-z0-9]{30,})$"
+)
 _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
@@ -195,26 +197,33 @@ class _Planner:
         if p.cluster is None:
             self.problems.append(
                 Problem(
-                    "KN-PLACE-3", f"{self.root}.cluster",
+                    "KN-PLACE-3",
+                    f"{self.root}.cluster",
                     "no cluster config declared: assuming config-features enables "
                     + ", ".join(sorted(required)),
-                    value=None, allowed="a ClusterSettings or KnativeClusterConfig",
+                    value=None,
+                    allowed="a ClusterSettings or KnativeClusterConfig",
                     hint="pass cluster=KnativeClusterConfig(...) so these flags are checked"
                     " (Knative leaves them disabled by default)",
                     severity="warning",
                 )
             )
             return DEFAULT_SETTINGS.with_features({flag: "enabled" for flag in required})
-        strict = {"kubernetes.podspec-persistent-volume-claim", "kubernetes.podspec-persistent-volume-write"}
+        strict = {
+            "kubernetes.podspec-persistent-volume-claim",
+            "kubernetes.podspec-persistent-volume-write",
+        }
         for flag in sorted(required):
             if not p.cluster.feature_enabled(flag, strict=flag in strict):
                 prop, code = _FLAG_PROP.get(flag, ("", "KNATIVE-FEATURE-FLAG"))
                 self.problems.append(
                     Problem(
-                        code, f"{self.root}.{prop}" if prop else self.root,
+                        code,
+                        f"{self.root}.{prop}" if prop else self.root,
                         f"needs config-features flag {flag}, which the cluster config leaves"
                         f" {p.cluster.feature(flag)}",
-                        value=p.cluster.feature(flag), allowed="enabled",
+                        value=p.cluster.feature(flag),
+                        allowed="enabled",
                         hint=f'enable it: KnativeClusterConfig(features={{"{flag}": "enabled"}})',
                         rule="KNATIVE-FEATURE-FLAG",
                     )
@@ -228,11 +237,17 @@ class _Planner:
         self._add(dns1035_problems(p.name, path="name"))
         self._check_image()
         if p.model is None:
-            self._add([Problem(
-                "KN-MODEL-1", "model", "a model source is required: weights never live in the image",
-                allowed="ModelSource.tensorizer(...), .object_storage(...) or .pvc(...)",
-                hint="put the weights on object storage and pass model=ModelSource.tensorizer(uri, ...)",
-            )])
+            self._add(
+                [
+                    Problem(
+                        "KN-MODEL-1",
+                        "model",
+                        "a model source is required: weights never live in the image",
+                        allowed="ModelSource.tensorizer(...), .object_storage(...) or .pvc(...)",
+                        hint="put the weights on object storage: model=ModelSource.tensorizer(uri, ...)",
+                    )
+                ]
+            )
         else:
             self._add(p.model.problems("model"))
             self._check_region()
@@ -253,25 +268,38 @@ class _Planner:
         if not _DIGEST.search(image):
             tag = tail.split(":", 1)[1] if ":" in tail else None
             why = "the tag 'latest' moves" if tag in (None, "latest") else f"the tag {tag!r} can move"
-            self._add([Problem(
-                "KN-IMAGE-1", "image", f"image is not pinned by digest: {why}",
-                value=image, allowed="registry/name@sha256:<64 hex>",
-                hint="pin the digest so GitOps deploys exactly what was reviewed",
-                severity="warning",
-            )])
+            self._add(
+                [
+                    Problem(
+                        "KN-IMAGE-1",
+                        "image",
+                        f"image is not pinned by digest: {why}",
+                        value=image,
+                        allowed="registry/name@sha256:<64 hex>",
+                        hint="pin the digest so GitOps deploys exactly what was reviewed",
+                        severity="warning",
+                    )
+                ]
+            )
 
     def _check_region(self) -> None:
         model, gpu = self.p.model, self.p.gpu
         assert model is not None
         if model.region and gpu.regions and model.region not in gpu.regions:
-            self._add([Problem(
-                "KN-MODEL-3", "model.region",
-                f"the weights live in {model.region}, which is not among the placement regions"
-                f" {list(gpu.regions)}: every cold start loads them across regions",
-                value=model.region, allowed=", ".join(gpu.regions),
-                hint="add the region to gpu.regions (first), or move the weights",
-                severity="warning",
-            )])
+            self._add(
+                [
+                    Problem(
+                        "KN-MODEL-3",
+                        "model.region",
+                        f"the weights live in {model.region}, which is not among the placement regions"
+                        f" {list(gpu.regions)}: every cold start loads them across regions",
+                        value=model.region,
+                        allowed=", ".join(gpu.regions),
+                        hint="add the region to gpu.regions (first), or move the weights",
+                        severity="warning",
+                    )
+                ]
+            )
 
     def _timeout_seconds(self) -> int:
         return math.ceil(TIMEOUT_FACTOR * self.p.longest_request_seconds - 1e-9)
@@ -280,44 +308,70 @@ class _Planner:
         p = self.p
         longest = p.longest_request_seconds
         if not longest > 0:
-            self._add([Problem(
-                "KN-SHUT-2", "longest_request_seconds", f"expected 0 < {format_number(longest)}",
-                value=longest, allowed="> 0 seconds", hint="the longest request you expect to serve",
-            )])
+            self._add(
+                [
+                    Problem(
+                        "KN-SHUT-2",
+                        "longest_request_seconds",
+                        f"expected 0 < {format_number(longest)}",
+                        value=longest,
+                        allowed="> 0 seconds",
+                        hint="the longest request you expect to serve",
+                    )
+                ]
+            )
             return
         timeout = self._timeout_seconds()
         limit = settings.max_revision_timeout_seconds
         if timeout > limit:
-            self._add([Problem(
-                "KN-SHUT-2", "longest_request_seconds",
-                f"expected 0 <= {timeout} <= {limit}: timeoutSeconds = ceil(1.2 x"
-                f" {format_number(longest)}) exceeds max-revision-timeout-seconds",
-                value=longest, allowed=f"<= {format_number(limit / TIMEOUT_FACTOR)} seconds",
-                hint="requests this long don't belong on Knative (KN-LONG-1): use a queue or"
-                " batch job, or raise max-revision-timeout-seconds in config-defaults",
-                rule="KNATIVE-TIMEOUT",
-            )])
+            self._add(
+                [
+                    Problem(
+                        "KN-SHUT-2",
+                        "longest_request_seconds",
+                        f"expected 0 <= {timeout} <= {limit}: timeoutSeconds = ceil(1.2 x"
+                        f" {format_number(longest)}) exceeds max-revision-timeout-seconds",
+                        value=longest,
+                        allowed=f"<= {format_number(limit / TIMEOUT_FACTOR)} seconds",
+                        hint="requests this long don't belong on Knative (KN-LONG-1): use a queue or"
+                        " batch job, or raise max-revision-timeout-seconds in config-defaults",
+                        rule="KNATIVE-TIMEOUT",
+                    )
+                ]
+            )
         elif longest > LONG_REQUEST_WARN_SECONDS:
-            self._add([Problem(
-                "KN-LONG-1", "longest_request_seconds",
-                f"requests of {format_number(longest)}s are long for Knative (over 2 minutes)",
-                value=longest, allowed=f"<= {LONG_REQUEST_WARN_SECONDS} seconds recommended",
-                hint="consider a queue or batch job for long work",
-                severity="warning",
-            )])
+            self._add(
+                [
+                    Problem(
+                        "KN-LONG-1",
+                        "longest_request_seconds",
+                        f"requests of {format_number(longest)}s are long for Knative (over 2 minutes)",
+                        value=longest,
+                        allowed=f"<= {LONG_REQUEST_WARN_SECONDS} seconds recommended",
+                        hint="consider a queue or batch job for long work",
+                        severity="warning",
+                    )
+                ]
+            )
         wait = p.batching.max_wait_seconds
         if wait > 0 and wait + longest > timeout:
-            self._add([Problem(
-                "KN-BATCH-3", "batching.max_wait_seconds",
-                f"batch wait {format_number(wait)}s + longest request {format_number(longest)}s"
-                f" exceeds timeoutSeconds {timeout}",
-                value=wait, allowed=f"<= {format_number(timeout - longest)} seconds",
-                hint="shorten the batch wait so a waiting request still finishes in time",
-            )])
+            self._add(
+                [
+                    Problem(
+                        "KN-BATCH-3",
+                        "batching.max_wait_seconds",
+                        f"batch wait {format_number(wait)}s + longest request {format_number(longest)}s"
+                        f" exceeds timeoutSeconds {timeout}",
+                        value=wait,
+                        allowed=f"<= {format_number(timeout - longest)} seconds",
+                        hint="shorten the batch wait so a waiting request still finishes in time",
+                    )
+                ]
+            )
 
     def _scale_values(self) -> tuple[int, int | None, int | None]:
         p, prof = self.p, self.p.autoscaling
-        min_scale = _first(p.min_scale, prof.min_scale, 0)
+        min_scale = _first(p.min_scale, prof.min_scale) or 0
         max_scale = _first(p.max_scale, prof.max_scale)
         initial = _first(p.initial_scale, prof.initial_scale)
         return min_scale, max_scale, initial
@@ -348,111 +402,186 @@ class _Planner:
         extra[kn.ANN_TARGET] = format_number(p.batching.target)
         self.problems.extend(
             p.autoscaling.problems(
-                f"{self.root}.autoscaling", settings=settings, annotation_paths=paths,
+                f"{self.root}.autoscaling",
+                settings=settings,
+                annotation_paths=paths,
                 extra_annotations=extra,
                 extra_values={
-                    kn.ANN_MIN_SCALE: min_scale, kn.ANN_MAX_SCALE: max_scale,
-                    kn.ANN_INITIAL_SCALE: initial, kn.ANN_TARGET: p.batching.target,
+                    kn.ANN_MIN_SCALE: min_scale,
+                    kn.ANN_MAX_SCALE: max_scale,
+                    kn.ANN_INITIAL_SCALE: initial,
+                    kn.ANN_TARGET: p.batching.target,
                 },
             )
         )
         if max_scale is None:
-            self._add([Problem(
-                "KN-SCALE-2", "max_scale", "max_scale is required: it caps GPU spend",
-                allowed=f"1..{settings.max_scale_limit or 2147483647}",
-                hint="set it to what your GPU quota can hold (a ModelFleet derives it from its budget)",
-            )])
+            self._add(
+                [
+                    Problem(
+                        "KN-SCALE-2",
+                        "max_scale",
+                        "max_scale is required: it caps GPU spend",
+                        allowed=f"1..{settings.max_scale_limit or 2147483647}",
+                        hint="what your GPU quota can hold (a ModelFleet derives it from its budget)",
+                    )
+                ]
+            )
         startup = p.autoscaling.startup
         budget = p.cold_start_budget_seconds
         if min_scale == 0 and budget is not None and startup is not None and startup.mean_seconds > budget:
-            self._add([Problem(
-                "KN-SCALE-1", "min_scale",
-                f"scale to zero with a {format_number(startup.mean_seconds)}s startup misses the"
-                f" cold-start budget of {format_number(budget)}s",
-                value=0, allowed="1 (always one warm pod)", severity="warning",
-                hint="set min_scale=1 for a rarely used model that must answer fast",
-            )])
+            self._add(
+                [
+                    Problem(
+                        "KN-SCALE-1",
+                        "min_scale",
+                        f"scale to zero with a {format_number(startup.mean_seconds)}s startup misses the"
+                        f" cold-start budget of {format_number(budget)}s",
+                        value=0,
+                        allowed="1 (always one warm pod)",
+                        severity="warning",
+                        hint="set min_scale=1 for a rarely used model that must answer fast",
+                    )
+                ]
+            )
         if startup is None:
-            self._add([Problem(
-                "KN-AS-2", "autoscaling",
-                "no pod startup measurement: the windows are Knative's generic defaults",
-                hint="measure pod startup and use AutoscalerProfile.from_startup(mean_seconds=...)",
-                severity="warning",
-            )])
+            self._add(
+                [
+                    Problem(
+                        "KN-AS-2",
+                        "autoscaling",
+                        "no pod startup measurement: the windows are Knative's generic defaults",
+                        hint="measure pod startup and use AutoscalerProfile.from_startup(mean_seconds=...)",
+                        severity="warning",
+                    )
+                ]
+            )
 
     def _check_concurrency(self, settings: ClusterSettings) -> None:
         cc = self.p.batching.container_concurrency
         limit = settings.container_concurrency_max_limit
         if not 1 <= cc <= limit:
-            self._add([Problem(
-                "KN-CONC-1", "batching.container_concurrency", f"expected 1 <= {cc} <= {limit}",
-                value=cc, allowed=f"1..{limit} (container-concurrency-max-limit)",
-                hint="containerConcurrency is the hard per-pod limit; 1 when unsure",
-                rule="KNATIVE-CONTAINER-CONCURRENCY",
-            )])
+            self._add(
+                [
+                    Problem(
+                        "KN-CONC-1",
+                        "batching.container_concurrency",
+                        f"expected 1 <= {cc} <= {limit}",
+                        value=cc,
+                        allowed=f"1..{limit} (container-concurrency-max-limit)",
+                        hint="containerConcurrency is the hard per-pod limit; 1 when unsure",
+                        rule="KNATIVE-CONTAINER-CONCURRENCY",
+                    )
+                ]
+            )
 
     def _check_container(self, settings: ClusterSettings) -> None:
         p = self.p
         if not 1 <= p.port <= 65535 or p.port in kn.RESERVED_PORTS:
-            self._add([Problem(
-                "KNATIVE-RESERVED", "port",
-                f"{p.port} is a reserved port" if p.port in kn.RESERVED_PORTS
-                else f"expected 1 <= {p.port} <= 65535",
-                value=p.port, allowed="1..65535 except " + ", ".join(map(str, sorted(kn.RESERVED_PORTS))),
-                hint="8080 is the usual choice",
-            )])
+            self._add(
+                [
+                    Problem(
+                        "KNATIVE-RESERVED",
+                        "port",
+                        f"{p.port} is a reserved port"
+                        if p.port in kn.RESERVED_PORTS
+                        else f"expected 1 <= {p.port} <= 65535",
+                        value=p.port,
+                        allowed="1..65535 except " + ", ".join(map(str, sorted(kn.RESERVED_PORTS))),
+                        hint="8080 is the usual choice",
+                    )
+                ]
+            )
         for name in ("cpu", "memory"):
             value = getattr(p, name)
             if not _QUANTITY.match(str(value)):
-                self._add([Problem(
-                    "KN-GPU-1", name, f"invalid quantity {value!r}", value=value,
-                    allowed="a Kubernetes quantity such as 4, 500m, 32Gi",
-                )])
+                self._add(
+                    [
+                        Problem(
+                            "KN-GPU-1",
+                            name,
+                            f"invalid quantity {value!r}",
+                            value=value,
+                            allowed="a Kubernetes quantity such as 4, 500m, 32Gi",
+                        )
+                    ]
+                )
         if p.shared_memory is not None and not _QUANTITY.match(p.shared_memory):
-            self._add([Problem(
-                "KN-GPU-1", "shared_memory", f"invalid quantity {p.shared_memory!r}",
-                value=p.shared_memory, allowed="a Kubernetes quantity such as 8Gi",
-            )])
+            self._add(
+                [
+                    Problem(
+                        "KN-GPU-1",
+                        "shared_memory",
+                        f"invalid quantity {p.shared_memory!r}",
+                        value=p.shared_memory,
+                        allowed="a Kubernetes quantity such as 8Gi",
+                    )
+                ]
+            )
         own = set(OFFLINE_ENV) | {e["name"] for e in (p.model.env() if p.model else [])}
         for name, value in p.env.items():
             path = f"env.{name}"
             if name in kn.RESERVED_ENV_VARS:
-                self._add([Problem(
-                    "KNATIVE-RESERVED", path, f'"{name}" is a reserved environment variable',
-                    value=name, hint="Knative sets it itself",
-                )])
+                self._add(
+                    [
+                        Problem(
+                            "KNATIVE-RESERVED",
+                            path,
+                            f'"{name}" is a reserved environment variable',
+                            value=name,
+                            hint="Knative sets it itself",
+                        )
+                    ]
+                )
             elif not _ENV_NAME.match(name):
                 self._add([Problem("KNATIVE-SCHEMA", path, f"invalid env var name {name!r}", value=name)])
             elif name in own:
                 code = "KN-MODEL-4" if name in OFFLINE_ENV else "KN-MODEL-2"
-                self._add([Problem(
-                    code, path, f"{name} is set by the library", value=name,
-                    hint="the model source and the offline settings own this variable",
-                )])
+                self._add(
+                    [
+                        Problem(
+                            code,
+                            path,
+                            f"{name} is set by the library",
+                            value=name,
+                            hint="the model source and the offline settings own this variable",
+                        )
+                    ]
+                )
             if isinstance(value, SecretKeyRef):
                 self._add(value.problems(path))
             elif _SECRET_NAME.search(name) or _SECRET_VALUE.match(str(value)):
-                self._add([Problem(
-                    "KN-MODEL-2", path, "literal secret in env: credentials must come from a Secret",
-                    value="<redacted>", allowed="SecretKeyRef(name, key)",
-                    hint=f'use env={{"{name}": SecretKeyRef("my-secret", "key")}}',
-                )])
+                self._add(
+                    [
+                        Problem(
+                            "KN-MODEL-2",
+                            path,
+                            "literal secret in env: credentials must come from a Secret",
+                            value="<redacted>",
+                            allowed="SecretKeyRef(name, key)",
+                            hint=f'use env={{"{name}": SecretKeyRef("my-secret", "key")}}',
+                        )
+                    ]
+                )
 
     # ------------------------------------------------------------------ rendering
 
     def _labels(self) -> dict[str, str]:
         p = self.p
         labels = dict(p.labels)
-        labels.update({
-            "app.kubernetes.io/name": p.name,
-            "app.kubernetes.io/component": "model-server",
-            "app.kubernetes.io/part-of": p.part_of or p.name,
-            "app.kubernetes.io/managed-by": "kn-constructs",
-            "kn-constructs.io/model": p.name,
-        })
+        labels.update(
+            {
+                "app.kubernetes.io/name": p.name,
+                "app.kubernetes.io/component": "model-server",
+                "app.kubernetes.io/part-of": p.part_of or p.name,
+                "app.kubernetes.io/managed-by": "kn-constructs",
+                "kn-constructs.io/model": p.name,
+            }
+        )
         return labels
 
-    def _derive(self, target: str, value: object, inputs: Mapping[str, object], practice: str, rule: str) -> None:
+    def _derive(
+        self, target: str, value: object, inputs: Mapping[str, object], practice: str, rule: str
+    ) -> None:
         self.derivations.append(Derivation(target, value, inputs, practice, rule))
 
     def _progress_deadline_seconds(self, settings: ClusterSettings) -> int:
@@ -468,32 +597,57 @@ class _Planner:
         assert model is not None
         spec_path = "spec.template.spec"
         timeout = self._timeout_seconds()
-        self._derive(f"{spec_path}.timeoutSeconds", timeout,
-                     {"longest_request_seconds": p.longest_request_seconds}, "KN-SHUT-2",
-                     "ceil(1.2 x longest_request_seconds)")
+        self._derive(
+            f"{spec_path}.timeoutSeconds",
+            timeout,
+            {"longest_request_seconds": p.longest_request_seconds},
+            "KN-SHUT-2",
+            "ceil(1.2 x longest_request_seconds)",
+        )
         batching = p.batching
-        self._derive(f"{spec_path}.containerConcurrency", batching.container_concurrency,
-                     {"mode": batching.mode, "batch_size": batching.batch_size,
-                      "max_sequences": batching.max_sequences},
-                     {"none": "KN-CONC-1", "fixed": "KN-BATCH-1", "in_flight": "KN-BATCH-2"}[batching.mode],
-                     {"none": "1 when concurrency is unknown", "fixed": "batch_size (allowed up to 2 x)",
-                      "in_flight": "max_sequences"}[batching.mode])
+        self._derive(
+            f"{spec_path}.containerConcurrency",
+            batching.container_concurrency,
+            {
+                "mode": batching.mode,
+                "batch_size": batching.batch_size,
+                "max_sequences": batching.max_sequences,
+            },
+            {"none": "KN-CONC-1", "fixed": "KN-BATCH-1", "in_flight": "KN-BATCH-2"}[batching.mode],
+            {
+                "none": "1 when concurrency is unknown",
+                "fixed": "batch_size (allowed up to 2 x)",
+                "in_flight": "max_sequences",
+            }[batching.mode],
+        )
         annotations = p.autoscaling.annotations(target=batching.target)
         if p.autoscaling.target is None:
-            self._derive(kn.ANN_TARGET, annotations[kn.ANN_TARGET],
-                         {"mode": batching.mode, "container_concurrency": batching.container_concurrency},
-                         "KN-CONC-2" if batching.mode != "in_flight" else "KN-BATCH-2",
-                         {"none": "target = containerConcurrency", "fixed": "target = batch_size",
-                          "in_flight": "floor(0.8 x max_sequences) unless given"}[batching.mode])
+            self._derive(
+                kn.ANN_TARGET,
+                annotations[kn.ANN_TARGET],
+                {"mode": batching.mode, "container_concurrency": batching.container_concurrency},
+                "KN-CONC-2" if batching.mode != "in_flight" else "KN-BATCH-2",
+                {
+                    "none": "target = containerConcurrency",
+                    "fixed": "target = batch_size",
+                    "in_flight": "floor(0.8 x max_sequences) unless given",
+                }[batching.mode],
+            )
         self.derivations.extend(p.autoscaling.derivations())
         annotations.update(self._scale_annotations())
         deadline = self._progress_deadline_seconds(settings)
         annotations[kn.ANN_PROGRESS_DEADLINE] = format_go_duration(deadline)
         startup = p.autoscaling.startup
-        self._derive(kn.ANN_PROGRESS_DEADLINE, annotations[kn.ANN_PROGRESS_DEADLINE],
-                     {"worst_case_startup_seconds": startup.worst_case_seconds if startup else None,
-                      "cluster_progress_deadline_seconds": settings.progress_deadline_seconds},
-                     "KN-START-2", "max(cluster default, ceil(1.5 x worst-case startup))")
+        self._derive(
+            kn.ANN_PROGRESS_DEADLINE,
+            annotations[kn.ANN_PROGRESS_DEADLINE],
+            {
+                "worst_case_startup_seconds": startup.worst_case_seconds if startup else None,
+                "cluster_progress_deadline_seconds": settings.progress_deadline_seconds,
+            },
+            "KN-START-2",
+            "max(cluster default, ceil(1.5 x worst-case startup))",
+        )
 
         labels = self._labels()
         env: list[dict[str, object]] = [{"name": name, "value": "1"} for name in OFFLINE_ENV]
@@ -519,11 +673,16 @@ class _Planner:
         if p.args:
             container["args"] = list(p.args)
         container.update(p.probes.render(port=p.port, startup_budget_seconds=deadline))
-        self._derive(f"{spec_path}.containers[0].startupProbe.failureThreshold",
-                     container["startupProbe"]["failureThreshold"],  # type: ignore[index]
-                     {"progress_deadline_seconds": deadline,
-                      "startup_period_seconds": p.probes.startup_period_seconds},
-                     "KN-PROBE-2", "ceil(progress deadline / period): liveness waits for the load")
+        self._derive(
+            f"{spec_path}.containers[0].startupProbe.failureThreshold",
+            container["startupProbe"]["failureThreshold"],  # type: ignore[index]
+            {
+                "progress_deadline_seconds": deadline,
+                "startup_period_seconds": p.probes.startup_period_seconds,
+            },
+            "KN-PROBE-2",
+            "ceil(progress deadline / period): liveness waits for the load",
+        )
         mounts = model.volume_mounts()
         volumes = model.volumes()
         if p.shared_memory is not None:

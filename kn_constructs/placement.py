@@ -68,7 +68,9 @@ class GpuPlacement:
         one steps down by ``m + 1`` from 100, so one rank on the major dimension always
         outweighs any preference on the minor one. Weights stay in 1..100.
         """
-        major, minor = (self.classes, self.regions) if self.rank_by == "class" else (self.regions, self.classes)
+        major, minor = (
+            (self.classes, self.regions) if self.rank_by == "class" else (self.regions, self.classes)
+        )
         step = len(minor) + 1
         major_w = [_MAX_WEIGHT - i * step for i in range(len(major))]
         minor_w = [len(minor) - j for j in range(len(minor))]
@@ -104,8 +106,11 @@ class GpuPlacement:
         if not self.classes:
             found.append(
                 Problem(
-                    "KN-PLACE-1", f"{path}.classes", "at least one GPU class is required",
-                    value=list(self.classes), allowed="a non-empty list of GPU classes",
+                    "KN-PLACE-1",
+                    f"{path}.classes",
+                    "at least one GPU class is required",
+                    value=list(self.classes),
+                    allowed="a non-empty list of GPU classes",
                     hint='e.g. classes=["A40", "A5000"]',
                 )
             )
@@ -118,37 +123,50 @@ class GpuPlacement:
                 if not value or len(value) > 63 or not _LABEL_VALUE.match(value):
                     found.append(
                         Problem(
-                            code, f"{path}.{field_name}[{i}]", f"invalid label value {value!r}",
-                            value=value, allowed="a Kubernetes label value (<= 63 characters)",
+                            code,
+                            f"{path}.{field_name}[{i}]",
+                            f"invalid label value {value!r}",
+                            value=value,
+                            allowed="a Kubernetes label value (<= 63 characters)",
                         )
                     )
                 elif value in seen:
                     found.append(
                         Problem(
-                            code, f"{path}.{field_name}[{i}]", f"duplicate entry {value!r}",
-                            value=value, hint="list each class or region once, best first",
+                            code,
+                            f"{path}.{field_name}[{i}]",
+                            f"duplicate entry {value!r}",
+                            value=value,
+                            hint="list each class or region once, best first",
                         )
                     )
                 seen.add(value)
         if not 1 <= self.count <= 16:
             found.append(
                 Problem(
-                    "KN-GPU-1", f"{path}.count", f"expected 1 <= {self.count} <= 16",
-                    value=self.count, allowed="1..16 GPUs per pod",
+                    "KN-GPU-1",
+                    f"{path}.count",
+                    f"expected 1 <= {self.count} <= 16",
+                    value=self.count,
+                    allowed="1..16 GPUs per pod",
                 )
             )
         if self.rank_by not in ("class", "region"):
             found.append(
                 Problem(
-                    "KN-PLACE-2", f"{path}.rank_by", f"invalid value: {self.rank_by}",
-                    value=self.rank_by, allowed="class, region",
+                    "KN-PLACE-2",
+                    f"{path}.rank_by",
+                    f"invalid value: {self.rank_by}",
+                    value=self.rank_by,
+                    allowed="class, region",
                 )
             )
         class_w, region_w = self.weights()
         if min(class_w + region_w, default=1) < 1:
             found.append(
                 Problem(
-                    "KN-PLACE-1", path,
+                    "KN-PLACE-1",
+                    path,
                     f"{len(self.classes)} classes x {len(self.regions)} regions cannot be ranked"
                     " with Kubernetes weights 1..100",
                     value={"classes": len(self.classes), "regions": len(self.regions)},

@@ -112,29 +112,42 @@ class Probes:
             if not isinstance(value, str) or not value.startswith("/"):
                 found.append(
                     Problem(
-                        "KN-PROBE-1", f"{path}.{name}", f"invalid value: {value}",
-                        value=value, allowed="an absolute HTTP path", hint="e.g. /v2/health/ready",
+                        "KN-PROBE-1",
+                        f"{path}.{name}",
+                        f"invalid value: {value}",
+                        value=value,
+                        allowed="an absolute HTTP path",
+                        hint="e.g. /v2/health/ready",
                     )
                 )
         if not 1 <= self.readiness_period_seconds < 10:
             found.append(
                 Problem(
-                    "KN-PROBE-1", f"{path}.readiness_period_seconds",
+                    "KN-PROBE-1",
+                    f"{path}.readiness_period_seconds",
                     f"expected 1 <= {self.readiness_period_seconds} <= 9",
-                    value=self.readiness_period_seconds, allowed="1..9 seconds",
+                    value=self.readiness_period_seconds,
+                    allowed="1..9 seconds",
                     hint="probe readiness often: Kubernetes' default of 10 s is too slow",
                 )
             )
         for name in (
-            "readiness_failure_threshold", "readiness_timeout_seconds", "liveness_period_seconds",
-            "liveness_failure_threshold", "liveness_timeout_seconds", "startup_period_seconds",
+            "readiness_failure_threshold",
+            "readiness_timeout_seconds",
+            "liveness_period_seconds",
+            "liveness_failure_threshold",
+            "liveness_timeout_seconds",
+            "startup_period_seconds",
         ):
             value = getattr(self, name)
             if value < 1:
                 found.append(
                     Problem(
-                        "KNATIVE-PROBE", f"{path}.{name}", f"expected 1 <= {value}",
-                        value=value, allowed=">= 1",
+                        "KNATIVE-PROBE",
+                        f"{path}.{name}",
+                        f"expected 1 <= {value}",
+                        value=value,
+                        allowed=">= 1",
                     )
                 )
         if found:
@@ -142,7 +155,8 @@ class Probes:
         if self.readiness_detection_seconds > READINESS_DETECTION_WARN_SECONDS:
             found.append(
                 Problem(
-                    "KN-PROBE-3", f"{path}.readiness_failure_threshold",
+                    "KN-PROBE-3",
+                    f"{path}.readiness_failure_threshold",
                     f"an unready pod can look ready for {self.readiness_detection_seconds}s"
                     f" ({self.readiness_period_seconds}s x {self.readiness_failure_threshold})",
                     value=self.readiness_failure_threshold,
@@ -154,7 +168,8 @@ class Probes:
         if self.liveness_detection_seconds <= self.readiness_detection_seconds:
             found.append(
                 Problem(
-                    "KN-PROBE-2", f"{path}.liveness_failure_threshold",
+                    "KN-PROBE-2",
+                    f"{path}.liveness_failure_threshold",
                     f"liveness gives up after {self.liveness_detection_seconds}s, no later than"
                     f" readiness ({self.readiness_detection_seconds}s): pods would be restarted"
                     " before they could be marked unready",

@@ -108,15 +108,21 @@ class StartupTime:
             if value is not None and not math.isfinite(value):
                 found.append(
                     Problem(
-                        "KN-AS-2", f"{path}.{name}", f"invalid value: {value}",
-                        value=value, allowed="a finite number of seconds",
+                        "KN-AS-2",
+                        f"{path}.{name}",
+                        f"invalid value: {value}",
+                        value=value,
+                        allowed="a finite number of seconds",
                     )
                 )
         if not found and not math.isfinite(2 * self.p95_estimate_seconds):
             found.append(
                 Problem(
-                    "KN-AS-2", f"{path}.spread_seconds", f"invalid value: {self.spread_seconds}",
-                    value=self.spread_seconds, allowed="a spread that gives a finite p95",
+                    "KN-AS-2",
+                    f"{path}.spread_seconds",
+                    f"invalid value: {self.spread_seconds}",
+                    value=self.spread_seconds,
+                    allowed="a spread that gives a finite p95",
                 )
             )
         if found:
@@ -124,26 +130,33 @@ class StartupTime:
         if not self.mean_seconds > 0:
             found.append(
                 Problem(
-                    "KN-AS-2", f"{path}.mean_seconds", f"expected 0 < {format_number(self.mean_seconds)}",
-                    value=self.mean_seconds, allowed="> 0 seconds",
+                    "KN-AS-2",
+                    f"{path}.mean_seconds",
+                    f"expected 0 < {format_number(self.mean_seconds)}",
+                    value=self.mean_seconds,
+                    allowed="> 0 seconds",
                     hint="measure the time from pod creation to ready",
                 )
             )
         if self.spread_seconds is not None and self.spread_seconds < 0:
             found.append(
                 Problem(
-                    "KN-AS-2", f"{path}.spread_seconds",
+                    "KN-AS-2",
+                    f"{path}.spread_seconds",
                     f"expected 0 <= {format_number(self.spread_seconds)}",
-                    value=self.spread_seconds, allowed=">= 0 seconds",
+                    value=self.spread_seconds,
+                    allowed=">= 0 seconds",
                 )
             )
         if self.p95_seconds is not None and self.p95_seconds < self.mean_seconds:
             found.append(
                 Problem(
-                    "KN-AS-2", f"{path}.p95_seconds",
+                    "KN-AS-2",
+                    f"{path}.p95_seconds",
                     f"p95 {format_number(self.p95_seconds)}s is below the mean"
                     f" {format_number(self.mean_seconds)}s",
-                    value=self.p95_seconds, allowed=f">= {format_number(self.mean_seconds)}",
+                    value=self.p95_seconds,
+                    allowed=f">= {format_number(self.mean_seconds)}",
                 )
             )
         return found
@@ -261,7 +274,9 @@ class AutoscalerProfile:
         :meth:`from_startup` plus min-scale 1 (no cold start, KN-SCALE-1), 5 points
         less utilization for headroom, and a scale-down delay of one stable window.
         """
-        base = cls.from_startup(mean_seconds, spread_seconds=spread_seconds, p95_seconds=p95_seconds, traffic=traffic)
+        base = cls.from_startup(
+            mean_seconds, spread_seconds=spread_seconds, p95_seconds=p95_seconds, traffic=traffic
+        )
         return dataclasses.replace(
             base,
             goal="latency",
@@ -285,7 +300,10 @@ class AutoscalerProfile:
         """
         base = cls.from_startup(mean_seconds, spread_seconds=spread_seconds, p95_seconds=p95_seconds)
         return dataclasses.replace(
-            base, goal="cost", min_scale=0, target_utilization_percentage=95.0,
+            base,
+            goal="cost",
+            min_scale=0,
+            target_utilization_percentage=95.0,
             panic_threshold_percentage=300.0,
         )
 
@@ -362,17 +380,24 @@ class AutoscalerProfile:
         factor = " x 1.5 (smooth traffic)" if self.traffic == "smooth" else ""
         return [
             Derivation(
-                kn.ANN_WINDOW, format_go_duration(self.window_seconds), inputs, "KN-AS-3",
+                kn.ANN_WINDOW,
+                format_go_duration(self.window_seconds),
+                inputs,
+                "KN-AS-3",
                 f"ceil(2 x p95 startup){factor}, within 6s..1h",
             ),
             Derivation(
-                kn.ANN_PANIC_WINDOW_PERCENTAGE, format_number(self.panic_window_percentage),
-                {"window_seconds": self.window_seconds}, "KN-AS-4",
+                kn.ANN_PANIC_WINDOW_PERCENTAGE,
+                format_number(self.panic_window_percentage),
+                {"window_seconds": self.window_seconds},
+                "KN-AS-4",
                 "50 % of a stable window of 2 x startup: panic window ~ startup",
             ),
             Derivation(
-                kn.ANN_TARGET_UTILIZATION, format_number(self.target_utilization_percentage),
-                {"traffic": self.traffic}, "KN-CONC-3" if self.traffic != "spiky" else "KN-AS-8",
+                kn.ANN_TARGET_UTILIZATION,
+                format_number(self.target_utilization_percentage),
+                {"traffic": self.traffic},
+                "KN-CONC-3" if self.traffic != "spiky" else "KN-AS-8",
                 "90 %, 10 points lower for spiky traffic",
             ),
         ]
@@ -402,8 +427,11 @@ class AutoscalerProfile:
         """
         ann = self.annotations(target=1)
         ann.update(extra_annotations or {})
-        for key, value in ((kn.ANN_MIN_SCALE, self.min_scale), (kn.ANN_MAX_SCALE, self.max_scale),
-                           (kn.ANN_INITIAL_SCALE, self.initial_scale)):
+        for key, value in (
+            (kn.ANN_MIN_SCALE, self.min_scale),
+            (kn.ANN_MAX_SCALE, self.max_scale),
+            (kn.ANN_INITIAL_SCALE, self.initial_scale),
+        ):
             if value is not None and key not in ann:
                 ann[key] = str(value)
         given: dict[str, object] = {
@@ -430,10 +458,12 @@ class AutoscalerProfile:
         if 1 <= self.target_utilization_percentage < 70:
             found.append(
                 Problem(
-                    "KN-CONC-3", f"{path}.target_utilization_percentage",
+                    "KN-CONC-3",
+                    f"{path}.target_utilization_percentage",
                     f"target utilization {format_number(self.target_utilization_percentage)} % keeps"
                     " many GPUs idle",
-                    value=self.target_utilization_percentage, allowed="70..100 (start at 90..95)",
+                    value=self.target_utilization_percentage,
+                    allowed="70..100 (start at 90..95)",
                     hint="raise it toward 90-95 % and tune from measurements",
                     severity="warning",
                 )
@@ -441,9 +471,12 @@ class AutoscalerProfile:
         if self.metric != "concurrency":
             found.append(
                 Problem(
-                    "KN-AS-1", f"{path}.metric",
+                    "KN-AS-1",
+                    f"{path}.metric",
                     f"metric {self.metric!r}: GPU services scale best on concurrency",
-                    value=self.metric, allowed="concurrency", severity="warning",
+                    value=self.metric,
+                    allowed="concurrency",
+                    severity="warning",
                 )
             )
         startup = self.startup
@@ -451,7 +484,8 @@ class AutoscalerProfile:
             if kn.WINDOW_MIN_SECONDS <= self.window_seconds < math.ceil(startup.mean_seconds):
                 found.append(
                     Problem(
-                        "KN-AS-3", f"{path}.window_seconds",
+                        "KN-AS-3",
+                        f"{path}.window_seconds",
                         f"stable window {self.window_seconds}s is shorter than the mean pod"
                         f" startup {format_number(startup.mean_seconds)}s",
                         value=self.window_seconds,
@@ -469,20 +503,26 @@ class AutoscalerProfile:
             if 1 <= self.panic_window_percentage <= 100 and self.panic_window_seconds < startup.mean_seconds:
                 found.append(
                     Problem(
-                        "KN-AS-4", f"{path}.panic_window_percentage",
+                        "KN-AS-4",
+                        f"{path}.panic_window_percentage",
                         f"panic window {self.panic_window_seconds}s is shorter than the mean pod"
                         f" startup {format_number(startup.mean_seconds)}s: the autoscaler keeps"
                         " adding pods while earlier ones are still starting",
                         value=self.panic_window_percentage,
-                        allowed=f">= {format_number(math.ceil(100 * startup.mean_seconds / self.window_seconds))}",
+                        allowed=f">= {math.ceil(100 * startup.mean_seconds / self.window_seconds)}",
                         hint="start at 50 % with a stable window of 2 x startup",
                         severity="warning",
                     )
                 )
-        if self.panic_threshold_percentage <= 150 and self.scale_down_delay_seconds == 0 and self.window_seconds <= 30:
+        if (
+            self.panic_threshold_percentage <= 150
+            and self.scale_down_delay_seconds == 0
+            and self.window_seconds <= 30
+        ):
             found.append(
                 Problem(
-                    "KN-AS-7", path,
+                    "KN-AS-7",
+                    path,
                     "aggressive on both sides: panics early (threshold <= 150 %) and scales down"
                     " fast (short window, no scale-down delay); pods will bounce",
                     value={
@@ -550,10 +590,12 @@ def _utilization_for(traffic: TrafficShape) -> float:
 
 def _clamp_warning(path: str, raw: float, clamped: int) -> Problem:
     return Problem(
-        "KN-AS-3", f"{path}.window_seconds",
+        "KN-AS-3",
+        f"{path}.window_seconds",
         f"derived stable window {format_number(math.ceil(raw))}s is outside Knative's 6s..1h;"
         f" clamped to {format_go_duration(clamped)}",
-        value=math.ceil(raw), allowed="6..3600 seconds",
+        value=math.ceil(raw),
+        allowed="6..3600 seconds",
         hint="check the startup measurement; acknowledge KN-AS-3 if it is right",
         severity="warning",
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal, cast
 
 from cdk8s import ApiObject, JsonPatch
 from constructs import Construct
@@ -80,7 +80,7 @@ class GpuInferenceService(Construct):
     def __init__(
         self,
         scope: Construct,
-        id: str,  # noqa: A002 - cdk8s's own name for it
+        id: str,
         *,
         image: str,
         model: ModelSource | None,
@@ -143,7 +143,11 @@ class GpuInferenceService(Construct):
         assert manifest is not None
         # The chart fills in metadata.namespace itself.
         self.api_object = ApiObject(
-            self, "Resource", api_version="serving.knative.dev/v1", kind="Service", metadata=manifest["metadata"]
+            self,
+            "Resource",
+            api_version="serving.knative.dev/v1",
+            kind="Service",
+            metadata=cast("dict[str, Any]", manifest["metadata"]),
         )
         self.api_object.add_json_patch(JsonPatch.add("/spec", manifest["spec"]))
 

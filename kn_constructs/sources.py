@@ -87,15 +87,21 @@ class SecretKeyRef:
         if not _K8S_NAME.match(self.name) or len(self.name) > 253:
             found.append(
                 Problem(
-                    "KN-MODEL-2", f"{path}.name", f"invalid Secret name {self.name!r}",
-                    value=self.name, allowed="a DNS-1123 subdomain",
+                    "KN-MODEL-2",
+                    f"{path}.name",
+                    f"invalid Secret name {self.name!r}",
+                    value=self.name,
+                    allowed="a DNS-1123 subdomain",
                 )
             )
         if not _SECRET_KEY.match(self.key):
             found.append(
                 Problem(
-                    "KN-MODEL-2", f"{path}.key", f"invalid Secret key {self.key!r}",
-                    value=self.key, allowed="letters, digits, '-', '_' and '.'",
+                    "KN-MODEL-2",
+                    f"{path}.key",
+                    f"invalid Secret key {self.key!r}",
+                    value=self.key,
+                    allowed="letters, digits, '-', '_' and '.'",
                 )
             )
         return found
@@ -161,9 +167,14 @@ class ModelSource:
             allow_external_hub: Allow a URI on a public hub (not recommended).
         """
         return cls(
-            kind="tensorizer", uri=uri, endpoint=endpoint, credentials_secret=credentials_secret,
-            access_key_id_key=access_key_id_key, secret_access_key_key=secret_access_key_key,
-            region=region, allow_external_hub=allow_external_hub,
+            kind="tensorizer",
+            uri=uri,
+            endpoint=endpoint,
+            credentials_secret=credentials_secret,
+            access_key_id_key=access_key_id_key,
+            secret_access_key_key=secret_access_key_key,
+            region=region,
+            allow_external_hub=allow_external_hub,
         )
 
     @classmethod
@@ -183,9 +194,13 @@ class ModelSource:
         Same arguments as :meth:`tensorizer`; the server downloads the files itself.
         """
         return cls(
-            kind="object_storage", uri=uri, endpoint=endpoint,
-            credentials_secret=credentials_secret, access_key_id_key=access_key_id_key,
-            secret_access_key_key=secret_access_key_key, region=region,
+            kind="object_storage",
+            uri=uri,
+            endpoint=endpoint,
+            credentials_secret=credentials_secret,
+            access_key_id_key=access_key_id_key,
+            secret_access_key_key=secret_access_key_key,
+            region=region,
             allow_external_hub=allow_external_hub,
         )
 
@@ -214,8 +229,12 @@ class ModelSource:
             region: The volume's region, if known.
         """
         return cls(
-            kind="pvc", claim_name=claim_name, path=path, mount_path=mount_path,
-            read_only=read_only, region=region,
+            kind="pvc",
+            claim_name=claim_name,
+            path=path,
+            mount_path=mount_path,
+            read_only=read_only,
+            region=region,
         )
 
     @property
@@ -247,7 +266,10 @@ class ModelSource:
                 ("AWS_SECRET_ACCESS_KEY", self.secret_access_key_key),
             ):
                 env.append(
-                    {"name": name, "valueFrom": SecretKeyRef(self.credentials_secret, key).to_env_source()}
+                    {
+                        "name": name,
+                        "valueFrom": SecretKeyRef(self.credentials_secret, key).to_env_source(),
+                    }
                 )
         return env
 
@@ -288,9 +310,11 @@ class ModelSource:
             if not self.allow_external_hub:
                 found.append(
                     Problem(
-                        "KN-MODEL-4", f"{path}.uri",
+                        "KN-MODEL-4",
+                        f"{path}.uri",
                         "model URI is on an external hub: pods would download weights at run time",
-                        value=uri, allowed="s3:// or https:// on your own object storage",
+                        value=uri,
+                        allowed="s3:// or https:// on your own object storage",
                         hint="copy the weights to object storage near the pods (Tensorizer),"
                         " or pass allow_external_hub=True to accept the risk",
                     )
@@ -298,8 +322,11 @@ class ModelSource:
         elif scheme not in _OBJECT_SCHEMES or not urlsplit(uri).netloc:
             found.append(
                 Problem(
-                    "KN-MODEL-2", f"{path}.uri", f"invalid value: {uri}",
-                    value=uri, allowed="s3://bucket/key or https://host/path",
+                    "KN-MODEL-2",
+                    f"{path}.uri",
+                    f"invalid value: {uri}",
+                    value=uri,
+                    allowed="s3://bucket/key or https://host/path",
                     hint="give the full object URI, e.g. s3://models/llama/model.tensors",
                 )
             )
@@ -308,15 +335,23 @@ class ModelSource:
             if parts.scheme not in ("https", "http") or not parts.netloc:
                 found.append(
                     Problem(
-                        "KN-MODEL-2", f"{path}.endpoint", f"invalid value: {self.endpoint}",
-                        value=self.endpoint, allowed="an http(s):// URL",
+                        "KN-MODEL-2",
+                        f"{path}.endpoint",
+                        f"invalid value: {self.endpoint}",
+                        value=self.endpoint,
+                        allowed="an http(s):// URL",
                         hint="e.g. https://object.lga1.example.com",
                     )
                 )
         if self.credentials_secret is not None:
             for problem in SecretKeyRef(self.credentials_secret, self.access_key_id_key).problems(path):
-                found.append(problem.with_path(problem.path.replace(f"{path}.name", f"{path}.credentials_secret")
-                                               .replace(f"{path}.key", f"{path}.access_key_id_key")))
+                found.append(
+                    problem.with_path(
+                        problem.path.replace(f"{path}.name", f"{path}.credentials_secret").replace(
+                            f"{path}.key", f"{path}.access_key_id_key"
+                        )
+                    )
+                )
             for problem in SecretKeyRef(self.credentials_secret, self.secret_access_key_key).problems(path):
                 if problem.path == f"{path}.key":
                     found.append(problem.with_path(f"{path}.secret_access_key_key"))
@@ -328,16 +363,25 @@ class ModelSource:
         if not _K8S_NAME.match(claim) or len(claim) > 253:
             found.append(
                 Problem(
-                    "KN-MODEL-3", f"{path}.claim_name", f"invalid PVC name {claim!r}",
-                    value=claim, allowed="a DNS-1123 subdomain",
+                    "KN-MODEL-3",
+                    f"{path}.claim_name",
+                    f"invalid PVC name {claim!r}",
+                    value=claim,
+                    allowed="a DNS-1123 subdomain",
                 )
             )
-        if not self.mount_path.startswith("/") or self.mount_path.rstrip("/") in ("", "/dev", "/dev/log"):
+        if not self.mount_path.startswith("/") or self.mount_path.rstrip("/") in (
+            "",
+            "/dev",
+            "/dev/log",
+        ):
             found.append(
                 Problem(
-                    "KNATIVE-VOLUME", f"{path}.mount_path",
+                    "KNATIVE-VOLUME",
+                    f"{path}.mount_path",
                     f"invalid value: {self.mount_path}",
-                    value=self.mount_path, allowed="an absolute path other than /, /dev and /dev/log",
+                    value=self.mount_path,
+                    allowed="an absolute path other than /, /dev and /dev/log",
                     hint="mount the weights somewhere like /models",
                 )
             )

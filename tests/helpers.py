@@ -40,7 +40,9 @@ def contract_props(**overrides: Any) -> dict[str, Any]:
     return props
 
 
-def synth(outdir: Path, build: Callable[[Chart], object], *, namespace: str = "models") -> tuple[str, list[dict[str, Any]]]:
+def synth(
+    outdir: Path, build: Callable[[Chart], object], *, namespace: str = "models"
+) -> tuple[str, list[dict[str, Any]]]:
     """Build a one-chart app with ``build``, synthesize it into ``outdir``.
 
     Returns the YAML text cdk8s wrote and the parsed documents.

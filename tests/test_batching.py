@@ -204,9 +204,7 @@ def test_kn_batch_1_warning_names_the_recommended_ceiling() -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(batch=st.integers(1, 500), hard=st.integers(0, 1200))
-def test_kn_batch_1_fixed_errors_exactly_outside_batch_to_twice_batch(
-    batch: int, hard: int
-) -> None:
+def test_kn_batch_1_fixed_errors_exactly_outside_batch_to_twice_batch(batch: int, hard: int) -> None:
     found = Batching.fixed(batch, container_concurrency=hard).problems()
     in_range = batch <= hard <= 2 * batch
     assert bool(errors(found)) == (not in_range)

@@ -31,9 +31,7 @@ THRESHOLD = Problem(
     value=105.0,
     allowed="110..1000",
 )
-BATCH = Problem(
-    "KN-BATCH-1", "llama.batching.container_concurrency", "expected 8 <= 17 <= 16", value=17
-)
+BATCH = Problem("KN-BATCH-1", "llama.batching.container_concurrency", "expected 8 <= 17 <= 16", value=17)
 LONG = Problem(
     "KN-LONG-1",
     "llama.longest_request_seconds",
@@ -41,9 +39,7 @@ LONG = Problem(
     value=300,
     severity="warning",
 )
-PROBE = Problem(
-    "KN-PROBE-3", "llama.probes.readiness_failure_threshold", "slow", severity="warning"
-)
+PROBE = Problem("KN-PROBE-3", "llama.probes.readiness_failure_threshold", "slow", severity="warning")
 
 
 # ----------------------------------------------------------------- Problem
@@ -143,9 +139,7 @@ def test_validation_error_lists_every_problem_in_its_message() -> None:
         ([BATCH, WINDOW], None, "2 problems found"),
     ],
 )
-def test_validation_error_head_line(
-    problems: list[Problem], subject: str | None, head: str
-) -> None:
+def test_validation_error_head_line(problems: list[Problem], subject: str | None, head: str) -> None:
     assert str(ValidationError(problems, subject=subject)).splitlines()[0] == head
 
 

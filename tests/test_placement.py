@@ -36,9 +36,7 @@ def matches(expression: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
 
 
 def schedulable(placement: GpuPlacement, labels: Mapping[str, str]) -> bool:
-    terms = node_affinity(placement)["requiredDuringSchedulingIgnoredDuringExecution"][
-        "nodeSelectorTerms"
-    ]
+    terms = node_affinity(placement)["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
     return any(all(matches(e, labels) for e in term["matchExpressions"]) for term in terms)
 
 
@@ -119,9 +117,7 @@ def test_kn_place_1_weights_follow_the_documented_rule() -> None:
 
 def test_kn_place_2_require_regions_adds_a_region_expression_to_the_same_term() -> None:
     placement = GpuPlacement(classes=["A40"], regions=["LGA1", "ORD1"], require_regions=True)
-    (term,) = node_affinity(placement)["requiredDuringSchedulingIgnoredDuringExecution"][
-        "nodeSelectorTerms"
-    ]
+    (term,) = node_affinity(placement)["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
     assert term["matchExpressions"] == [
         {"key": CLASS, "operator": "In", "values": ["A40"]},
         {"key": REGION, "operator": "In", "values": ["LGA1", "ORD1"]},
@@ -354,9 +350,7 @@ def test_kn_place_1_weights_in_range_and_strictly_decreasing(placement: GpuPlace
 
 @settings(max_examples=100, deadline=None)
 @given(placement=placements(), data=st.data())
-def test_kn_place_1_major_rank_beats_any_minor_choice(
-    placement: GpuPlacement, data: st.DataObject
-) -> None:
+def test_kn_place_1_major_rank_beats_any_minor_choice(placement: GpuPlacement, data: st.DataObject) -> None:
     assume(fits(placement))
     major, minor = dimensions(placement)
     assume(len(major) >= 2)

@@ -146,15 +146,9 @@ PROBLEM_SOURCES: dict[str, Callable[[], list[Problem]]] = {
     "source-hub": lambda: ModelSource.tensorizer("hf://org/model").problems(),
     "source-pvc": lambda: ModelSource.pvc("Bad_Name", mount_path="/").problems(),
     "placement": lambda: GpuPlacement(classes=["A40", "A40"], regions=["a b"], count=0).problems(),
-    "probes-fields": lambda: Probes(
-        readiness_period_seconds=10, startup_period_seconds=0
-    ).problems(),
-    "probes-liveness": lambda: Probes(
-        liveness_period_seconds=1, liveness_failure_threshold=1
-    ).problems(),
-    "probes-slow": lambda: Probes(
-        readiness_period_seconds=5, readiness_failure_threshold=3
-    ).problems(),
+    "probes-fields": lambda: Probes(readiness_period_seconds=10, startup_period_seconds=0).problems(),
+    "probes-liveness": lambda: Probes(liveness_period_seconds=1, liveness_failure_threshold=1).problems(),
+    "probes-slow": lambda: Probes(readiness_period_seconds=5, readiness_failure_threshold=3).problems(),
     "profile-ranges": lambda: AutoscalerProfile(
         window_seconds=2,
         panic_window_percentage=0,

@@ -94,12 +94,8 @@ def test_kn_probe_1_rendered_readiness_is_never_aggressive_mode() -> None:
     ("budget", "period"),
     [(600, 5), (601, 5), (599, 5), (1, 5), (5, 5), (3600, 7), (100, 30)],
 )
-def test_kn_start_2_startup_failure_threshold_is_ceil_budget_over_period(
-    budget: int, period: int
-) -> None:
-    rendered = Probes(startup_period_seconds=period).render(
-        port=8080, startup_budget_seconds=budget
-    )
+def test_kn_start_2_startup_failure_threshold_is_ceil_budget_over_period(budget: int, period: int) -> None:
+    rendered = Probes(startup_period_seconds=period).render(port=8080, startup_budget_seconds=budget)
     assert rendered["startupProbe"]["failureThreshold"] == math.ceil(budget / period)
 
 
@@ -113,9 +109,9 @@ def test_startup_failure_threshold_is_at_least_one() -> None:
 def test_kn_start_2_startup_probe_tolerates_the_budget_and_no_more_than_one_period_over(
     budget: int, period: int
 ) -> None:
-    startup = Probes(startup_period_seconds=period).render(
-        port=8080, startup_budget_seconds=budget
-    )["startupProbe"]
+    startup = Probes(startup_period_seconds=period).render(port=8080, startup_budget_seconds=budget)[
+        "startupProbe"
+    ]
     threshold = startup["failureThreshold"]
     assert threshold * period >= budget
     assert (threshold - 1) * period < budget
@@ -191,9 +187,7 @@ def test_kn_probe_2_error_names_both_detection_times() -> None:
 
 
 def test_every_field_problem_reported_at_once() -> None:
-    found = Probes(
-        readiness_period_seconds=0, liveness_path="live", startup_period_seconds=0
-    ).problems()
+    found = Probes(readiness_period_seconds=0, liveness_path="live", startup_period_seconds=0).problems()
     assert sorted((p.code, p.path) for p in found) == [
         ("KN-PROBE-1", "probes.liveness_path"),
         ("KN-PROBE-1", "probes.readiness_period_seconds"),

@@ -190,9 +190,7 @@ def test_kn_as_3_spread_lengthens_the_window() -> None:
 
 
 def test_kn_as_3_smooth_traffic_multiplies_the_window_by_1_5() -> None:
-    assert AutoscalerProfile.from_startup(20, traffic="smooth").window_seconds == math.ceil(
-        2 * 20 * 1.5
-    )
+    assert AutoscalerProfile.from_startup(20, traffic="smooth").window_seconds == math.ceil(2 * 20 * 1.5)
 
 
 def test_kn_as_8_spiky_traffic_lowers_utilization_only() -> None:
@@ -208,9 +206,7 @@ def test_kn_as_8_spiky_traffic_lowers_utilization_only() -> None:
     ("mean", "clamped_to"),
     [(2, WINDOW_MIN), (0.5, WINDOW_MIN), (2000, WINDOW_MAX), (1801, WINDOW_MAX)],
 )
-def test_kn_as_3_window_is_clamped_to_knative_range_with_a_warning(
-    mean: float, clamped_to: int
-) -> None:
+def test_kn_as_3_window_is_clamped_to_knative_range_with_a_warning(mean: float, clamped_to: int) -> None:
     profile = AutoscalerProfile.from_startup(mean)
     assert profile.window_seconds == clamped_to
     found = profile.problems()
@@ -264,9 +260,7 @@ def test_kn_as_3_from_startup_window_always_within_knative_range(mean: float) ->
     spread=st.floats(0, 500),
     traffic=st.sampled_from(["steady", "smooth", "spiky"]),
 )
-def test_kn_as_3_from_startup_with_spread_follows_the_rule(
-    mean: float, spread: float, traffic: str
-) -> None:
+def test_kn_as_3_from_startup_with_spread_follows_the_rule(mean: float, spread: float, traffic: str) -> None:
     profile = AutoscalerProfile.from_startup(mean, spread_seconds=spread, traffic=traffic)  # type: ignore[arg-type]
     assert profile.window_seconds == expected_window(mean, spread, None, traffic)
     assert profile.target_utilization_percentage == (80 if traffic == "spiky" else 90)
@@ -284,9 +278,7 @@ def test_kn_as_2_profile_building_never_raises(
     mean: float, spread: float | None, p95: float | None, traffic: str
 ) -> None:
     profiles = [
-        AutoscalerProfile.from_startup(
-            mean, spread_seconds=spread, p95_seconds=p95, traffic=traffic
-        ),  # type: ignore[arg-type]
+        AutoscalerProfile.from_startup(mean, spread_seconds=spread, p95_seconds=p95, traffic=traffic),  # type: ignore[arg-type]
         AutoscalerProfile.latency_first(mean, spread_seconds=spread, p95_seconds=p95),
         AutoscalerProfile.cost_first(mean, spread_seconds=spread, p95_seconds=p95),
         AutoscalerProfile.spiky_traffic(mean, spread_seconds=spread, p95_seconds=p95),
@@ -389,9 +381,7 @@ def test_replace_returns_a_changed_copy() -> None:
 # ----------------------------------------------------------------- derivations
 
 
-@pytest.mark.parametrize(
-    ("traffic", "utilization_practice"), [("steady", "KN-CONC-3"), ("spiky", "KN-AS-8")]
-)
+@pytest.mark.parametrize(("traffic", "utilization_practice"), [("steady", "KN-CONC-3"), ("spiky", "KN-AS-8")])
 def test_derivations_record_each_derived_value_and_its_practice(
     traffic: str, utilization_practice: str
 ) -> None:
@@ -561,9 +551,7 @@ def test_derivations_record_each_derived_value_and_its_practice(
         "startup-p95-below-mean",
     ],
 )
-def test_profile_failures(
-    profile: AutoscalerProfile, code: str, path: str, rule: str | None
-) -> None:
+def test_profile_failures(profile: AutoscalerProfile, code: str, path: str, rule: str | None) -> None:
     found = errors(profile.problems())
     assert [(p.code, p.path, p.rule) for p in found] == [(code, path, rule)]
 
@@ -597,9 +585,7 @@ def test_kn_as_5_panic_threshold_105_reads_like_knative() -> None:
     ],
     ids=["window", "panic-threshold"],
 )
-def test_knative_problem_value_is_the_prop_value_as_given(
-    profile: AutoscalerProfile, given: float
-) -> None:
+def test_knative_problem_value_is_the_prop_value_as_given(profile: AutoscalerProfile, given: float) -> None:
     (problem,) = profile.problems()
     assert problem.value == given
 
@@ -629,9 +615,7 @@ def test_annotation_paths_and_extra_annotations_redirect_problems() -> None:
         annotation_paths={MIN_SCALE: "llama.min_scale"},
         extra_annotations={MIN_SCALE: "-1"},
     )
-    assert [(p.code, p.path, p.severity) for p in found] == [
-        ("KN-SCALE-1", "llama.min_scale", "error")
-    ]
+    assert [(p.code, p.path, p.severity) for p in found] == [("KN-SCALE-1", "llama.min_scale", "error")]
 
 
 @pytest.mark.parametrize(
@@ -654,9 +638,7 @@ def test_kn_scale_2_max_scale_above_cluster_limit() -> None:
     assert [(p.code, p.path, p.rule) for p in found] == [
         ("KN-SCALE-2", "autoscaling.max_scale", "KNATIVE-SCALE-BOUNDS")
     ]
-    assert (
-        AutoscalerProfile(max_scale=3).problems(settings=ClusterSettings(max_scale_limit=3)) == []
-    )
+    assert AutoscalerProfile(max_scale=3).problems(settings=ClusterSettings(max_scale_limit=3)) == []
 
 
 # ----------------------------------------------------------------- valid table
@@ -798,9 +780,7 @@ def test_kn_as_4_panic_window_equal_to_startup_does_not_warn() -> None:
     ids=["gentle-delay", "longer-window", "higher-threshold"],
 )
 def test_kn_as_7_one_gentle_side_is_enough(changes: dict[str, object]) -> None:
-    profile = AutoscalerProfile(panic_threshold_percentage=150, window_seconds=30).replace(
-        **changes
-    )
+    profile = AutoscalerProfile(panic_threshold_percentage=150, window_seconds=30).replace(**changes)
     assert [p for p in profile.problems() if p.code == "KN-AS-7"] == []
 
 
@@ -824,9 +804,7 @@ def test_kn_as_4_panic_window_seconds_rounds_like_knative(window: int, percentag
 
 @settings(max_examples=50, deadline=None)
 @given(window=st.integers(6, 3600), percentage=st.integers(1, 100))
-def test_kn_as_4_panic_window_seconds_is_the_share_of_the_window(
-    window: int, percentage: int
-) -> None:
+def test_kn_as_4_panic_window_seconds_is_the_share_of_the_window(window: int, percentage: int) -> None:
     exact = window * percentage / 100
     seconds = AutoscalerProfile(
         window_seconds=window, panic_window_percentage=percentage
@@ -907,6 +885,4 @@ def test_kn_as_2_startup_p95_and_worst_case(startup: StartupTime, p95: float, wo
     ids=["mean-0", "mean-negative", "mean-nan", "spread-negative", "p95-below-mean"],
 )
 def test_kn_as_2_startup_failures(startup: StartupTime, path: str) -> None:
-    assert [(p.code, p.path, p.severity) for p in startup.problems()] == [
-        ("KN-AS-2", path, "error")
-    ]
+    assert [(p.code, p.path, p.severity) for p in startup.problems()] == [("KN-AS-2", path, "error")]

@@ -29,7 +29,7 @@ from kn_constructs import (
 )
 from kn_constructs.inference import InferenceServiceProps, plan_inference_service
 from kn_constructs.knative import check_service
-from tests.helpers import IMAGE, container, contract_props, synth, template_annotations
+from tests.helpers import container, contract_props, synth, template_annotations
 from tests.support.schema import assert_valid
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +37,9 @@ AFFINITY_ON = ClusterSettings().with_features({"kubernetes.podspec-affinity": "e
 
 
 def build_one(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
-    text, docs = synth(tmp_path, lambda chart: GpuInferenceService(chart, "llama", **contract_props(**overrides)))
+    _text, docs = synth(
+        tmp_path, lambda chart: GpuInferenceService(chart, "llama", **contract_props(**overrides))
+    )
     assert len(docs) == 1
     return docs[0]
 
@@ -51,7 +53,9 @@ def contract(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_contract_autoscaling_annotations_only_on_the_template(contract: dict[str, Any]) -> None:
-    assert not any(k.startswith("autoscaling.knative.dev/") for k in contract["metadata"].get("annotations", {}))
+    assert not any(
+        k.startswith("autoscaling.knative.dev/") for k in contract["metadata"].get("annotations", {})
+    )
     ann = template_annotations(contract)
     assert ann["autoscaling.knative.dev/class"] == "kpa.autoscaling.knative.dev"
     assert ann["autoscaling.knative.dev/metric"] == "concurrency"
@@ -65,7 +69,11 @@ def test_contract_concurrency_from_fixed_batch_kn_batch_1(contract: dict[str, An
 
 
 def test_contract_utilization_written_kn_conc_3(contract: dict[str, Any]) -> None:
-    assert 90 <= float(template_annotations(contract)["autoscaling.knative.dev/target-utilization-percentage"]) <= 95
+    assert (
+        90
+        <= float(template_annotations(contract)["autoscaling.knative.dev/target-utilization-percentage"])
+        <= 95
+    )
 
 
 def test_contract_windows_from_startup_kn_as_3_kn_as_4(contract: dict[str, Any]) -> None:
@@ -112,7 +120,9 @@ def test_contract_affinity_kn_place_1_kn_place_2(contract: dict[str, Any]) -> No
     assert weight[(cls, "A40")] + weight[(region, "ORD1")] > weight[(cls, "A5000")] + weight[(region, "LGA1")]
 
 
-def test_contract_env_offline_model_and_secret_refs_kn_model_2_kn_model_4(contract: dict[str, Any]) -> None:
+def test_contract_env_offline_model_and_secret_refs_kn_model_2_kn_model_4(
+    contract: dict[str, Any],
+) -> None:
     env = container(contract)["env"]
     by_name = {e["name"]: e for e in env}
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
@@ -149,7 +159,10 @@ def test_contract_no_forbidden_fields_kn_shut_1(contract: dict[str, Any]) -> Non
 def test_contract_namespace_name_and_labels_kn_ops_1(contract: dict[str, Any]) -> None:
     assert contract["metadata"]["name"] == "llama"
     assert contract["metadata"]["namespace"] == "models"
-    for labels in (contract["metadata"]["labels"], contract["spec"]["template"]["metadata"]["labels"]):
+    for labels in (
+        contract["metadata"]["labels"],
+        contract["spec"]["template"]["metadata"]["labels"],
+    ):
         assert labels["app.kubernetes.io/name"] == "llama"
         assert labels["kn-constructs.io/model"] == "llama"
         assert labels["app.kubernetes.io/managed-by"] == "kn-constructs"
@@ -174,7 +187,13 @@ def test_contract_progress_deadline_covers_startup_kn_start_2(contract: dict[str
 def _run_example(example: Path, outdir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CDK8S_OUTDIR": str(outdir)}
     return subprocess.run(
-        [sys.executable, "main.py"], cwd=example, env=env, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "main.py"],
+        cwd=example,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -222,58 +241,143 @@ def test_error_leaves_app_without_the_service(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- failure table
 
 BAD_INPUTS = [
-    pytest.param({"autoscaling": AutoscalerProfile(window_seconds=5)}, "KN-AS-3",
-                 "llama.autoscaling.window_seconds", id="window-under-6s"),
-    pytest.param({"autoscaling": AutoscalerProfile(panic_threshold_percentage=105)}, "KN-AS-5",
-                 "llama.autoscaling.panic_threshold_percentage", id="panic-threshold-105"),
-    pytest.param({"autoscaling": AutoscalerProfile(target_utilization_percentage=0)}, "KN-CONC-3",
-                 "llama.autoscaling.target_utilization_percentage", id="utilization-0"),
-    pytest.param({"autoscaling": AutoscalerProfile(target_utilization_percentage=101)}, "KN-CONC-3",
-                 "llama.autoscaling.target_utilization_percentage", id="utilization-101"),
-    pytest.param({"batching": Batching.fixed(8, container_concurrency=17)}, "KN-BATCH-1",
-                 "llama.batching.container_concurrency", id="cc-above-2x-batch"),
-    pytest.param({"batching": Batching.fixed(8, container_concurrency=7)}, "KN-BATCH-1",
-                 "llama.batching.container_concurrency", id="cc-below-batch"),
-    pytest.param({"longest_request_seconds": 501}, "KN-SHUT-2", "llama.longest_request_seconds",
-                 id="timeout-above-600"),
-    pytest.param({"longest_request_seconds": 0}, "KN-SHUT-2", "llama.longest_request_seconds",
-                 id="longest-request-zero"),
+    pytest.param(
+        {"autoscaling": AutoscalerProfile(window_seconds=5)},
+        "KN-AS-3",
+        "llama.autoscaling.window_seconds",
+        id="window-under-6s",
+    ),
+    pytest.param(
+        {"autoscaling": AutoscalerProfile(panic_threshold_percentage=105)},
+        "KN-AS-5",
+        "llama.autoscaling.panic_threshold_percentage",
+        id="panic-threshold-105",
+    ),
+    pytest.param(
+        {"autoscaling": AutoscalerProfile(target_utilization_percentage=0)},
+        "KN-CONC-3",
+        "llama.autoscaling.target_utilization_percentage",
+        id="utilization-0",
+    ),
+    pytest.param(
+        {"autoscaling": AutoscalerProfile(target_utilization_percentage=101)},
+        "KN-CONC-3",
+        "llama.autoscaling.target_utilization_percentage",
+        id="utilization-101",
+    ),
+    pytest.param(
+        {"batching": Batching.fixed(8, container_concurrency=17)},
+        "KN-BATCH-1",
+        "llama.batching.container_concurrency",
+        id="cc-above-2x-batch",
+    ),
+    pytest.param(
+        {"batching": Batching.fixed(8, container_concurrency=7)},
+        "KN-BATCH-1",
+        "llama.batching.container_concurrency",
+        id="cc-below-batch",
+    ),
+    pytest.param(
+        {"longest_request_seconds": 501},
+        "KN-SHUT-2",
+        "llama.longest_request_seconds",
+        id="timeout-above-600",
+    ),
+    pytest.param(
+        {"longest_request_seconds": 0},
+        "KN-SHUT-2",
+        "llama.longest_request_seconds",
+        id="longest-request-zero",
+    ),
     pytest.param({"min_scale": 5, "max_scale": 3}, "KN-SCALE-2", "llama.max_scale", id="max-below-min"),
     pytest.param({"max_scale": None}, "KN-SCALE-2", "llama.max_scale", id="max-scale-missing"),
-    pytest.param({"model": ModelSource.tensorizer("hf://meta-llama/Llama-3-8B")}, "KN-MODEL-4",
-                 "llama.model.uri", id="hub-uri"),
-    pytest.param({"model": ModelSource.object_storage("https://huggingface.co/meta/llama/resolve/main/x")},
-                 "KN-MODEL-4", "llama.model.uri", id="hub-https-uri"),
+    pytest.param(
+        {"model": ModelSource.tensorizer("hf://meta-llama/Llama-3-8B")},
+        "KN-MODEL-4",
+        "llama.model.uri",
+        id="hub-uri",
+    ),
+    pytest.param(
+        {"model": ModelSource.object_storage("https://huggingface.co/meta/llama/resolve/main/x")},
+        "KN-MODEL-4",
+        "llama.model.uri",
+        id="hub-https-uri",
+    ),
     pytest.param({"model": None}, "KN-MODEL-1", "llama.model", id="no-model-source"),
-    pytest.param({"env": {"HF_TOKEN": "hf_" + "x" * 34}}, "KN-MODEL-2", "llama.env.HF_TOKEN",
-                 id="literal-secret-env"),
-    pytest.param({"env": {"EXTRA": "AKIA" + "A" * 16}}, "KN-MODEL-2", "llama.env.EXTRA",
-                 id="literal-aws-key-value"),
-    pytest.param({"model": ModelSource.pvc("llama-weights"), "cluster": AFFINITY_ON}, "KN-MODEL-3",
-                 "llama.model", id="pvc-flag-off"),
-    pytest.param({"model": ModelSource.pvc("llama-weights", read_only=False),
-                  "cluster": AFFINITY_ON.with_features({"kubernetes.podspec-persistent-volume-claim": "enabled"})},
-                 "KN-MODEL-3", "llama.model.read_only", id="pvc-write-flag-off"),
+    pytest.param(
+        {"env": {"HF_TOKEN": "hf_" + "x" * 34}},
+        "KN-MODEL-2",
+        "llama.env.HF_TOKEN",
+        id="literal-secret-env",
+    ),
+    pytest.param(
+        {"env": {"EXTRA": "AKIA" + "A" * 16}},
+        "KN-MODEL-2",
+        "llama.env.EXTRA",
+        id="literal-aws-key-value",
+    ),
+    pytest.param(
+        {"model": ModelSource.pvc("llama-weights"), "cluster": AFFINITY_ON},
+        "KN-MODEL-3",
+        "llama.model",
+        id="pvc-flag-off",
+    ),
+    pytest.param(
+        {
+            "model": ModelSource.pvc("llama-weights", read_only=False),
+            "cluster": AFFINITY_ON.with_features({"kubernetes.podspec-persistent-volume-claim": "enabled"}),
+        },
+        "KN-MODEL-3",
+        "llama.model.read_only",
+        id="pvc-write-flag-off",
+    ),
     pytest.param({"cluster": ClusterSettings()}, "KN-PLACE-3", "llama.gpu", id="affinity-flag-off"),
     pytest.param({"name": "Llama_3"}, "KNATIVE-NAME", "llama.name", id="name-not-dns-1035"),
     pytest.param({"name": "a" * 64}, "KNATIVE-NAME", "llama.name", id="name-too-long"),
     pytest.param({"port": 8012}, "KNATIVE-RESERVED", "llama.port", id="reserved-port"),
     pytest.param({"env": {"PORT": "9000"}}, "KNATIVE-RESERVED", "llama.env.PORT", id="reserved-env"),
-    pytest.param({"env": {"HF_HUB_OFFLINE": "0"}}, "KN-MODEL-4", "llama.env.HF_HUB_OFFLINE",
-                 id="offline-env-overridden"),
-    pytest.param({"batching": Batching.in_flight(2000)}, "KN-CONC-1",
-                 "llama.batching.container_concurrency", id="cc-above-knative-limit"),
-    pytest.param({"batching": Batching.fixed(8, max_wait_seconds=3)}, "KN-BATCH-3",
-                 "llama.batching.max_wait_seconds", id="batch-wait-plus-request-over-timeout"),
-    pytest.param({"probes": Probes(readiness_period_seconds=10)}, "KN-PROBE-1",
-                 "llama.probes.readiness_period_seconds", id="readiness-period-10"),
-    pytest.param({"probes": Probes(liveness_period_seconds=1, liveness_failure_threshold=2)}, "KN-PROBE-2",
-                 "llama.probes.liveness_failure_threshold", id="liveness-before-readiness"),
+    pytest.param(
+        {"env": {"HF_HUB_OFFLINE": "0"}},
+        "KN-MODEL-4",
+        "llama.env.HF_HUB_OFFLINE",
+        id="offline-env-overridden",
+    ),
+    pytest.param(
+        {"batching": Batching.in_flight(2000)},
+        "KN-CONC-1",
+        "llama.batching.container_concurrency",
+        id="cc-above-knative-limit",
+    ),
+    pytest.param(
+        {"batching": Batching.fixed(8, max_wait_seconds=3)},
+        "KN-BATCH-3",
+        "llama.batching.max_wait_seconds",
+        id="batch-wait-plus-request-over-timeout",
+    ),
+    pytest.param(
+        {"probes": Probes(readiness_period_seconds=10)},
+        "KN-PROBE-1",
+        "llama.probes.readiness_period_seconds",
+        id="readiness-period-10",
+    ),
+    pytest.param(
+        {"probes": Probes(liveness_period_seconds=1, liveness_failure_threshold=2)},
+        "KN-PROBE-2",
+        "llama.probes.liveness_failure_threshold",
+        id="liveness-before-readiness",
+    ),
     pytest.param({"gpu": GpuPlacement(classes=[])}, "KN-PLACE-1", "llama.gpu.classes", id="no-gpu-class"),
     pytest.param({"cpu": "four"}, "KN-GPU-1", "llama.cpu", id="bad-cpu-quantity"),
-    pytest.param({"cluster": AFFINITY_ON.__class__(max_scale_limit=2).with_features(
-        {"kubernetes.podspec-affinity": "enabled"})}, "KN-SCALE-2", "llama.max_scale",
-        id="max-scale-over-cluster-limit"),
+    pytest.param(
+        {
+            "cluster": AFFINITY_ON.__class__(max_scale_limit=2).with_features(
+                {"kubernetes.podspec-affinity": "enabled"}
+            )
+        },
+        "KN-SCALE-2",
+        "llama.max_scale",
+        id="max-scale-over-cluster-limit",
+    ),
     pytest.param({"initial_scale": 0}, "KN-SCALE-3", "llama.initial_scale", id="initial-scale-0-not-allowed"),
 ]
 
@@ -299,14 +403,19 @@ def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
     chart = Chart(app, "inference", namespace="models")
     with pytest.raises(ValidationError) as info:
         GpuInferenceService(
-            chart, "llama",
+            chart,
+            "llama",
             **contract_props(
                 name="Bad_Name",
-                autoscaling=AutoscalerProfile(window_seconds=2, panic_threshold_percentage=105,
-                                              target_utilization_percentage=101),
+                autoscaling=AutoscalerProfile(
+                    window_seconds=2,
+                    panic_threshold_percentage=105,
+                    target_utilization_percentage=101,
+                ),
                 batching=Batching.fixed(8, container_concurrency=20),
                 longest_request_seconds=900,
-                min_scale=4, max_scale=2,
+                min_scale=4,
+                max_scale=2,
                 model=ModelSource.pvc("weights"),
                 env={"API_TOKEN": "plaintext"},
                 cluster=AFFINITY_ON,
@@ -350,10 +459,17 @@ def test_message_format_reads_like_knative(tmp_path: Path) -> None:
         pytest.param({"image": "registry.example.com/llm-server:v1"}, "KN-IMAGE-1", id="image-tag"),
         pytest.param({"longest_request_seconds": 150}, "KN-LONG-1", id="long-request"),
         pytest.param({"autoscaling": AutoscalerProfile()}, "KN-AS-2", id="no-startup-measurement"),
-        pytest.param({"batching": Batching.fixed(8, container_concurrency=13)}, "KN-BATCH-1", id="cc-above-1.5x"),
+        pytest.param(
+            {"batching": Batching.fixed(8, container_concurrency=13)},
+            "KN-BATCH-1",
+            id="cc-above-1.5x",
+        ),
         pytest.param({"cold_start_budget_seconds": 5}, "KN-SCALE-1", id="cold-start-over-budget"),
-        pytest.param({"model": ModelSource.tensorizer("s3://m/x.tensors", region="LAS1")}, "KN-MODEL-3",
-                     id="weights-in-other-region"),
+        pytest.param(
+            {"model": ModelSource.tensorizer("s3://m/x.tensors", region="LAS1")},
+            "KN-MODEL-3",
+            id="weights-in-other-region",
+        ),
         pytest.param({"acknowledge": []}, "KN-PLACE-3", id="no-cluster-declared"),
     ],
 )
@@ -373,8 +489,11 @@ def test_acknowledged_warning_is_silent(tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", KnWarning)
         service = GpuInferenceService(
-            chart, "llama",
-            **contract_props(image="registry.example.com/llm-server:v1", acknowledge=["KN-IMAGE-1", "KN-PLACE-3"]),
+            chart,
+            "llama",
+            **contract_props(
+                image="registry.example.com/llm-server:v1", acknowledge=["KN-IMAGE-1", "KN-PLACE-3"]
+            ),
         )
     assert service.warnings == []
 
@@ -463,7 +582,9 @@ def test_derivations_name_inputs_and_practice(tmp_path: Path) -> None:
     assert by_target["spec.template.spec.containerConcurrency"].practice == "KN-BATCH-1"
 
 
-def test_long_startup_extends_progress_deadline_and_startup_probe_kn_start_2(tmp_path: Path) -> None:
+def test_long_startup_extends_progress_deadline_and_startup_probe_kn_start_2(
+    tmp_path: Path,
+) -> None:
     from kn_constructs.knative.durations import parse_go_duration
 
     doc = build_one(tmp_path, autoscaling=AutoscalerProfile.from_startup(mean_seconds=1200, p95_seconds=1500))

@@ -54,9 +54,7 @@ def test_kn_model_2_credentials_are_never_literal_values() -> None:
     for name in CREDENTIAL_VARS:
         assert "value" not in env[name]
         assert set(env[name]) == {"name", "valueFrom"}
-    assert env["AWS_ACCESS_KEY_ID"]["valueFrom"] == {
-        "secretKeyRef": {"name": "s3-creds", "key": "id"}
-    }
+    assert env["AWS_ACCESS_KEY_ID"]["valueFrom"] == {"secretKeyRef": {"name": "s3-creds", "key": "id"}}
     assert env["AWS_SECRET_ACCESS_KEY"]["valueFrom"] == {
         "secretKeyRef": {"name": "s3-creds", "key": "secret"}
     }
@@ -68,9 +66,7 @@ def test_kn_model_2_public_bucket_has_no_credential_or_endpoint_vars() -> None:
 
 
 def test_kn_model_2_object_storage_names_its_kind() -> None:
-    source = ModelSource.object_storage(
-        "https://object.lga1.example.com/models/llama/", endpoint=ENDPOINT
-    )
+    source = ModelSource.object_storage("https://object.lga1.example.com/models/llama/", endpoint=ENDPOINT)
     env = env_by_name(source)
     assert env["MODEL_SOURCE"]["value"] == "object-storage"
     assert env["MODEL_URI"]["value"] == "https://object.lga1.example.com/models/llama/"
@@ -115,9 +111,7 @@ HUB_URIS = [
 def test_kn_model_4_hub_uri_is_an_error(uri: str, kind: str) -> None:
     source = getattr(ModelSource, kind)(uri)
     found = source.problems("llama.model")
-    assert [(p.code, p.path, p.severity) for p in found] == [
-        ("KN-MODEL-4", "llama.model.uri", "error")
-    ]
+    assert [(p.code, p.path, p.severity) for p in found] == [("KN-MODEL-4", "llama.model.uri", "error")]
     assert found[0].value == uri
     assert found[0].hint is not None
     assert "allow_external_hub" in found[0].hint
@@ -279,9 +273,7 @@ def test_kn_model_3_pvc_defaults_read_only_at_models() -> None:
             "persistentVolumeClaim": {"claimName": "llama-weights", "readOnly": True},
         }
     ]
-    assert source.volume_mounts() == [
-        {"name": "model-weights", "mountPath": "/models", "readOnly": True}
-    ]
+    assert source.volume_mounts() == [{"name": "model-weights", "mountPath": "/models", "readOnly": True}]
     env = env_by_name(source)
     assert env["MODEL_SOURCE"]["value"] == "pvc"
     assert env["MODEL_URI"]["value"] == "/models"

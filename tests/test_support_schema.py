@@ -341,9 +341,7 @@ def test_deployment_quantities_are_not_parsed_a_known_gap() -> None:
 def test_config_map_with_number_value_is_rejected() -> None:
     doc = yaml.safe_load(CONFIG_MAP)
     doc["data"]["stable-window"] = 60
-    assert validate_manifest(doc) == [
-        f"{K8S_TAG} data.stable-window: 60 is not of type 'string', 'null'"
-    ]
+    assert validate_manifest(doc) == [f"{K8S_TAG} data.stable-window: 60 is not of type 'string', 'null'"]
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,14 @@ from the repository root); the manifest lands in ``dist/``.
 """
 
 from cdk8s import App, Chart
-from kn_constructs import (AutoscalerProfile, Batching, GpuInferenceService, GpuPlacement,
-                           ModelSource)
+
+from kn_constructs import (
+                           AutoscalerProfile,
+                           Batching,
+                           GpuInferenceService,
+                           GpuPlacement,
+                           ModelSource,
+)
 
 app = App()
 chart = Chart(app, "inference", namespace="models")

@@ -35,9 +35,7 @@ __all__ = [
 ]
 
 _DECIMAL_FLOAT: Final = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_HEX_FLOAT: Final = re.compile(
-    r"([+-]?)0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+)"
-)
+_HEX_FLOAT: Final = re.compile(r"([+-]?)0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+)")
 _INF: Final = re.compile(r"[+-]?(?:inf|infinity)", re.IGNORECASE)
 _NAN: Final = re.compile(r"nan", re.IGNORECASE)
 _DIGITS: Final = re.compile(r"[0-9]+")
@@ -103,9 +101,7 @@ def parse_float(text: str) -> float:
     else:
         raise GoNumError(f"strconv.ParseFloat: parsing {quote(text)}: invalid syntax")
     if math.isinf(value):
-        raise GoNumError(
-            f"strconv.ParseFloat: parsing {quote(text)}: value out of range", out_of_range=True
-        )
+        raise GoNumError(f"strconv.ParseFloat: parsing {quote(text)}: value out of range", out_of_range=True)
     return value
 
 
@@ -121,9 +117,7 @@ def parse_int(text: str, bits: int = 64, *, func: str = "ParseInt") -> int:
     value = -int(body) if text.startswith("-") else int(body)
     limit = 1 << (bits - 1)
     if value < -limit or value >= limit:
-        raise GoNumError(
-            f"strconv.{func}: parsing {quote(text)}: value out of range", out_of_range=True
-        )
+        raise GoNumError(f"strconv.{func}: parsing {quote(text)}: value out of range", out_of_range=True)
     return value
 
 
@@ -137,9 +131,7 @@ def parse_uint(text: str, bits: int = 64) -> int:
         raise GoNumError(f"strconv.ParseUint: parsing {quote(text)}: invalid syntax")
     value = int(text)
     if value >= 1 << bits:
-        raise GoNumError(
-            f"strconv.ParseUint: parsing {quote(text)}: value out of range", out_of_range=True
-        )
+        raise GoNumError(f"strconv.ParseUint: parsing {quote(text)}: value out of range", out_of_range=True)
     return value
 
 

@@ -119,13 +119,9 @@ def _int32_ge0(
         number = _go.parse_int(v, 32)
     except _go.GoNumError as err:
         if err.out_of_range:
-            found.append(
-                bounds(_VALUE, at, 0, v, kn.INT32_MAX, value=v, allowed=allowed, hint=hint)
-            )
+            found.append(bounds(_VALUE, at, 0, v, kn.INT32_MAX, value=v, allowed=allowed, hint=hint))
         else:
-            found.append(
-                invalid(_VALUE, at, v, value=v, allowed=allowed, hint='a whole number, e.g. "3"')
-            )
+            found.append(invalid(_VALUE, at, v, value=v, allowed=allowed, hint='a whole number, e.g. "3"'))
         return 0, k, False
     if number < 0:
         found.append(bounds(_VALUE, at, 0, v, kn.INT32_MAX, value=v, allowed=allowed, hint=hint))
@@ -212,9 +208,7 @@ def _scale(strs: Mapping[str, str], settings: ClusterSettings, path: str) -> lis
     return found
 
 
-def _float_in_range(
-    strs: Mapping[str, str], key: str, lo: float, hi: float, path: str
-) -> list[Problem]:
+def _float_in_range(strs: Mapping[str, str], key: str, lo: float, hi: float, path: str) -> list[Problem]:
     got = _lookup(strs, key)
     if got is None:
         return []
@@ -263,9 +257,7 @@ def _floats(strs: Mapping[str, str], path: str) -> list[Problem]:
             number = _go.parse_float(target)
         except _go.GoNumError:
             found.append(
-                invalid(
-                    _VALUE, at, target, value=target, allowed=">= 0.01", hint='a number, e.g. "8"'
-                )
+                invalid(_VALUE, at, target, value=target, allowed=">= 0.01", hint='a number, e.g. "8"')
             )
         else:
             if number < kn.TARGET_MIN:
@@ -325,11 +317,7 @@ def _duration(
     try:
         ns = parse_go_duration_ns(v)
     except ValueError:
-        return [
-            invalid(
-                _VALUE, at, v, value=v, allowed=allowed, hint="a Go duration with a unit, e.g. 60s"
-            )
-        ]
+        return [invalid(_VALUE, at, v, value=v, allowed=allowed, hint="a Go duration with a unit, e.g. 60s")]
     if ns < lo_ns or ns > _WINDOW_MAX_NS:
         return [
             bounds(
@@ -470,9 +458,7 @@ def check_autoscaling_annotations(
 # --------------------------------------------------------------------------- other template keys
 
 
-def _serving_duration(
-    strs: Mapping[str, str], keys: tuple[str, ...], name: str, path: str
-) -> list[Problem]:
+def _serving_duration(strs: Mapping[str, str], keys: tuple[str, ...], name: str, path: str) -> list[Problem]:
     """progress-deadline / rollout-duration: Go duration, whole seconds, not negative."""
     got = next(((k, strs[k]) for k in keys if k in strs), None)
     if got is None or got[1] == "":
@@ -540,10 +526,7 @@ def _queue_sidecar(strs: Mapping[str, str], path: str) -> list[Problem]:
         except _go.GoNumError:
             found.append(invalid(_VALUE, at, v, value=v, allowed=allowed))
         else:
-            if (
-                number < kn.QUEUE_RESOURCE_PERCENTAGE_MIN
-                or number > kn.QUEUE_RESOURCE_PERCENTAGE_MAX
-            ):
+            if number < kn.QUEUE_RESOURCE_PERCENTAGE_MIN or number > kn.QUEUE_RESOURCE_PERCENTAGE_MAX:
                 found.append(
                     bounds(
                         _VALUE,
@@ -642,8 +625,7 @@ def check_no_autoscaling_annotations(
             f"invalid key name {_go.quote(key)}",
             value=annotations[key],
             allowed="spec.template.metadata.annotations",
-            hint='autoscaling annotations must be put under "spec.template.metadata.annotations" '
-            "to work",
+            hint='autoscaling annotations must be put under "spec.template.metadata.annotations" to work',
         )
         for key in annotations
         if isinstance(key, str) and key.startswith(_AUTOSCALING_GROUP)

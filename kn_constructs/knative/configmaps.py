@@ -104,9 +104,7 @@ class _Reader:
 
     def fail(self, key: str, message: str, *, allowed: str | None, hint: str | None) -> None:
         self.problems.append(
-            problem(
-                _CODE, self.at(key), message, value=self.data.get(key), allowed=allowed, hint=hint
-            )
+            problem(_CODE, self.at(key), message, value=self.data.get(key), allowed=allowed, hint=hint)
         )
 
     def _read(self, key: str, default: _T, parse: Callable[[str], _T], allowed: str) -> _T:
@@ -212,8 +210,7 @@ def _autoscaler(data: Mapping[str, object] | None, path: str) -> tuple[Parsed, l
     if scale_down_delay % SECOND:
         fail(
             "scale-down-delay",
-            f"scale-down-delay = {_d(scale_down_delay)}, must be specified with at most second "
-            "precision",
+            f"scale-down-delay = {_d(scale_down_delay)}, must be specified with at most second precision",
             ">= 0s, whole seconds",
         )
     if retention < 0:
@@ -274,8 +271,7 @@ def _autoscaler(data: Mapping[str, object] | None, path: str) -> tuple[Parsed, l
     if stable_window < window_lo or stable_window > window_hi:
         fail(
             "stable-window",
-            f"stable-window = {_d(stable_window)}, must be in [{_d(window_lo)}; {_d(window_hi)}] "
-            "range",
+            f"stable-window = {_d(stable_window)}, must be in [{_d(window_lo)}; {_d(window_hi)}] range",
             "6s..1h, whole seconds",
         )
     if stable_window % SECOND:
@@ -284,10 +280,7 @@ def _autoscaler(data: Mapping[str, object] | None, path: str) -> tuple[Parsed, l
             f"stable-window = {_d(stable_window)}, must be specified with at most second precision",
             "6s..1h, whole seconds",
         )
-    if (
-        panic_window < kn.PANIC_WINDOW_PERCENTAGE_MIN
-        or panic_window > kn.PANIC_WINDOW_PERCENTAGE_MAX
-    ):
+    if panic_window < kn.PANIC_WINDOW_PERCENTAGE_MIN or panic_window > kn.PANIC_WINDOW_PERCENTAGE_MAX:
         fail(
             "panic-window-percentage",
             f"panic-window-percentage = {_go.format_v(panic_window)}, must be in "
@@ -484,9 +477,7 @@ def _features(data: Mapping[str, object] | None, path: str) -> tuple[Parsed, lis
             )
             continue
         allowed_values = (
-            kn.SECURE_POD_DEFAULTS_VALUES
-            if key == kn.FLAG_SECURE_POD_DEFAULTS
-            else kn.FEATURE_VALUES
+            kn.SECURE_POD_DEFAULTS_VALUES if key == kn.FLAG_SECURE_POD_DEFAULTS else kn.FEATURE_VALUES
         )
         value = raw.lower()
         if value in allowed_values:
@@ -587,8 +578,7 @@ def _gc(data: Mapping[str, object] | None, path: str) -> tuple[Parsed, list[Prob
     if max_revisions is not None and min_revisions > max_revisions:
         r.fail(
             "min-non-active-revisions",
-            f"min-non-active-revisions({min_revisions}) must be <= "
-            f"max-non-active-revisions({max_revisions})",
+            f"min-non-active-revisions({min_revisions}) must be <= max-non-active-revisions({max_revisions})",
             allowed=f"0..{max_revisions}",
             hint=None,
         )
@@ -749,9 +739,7 @@ def check_config_deployment(data: Mapping[str, str], *, path: str = "data") -> l
 
 # --------------------------------------------------------------------------- dispatch
 
-_PARSERS: Final[
-    Mapping[str, Callable[[Mapping[str, object] | None, str], tuple[Parsed, list[Problem]]]]
-] = {
+_PARSERS: Final[Mapping[str, Callable[[Mapping[str, object] | None, str], tuple[Parsed, list[Problem]]]]] = {
     CONFIG_AUTOSCALER: _autoscaler,
     CONFIG_DEFAULTS: _defaults,
     CONFIG_DEPLOYMENT: _deployment,

@@ -41,9 +41,7 @@ _QUALIFIED_NAME: Final = re.compile(_QUALIFIED_NAME_FMT)
 
 def _regex_error(message: str, fmt: str, *examples: str) -> str:
     """Kubernetes' ``validation.RegexError`` text (note its double space before ``or``)."""
-    shown = "".join(
-        ("" if i == 0 else " or ") + f"'{example}', " for i, example in enumerate(examples)
-    )
+    shown = "".join(("" if i == 0 else " or ") + f"'{example}', " for i, example in enumerate(examples))
     return f"{message} (e.g. {shown}regex used for validation is '{fmt}')"
 
 

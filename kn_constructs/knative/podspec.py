@@ -160,9 +160,7 @@ class _Check:
     def add(self, item: Problem) -> None:
         self.found.append(item)
 
-    def flag_off(
-        self, path: str, flag: str, *, message: str = DISALLOWED, value: object = None
-    ) -> None:
+    def flag_off(self, path: str, flag: str, *, message: str = DISALLOWED, value: object = None) -> None:
         needed = "enabled" if flag in STRICT_FLAGS else "enabled or allowed"
         self.add(
             problem(
@@ -295,9 +293,7 @@ def _pod_fields(spec: Mapping[str, Any], path: str, chk: _Check) -> None:
             continue
         if key in kn.FORBIDDEN_POD_FIELDS:
             if _is_set(value, pointer=pointer):
-                chk.add(
-                    disallowed(_FORBIDDEN, at, value=_scalar(value), hint=_POD_FIELD_HINTS.get(key))
-                )
+                chk.add(disallowed(_FORBIDDEN, at, value=_scalar(value), hint=_POD_FIELD_HINTS.get(key)))
             continue
         chk.add(_unknown(path, key))
 
@@ -359,8 +355,7 @@ def _timeouts(spec: Mapping[str, Any], path: str, chk: _Check) -> None:
                     high,
                     value=concurrency,
                     hint=(
-                        "0 (unlimited) is not allowed by config-defaults "
-                        "allow-container-concurrency-zero"
+                        "0 (unlimited) is not allowed by config-defaults allow-container-concurrency-zero"
                         if concurrency == 0
                         else "config-defaults container-concurrency-max-limit sets the upper bound"
                         if concurrency > high
@@ -379,9 +374,7 @@ def _mounted_names(containers: Sequence[tuple[int, Mapping[str, Any]]]) -> set[s
         mounts = container.get("volumeMounts")
         if isinstance(mounts, list):
             names.update(
-                m["name"]
-                for m in mounts
-                if isinstance(m, Mapping) and isinstance(m.get("name"), str)
+                m["name"] for m in mounts if isinstance(m, Mapping) and isinstance(m.get("name"), str)
             )
     return names
 
@@ -507,9 +500,7 @@ def _volume(volume: Mapping[str, Any], at: str, chk: _Check) -> None:
                     value=claim,
                 )
         elif not settings.feature_enabled(flag, strict=True):
-            chk.flag_off(
-                join(at, kind), flag, message=_VOLUME_FLAG_MESSAGES[kind].format(name=shown)
-            )
+            chk.flag_off(join(at, kind), flag, message=_VOLUME_FLAG_MESSAGES[kind].format(name=shown))
     if not specified:
         paths = ["configMap", "projected", "secret"]
         if settings.feature_enabled(kn.FLAG_VOLUMES_EMPTYDIR, strict=True):
@@ -686,11 +677,7 @@ def _volume_mounts(
             seen_paths.add(cleaned)
         if volume is not None:
             pvc = volume.get("persistentVolumeClaim")
-            if (
-                isinstance(pvc, Mapping)
-                and pvc.get("readOnly") is True
-                and mount.get("readOnly") is not True
-            ):
+            if isinstance(pvc, Mapping) and pvc.get("readOnly") is True and mount.get("readOnly") is not True:
                 chk.add(
                     problem(
                         _VOLUME,
@@ -832,9 +819,7 @@ def _probe_port(probe: object) -> object:
     return None
 
 
-def _serving_probes(
-    container: Mapping[str, Any], at: str, port: Mapping[str, Any], chk: _Check
-) -> None:
+def _serving_probes(container: Mapping[str, Any], at: str, port: Mapping[str, Any], chk: _Check) -> None:
     port_name = port.get("name") or _DEFAULT_PORT_NAME
     container_port = port.get("containerPort") or _DEFAULT_PORT
     liveness = container.get("livenessProbe")
@@ -920,8 +905,7 @@ def _ports(container: Mapping[str, Any], at: str, kind: Kind, chk: _Check) -> No
                             _FORBIDDEN,
                             join(p_at, str(key)),
                             value=_scalar(value),
-                            hint="Knative routes traffic through queue-proxy; host ports are not "
-                            "supported",
+                            hint="Knative routes traffic through queue-proxy; host ports are not supported",
                         )
                     )
             else:
@@ -935,8 +919,7 @@ def _ports(container: Mapping[str, Any], at: str, kind: Kind, chk: _Check) -> No
                         join(p_at, "containerPort"),
                         f"invalid value: {number} is a reserved port",
                         value=number,
-                        allowed="a port other than "
-                        + ", ".join(map(str, sorted(kn.RESERVED_PORTS))),
+                        allowed="a port other than " + ", ".join(map(str, sorted(kn.RESERVED_PORTS))),
                         hint=f"{number} is a reserved port, please use a different value",
                     )
                 )
@@ -1032,8 +1015,7 @@ def _env(container: Mapping[str, Any], at: str, kind: Kind, chk: _Check) -> None
                 problem(
                     _FIELD,
                     f_at,
-                    f"expected exactly one, got {'both' if refs else 'neither'}: "
-                    "configMapRef, secretRef",
+                    f"expected exactly one, got {'both' if refs else 'neither'}: configMapRef, secretRef",
                     allowed="configMapRef or secretRef",
                 )
             )
@@ -1083,8 +1065,7 @@ def _resources(container: Mapping[str, Any], at: str, chk: _Check) -> None:
         for name, quantity in (values or {}).items():
             q_at = join(join(r_at, key), str(name))
             if isinstance(quantity, bool) or not (
-                isinstance(quantity, int)
-                or (isinstance(quantity, str) and _QUANTITY.match(quantity))
+                isinstance(quantity, int) or (isinstance(quantity, str) and _QUANTITY.match(quantity))
             ):
                 chk.add(
                     schema(
@@ -1292,8 +1273,7 @@ def _init_containers(
         chk.flag_off(
             ipath,
             kn.FLAG_INIT_CONTAINERS,
-            message=f"pod spec support for init-containers is off, but found {len(raw)} init "
-            "containers",
+            message=f"pod spec support for init-containers is off, but found {len(raw)} init containers",
             value=len(raw),
         )
         return
@@ -1413,8 +1393,7 @@ def required_features(spec: Mapping[str, Any]) -> frozenset[str]:
         flags.add(kn.FLAG_MULTI_CONTAINER)
         for container in containers:
             if not container.get("ports") and (
-                container.get("livenessProbe") is not None
-                or container.get("readinessProbe") is not None
+                container.get("livenessProbe") is not None or container.get("readinessProbe") is not None
             ):
                 flags.add(kn.FLAG_MULTI_CONTAINER_PROBING)
     for container in (*containers, *init):

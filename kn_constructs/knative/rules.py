@@ -175,8 +175,7 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
     KnativeRule(
         "KNATIVE-ANNOTATION-KEY",
         "annotation key not allowed on the revision template (networking.knative.dev/* allow-list)",
-        "vendor/knative.dev/networking/pkg/apis/networking/metadata_validation.go "
-        "ValidateAnnotations",
+        "vendor/knative.dev/networking/pkg/apis/networking/metadata_validation.go ValidateAnnotations",
     ),
     KnativeRule(
         "KNATIVE-SCALE-BOUNDS",
@@ -211,14 +210,12 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
     KnativeRule(
         "KNATIVE-PROBE",
         "probe handler, fields, named ports, readiness thresholds, sidecar and init probes",
-        "K8SV validateProbe, validateReadinessProbe, validateSidecarContainer, "
-        "validateInitContainer",
+        "K8SV validateProbe, validateReadinessProbe, validateSidecarContainer, validateInitContainer",
     ),
     KnativeRule(
         "KNATIVE-NAME",
         "DNS-1035 names, generateName, BYO revision name prefix",
-        "vendor/knative.dev/pkg/apis/metadata_validation.go ValidateObjectMetadata; "
-        "RVV validateRevisionName",
+        "vendor/knative.dev/pkg/apis/metadata_validation.go ValidateObjectMetadata; RVV validateRevisionName",
     ),
     KnativeRule(
         "KNATIVE-DURATION",
@@ -281,13 +278,11 @@ DEFAULT_HINTS: Final[Mapping[str, str]] = MappingProxyType(
         "KNATIVE-FEATURE-FLAG": "enable the flag in config-features (namespace knative-serving) or "
         "remove the field",
         "KNATIVE-PROBE": "one handler per probe; a named port must be the serving port's name",
-        "KNATIVE-NAME": "use a DNS-1035 label: lower-case letters, digits and '-', starting with "
-        "a letter",
+        "KNATIVE-NAME": "use a DNS-1035 label: lower-case letters, digits and '-', starting with a letter",
         "KNATIVE-DURATION": "use a Go duration in whole seconds, e.g. 600s or 10m",
         "KNATIVE-TRAFFIC": "percents sum to 100; pin with revisionName, follow the newest with "
         "latestRevision: true",
-        "KNATIVE-VOLUME": "each volume needs one source and a mount; mount paths are absolute "
-        "and unique",
+        "KNATIVE-VOLUME": "each volume needs one source and a mount; mount paths are absolute and unique",
         "KNATIVE-CONTAINERS": "one serving container declares exactly one port; every container "
         "needs an image",
         "KNATIVE-FIELD-VALUE": "use one of the allowed values",
@@ -319,9 +314,7 @@ ANN_MAX_SCALE: Final = "autoscaling.knative.dev/max-scale"
 ANN_INITIAL_SCALE: Final = "autoscaling.knative.dev/initial-scale"
 ANN_ACTIVATION_SCALE: Final = "autoscaling.knative.dev/activation-scale"
 ANN_SCALE_DOWN_DELAY: Final = "autoscaling.knative.dev/scale-down-delay"
-ANN_SCALE_TO_ZERO_POD_RETENTION: Final = (
-    "autoscaling.knative.dev/scale-to-zero-pod-retention-period"
-)
+ANN_SCALE_TO_ZERO_POD_RETENTION: Final = "autoscaling.knative.dev/scale-to-zero-pod-retention-period"
 ANN_TARGET_BURST_CAPACITY: Final = "autoscaling.knative.dev/target-burst-capacity"
 ANN_METRIC_AGGREGATION: Final = "autoscaling.knative.dev/metric-aggregation-algorithm"
 
@@ -333,9 +326,7 @@ ANN_MIN_SCALE_ALIAS: Final = "autoscaling.knative.dev/minScale"
 ANN_MAX_SCALE_ALIAS: Final = "autoscaling.knative.dev/maxScale"
 ANN_INITIAL_SCALE_ALIAS: Final = "autoscaling.knative.dev/initialScale"
 ANN_SCALE_DOWN_DELAY_ALIAS: Final = "autoscaling.knative.dev/scaleDownDelay"
-ANN_SCALE_TO_ZERO_POD_RETENTION_ALIAS: Final = (
-    "autoscaling.knative.dev/scaleToZeroPodRetentionPeriod"
-)
+ANN_SCALE_TO_ZERO_POD_RETENTION_ALIAS: Final = "autoscaling.knative.dev/scaleToZeroPodRetentionPeriod"
 ANN_TARGET_BURST_CAPACITY_ALIAS: Final = "autoscaling.knative.dev/targetBurstCapacity"
 ANN_METRIC_AGGREGATION_ALIAS: Final = "autoscaling.knative.dev/metricAggregationAlgorithm"
 

@@ -65,9 +65,7 @@ def _metadata_names(metadata: Mapping[str, Any]) -> list[Problem]:
             )
     elif not (isinstance(generate, str) and generate):
         found.append(
-            problem(
-                _NAME, "metadata.name", "name or generateName is required", allowed=_NAME_ALLOWED
-            )
+            problem(_NAME, "metadata.name", "name or generateName is required", allowed=_NAME_ALLOWED)
         )
     return found
 
@@ -104,9 +102,7 @@ def _metadata(metadata: Mapping[str, Any]) -> list[Problem]:
     return found
 
 
-def _revision_name(
-    template_meta: Mapping[str, Any], service_meta: Mapping[str, Any]
-) -> list[Problem]:
+def _revision_name(template_meta: Mapping[str, Any], service_meta: Mapping[str, Any]) -> list[Problem]:
     generate = template_meta.get("generateName")
     if isinstance(generate, str) and generate:
         messages = dns1035_messages(generate, prefix=True)
@@ -245,9 +241,7 @@ def check_service(
         settings=settings,
         path="spec.template.metadata.annotations",
     )
-    found += check_revision_spec(
-        template.get("spec") or {}, settings=settings, path="spec.template.spec"
-    )
+    found += check_revision_spec(template.get("spec") or {}, settings=settings, path="spec.template.spec")
     name = metadata.get("name")
     found += check_traffic(
         spec.get("traffic"),
@@ -276,11 +270,7 @@ def check_manifest(
         return []
     api_version = manifest.get("apiVersion")
     kind = manifest.get("kind")
-    if (
-        kind == "Service"
-        and isinstance(api_version, str)
-        and api_version.startswith("serving.knative.dev/")
-    ):
+    if kind == "Service" and isinstance(api_version, str) and api_version.startswith("serving.knative.dev/"):
         return check_service(manifest, settings=settings)
     if kind == "ConfigMap" and api_version == "v1":
         metadata = manifest.get("metadata")

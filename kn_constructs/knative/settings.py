@@ -47,11 +47,7 @@ def _normalize_features(features: Mapping[str, str]) -> Mapping[str, str]:
             raise KeyError(f"unknown config-features flag {flag!r}")
         if not isinstance(value, str):
             raise TypeError(f"config-features value for {flag!r} must be a string, got {value!r}")
-        allowed = (
-            kn.SECURE_POD_DEFAULTS_VALUES
-            if flag == kn.FLAG_SECURE_POD_DEFAULTS
-            else kn.FEATURE_VALUES
-        )
+        allowed = kn.SECURE_POD_DEFAULTS_VALUES if flag == kn.FLAG_SECURE_POD_DEFAULTS else kn.FEATURE_VALUES
         normalized = value.lower()
         if normalized not in allowed:
             raise ValueError(
@@ -152,9 +148,7 @@ class ClusterSettings:
             object.__setattr__(self, "features", _normalize_features(self.features))
 
     def __hash__(self) -> int:
-        values = tuple(
-            getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "features"
-        )
+        values = tuple(getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "features")
         return hash((values, tuple(sorted(self.features.items()))))
 
     def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:

@@ -27,9 +27,7 @@ from kn_constructs.knative.names import (
 __all__ = ["check_traffic"]
 
 _CODE: Final = "KNATIVE-TRAFFIC"
-_FIELDS: Final = frozenset(
-    {"tag", "revisionName", "configurationName", "latestRevision", "percent", "url"}
-)
+_FIELDS: Final = frozenset({"tag", "revisionName", "configurationName", "latestRevision", "percent", "url"})
 
 
 def _name_field(target: Mapping[str, Any], key: str) -> str:

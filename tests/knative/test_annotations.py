@@ -430,17 +430,13 @@ def test_invalid(
     assert problem.hint, "every problem says how to fix it"
 
 
-@pytest.mark.parametrize(
-    ("annotations", "settings"), [pytest.param(*case[1:], id=case[0]) for case in VALID]
-)
+@pytest.mark.parametrize(("annotations", "settings"), [pytest.param(*case[1:], id=case[0]) for case in VALID])
 def test_valid(annotations: dict[str, str], settings: ClusterSettings) -> None:
     assert check_autoscaling_annotations(annotations, settings=settings, path=P) == []
 
 
 def test_message_format_is_pinned() -> None:
-    (problem,) = check_autoscaling_annotations(
-        ann(window="2s"), path="spec.template.metadata.annotations"
-    )
+    (problem,) = check_autoscaling_annotations(ann(window="2s"), path="spec.template.metadata.annotations")
     assert str(problem) == (
         "[KNATIVE-ANNOTATION-VALUE] spec.template.metadata.annotations."
         "autoscaling.knative.dev/window: expected 6s <= 2s <= 1h0m0s "
@@ -550,9 +546,7 @@ def test_progress_deadline_invalid(value: str, message: str) -> None:
 
 @pytest.mark.parametrize("value", ["600s", "10m", "0s", "1h30m", ""])
 def test_progress_deadline_valid(value: str) -> None:
-    assert (
-        check_template_annotations({"serving.knative.dev/progress-deadline": value}, path=T) == []
-    )
+    assert check_template_annotations({"serving.knative.dev/progress-deadline": value}, path=T) == []
 
 
 def test_queue_sidecar_quantity() -> None:
@@ -579,8 +573,7 @@ def test_queue_resource_percentage_is_deprecated_and_bounded() -> None:
     [
         pytest.param(
             "networking.knative.dev/visibility",
-            id="TestRevisionTemplateSpecValidation/"
-            "invalid networking.knative.dev/visibility annotation",
+            id="TestRevisionTemplateSpecValidation/invalid networking.knative.dev/visibility annotation",
         ),
         pytest.param("networking.knative.dev/rollout", id="any other networking key"),
     ],

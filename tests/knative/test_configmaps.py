@@ -106,8 +106,7 @@ INVALID: list[tuple[str, Check, dict[str, str], str, str]] = [
         check_config_autoscaler,
         {"initial-scale": "0"},
         "initial-scale",
-        "initial-scale = 0, must be at least 0 (or at least 1 when allow-zero-initial-scale is "
-        "false)",
+        "initial-scale = 0, must be at least 0 (or at least 1 when allow-zero-initial-scale is false)",
     ),
     (
         "min scale negative",
@@ -200,8 +199,7 @@ INVALID: list[tuple[str, Check, dict[str, str], str, str]] = [
         check_config_autoscaler,
         {"max-scale": " 3"},
         "max-scale",
-        'failed to parse data: failed to parse "max-scale": strconv.ParseInt: parsing " 3": '
-        "invalid syntax",
+        'failed to parse data: failed to parse "max-scale": strconv.ParseInt: parsing " 3": invalid syntax',
     ),
     # config-defaults (DEF)
     (
@@ -216,8 +214,7 @@ INVALID: list[tuple[str, Check, dict[str, str], str, str]] = [
         check_config_defaults,
         {"revision-timeout-seconds": "asdf"},
         "revision-timeout-seconds",
-        'failed to parse "revision-timeout-seconds": strconv.ParseInt: parsing "asdf": invalid '
-        "syntax",
+        'failed to parse "revision-timeout-seconds": strconv.ParseInt: parsing "asdf": invalid syntax',
     ),
     (
         "container concurrency",
@@ -238,8 +235,7 @@ INVALID: list[tuple[str, Check, dict[str, str], str, str]] = [
         check_config_defaults,
         {"revision-timeout-seconds": "123", "revision-response-start-timeout-seconds": "456"},
         "revision-response-start-timeout-seconds",
-        "revision-response-start-timeout-seconds (456) cannot be greater than "
-        "revision-timeout-seconds (123)",
+        "revision-response-start-timeout-seconds (456) cannot be greater than revision-timeout-seconds (123)",
     ),
     (
         "idle timeout",
@@ -526,10 +522,7 @@ def test_missing_queue_sidecar_image_is_a_warning() -> None:
 
 
 def test_check_configmap_dispatch() -> None:
-    assert (
-        only(check_configmap("config-gc", {"min-non-active-revisions": "-1"})).code
-        == "KNATIVE-CONFIGMAP"
-    )
+    assert only(check_configmap("config-gc", {"min-non-active-revisions": "-1"})).code == "KNATIVE-CONFIGMAP"
     assert check_configmap("config-network", {"anything": "x"}) == []
 
 

@@ -89,8 +89,7 @@ INVALID: list[tuple[str, dict[str, Any], ClusterSettings, str, str, str]] = [
         "expected 0 <= 51 <= 50",
     ),
     (
-        "TestServiceSubresourceUpdate/"
-        "non-status sub resource update with invalid revision template",
+        "TestServiceSubresourceUpdate/non-status sub resource update with invalid revision template",
         minimal_spec(timeoutSeconds=601),
         D,
         "KNATIVE-TIMEOUT",
@@ -228,11 +227,7 @@ INVALID: list[tuple[str, dict[str, Any], ClusterSettings, str, str, str]] = [
     ),
     (
         "fieldRef without its flag",
-        one(
-            serving(
-                env=[{"name": "NODE", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}]
-            )
-        ),
+        one(serving(env=[{"name": "NODE", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}])),
         D,
         "KNATIVE-FEATURE-FLAG",
         "containers[0].env[0].valueFrom.fieldRef",
@@ -610,9 +605,7 @@ INVALID: list[tuple[str, dict[str, Any], ClusterSettings, str, str, str]] = [
         "nfs volume",
         one(
             serving(volumeMounts=[mount()]),
-            volumes=[
-                {"name": "v", "secret": {"secretName": "s"}, "nfs": {"server": "x", "path": "/"}}
-            ],
+            volumes=[{"name": "v", "secret": {"secretName": "s"}, "nfs": {"server": "x", "path": "/"}}],
         ),
         D,
         "KNATIVE-FORBIDDEN-FIELD",
@@ -623,9 +616,7 @@ INVALID: list[tuple[str, dict[str, Any], ClusterSettings, str, str, str]] = [
         "PVC allowed is not enough",
         one(
             serving(volumeMounts=[mount(readOnly=True)]),
-            volumes=[
-                {"name": "v", "persistentVolumeClaim": {"claimName": "weights", "readOnly": True}}
-            ],
+            volumes=[{"name": "v", "persistentVolumeClaim": {"claimName": "weights", "readOnly": True}}],
         ),
         features(persistent_volume_claim="allowed"),
         "KNATIVE-FEATURE-FLAG",
@@ -648,9 +639,7 @@ INVALID: list[tuple[str, dict[str, Any], ClusterSettings, str, str, str]] = [
         "read-only PVC with a writable mount",
         one(
             serving(volumeMounts=[mount()]),
-            volumes=[
-                {"name": "v", "persistentVolumeClaim": {"claimName": "weights", "readOnly": True}}
-            ],
+            volumes=[{"name": "v", "persistentVolumeClaim": {"claimName": "weights", "readOnly": True}}],
         ),
         PVC_ON,
         "KNATIVE-VOLUME",
@@ -685,8 +674,7 @@ INVALID: list[tuple[str, dict[str, Any], ClusterSettings, str, str, str]] = [
         D,
         "KNATIVE-FEATURE-FLAG",
         "containers[0].volumeMounts[0].mountPropagation",
-        "Volume Mount Propagation support is disabled, but found volume mount v "
-        "with mount propagation",
+        "Volume Mount Propagation support is disabled, but found volume mount v with mount propagation",
     ),
     (
         "secret item without key",
@@ -701,9 +689,7 @@ INVALID: list[tuple[str, dict[str, Any], ClusterSettings, str, str, str]] = [
     ),
     (
         "projected source without a kind",
-        one(
-            serving(volumeMounts=[mount()]), volumes=[{"name": "v", "projected": {"sources": [{}]}}]
-        ),
+        one(serving(volumeMounts=[mount()]), volumes=[{"name": "v", "projected": {"sources": [{}]}}]),
         D,
         "KNATIVE-VOLUME",
         "volumes[0].projected.sources[0]",
@@ -759,9 +745,7 @@ INVALID: list[tuple[str, dict[str, Any], ClusterSettings, str, str, str]] = [
     ("spec", "settings", "code", "path", "message"),
     [pytest.param(*case[1:], id=case[0]) for case in INVALID],
 )
-def test_invalid(
-    spec: dict[str, Any], settings: ClusterSettings, code: str, path: str, message: str
-) -> None:
+def test_invalid(spec: dict[str, Any], settings: ClusterSettings, code: str, path: str, message: str) -> None:
     problem = only(check_revision_spec(spec, settings=settings))
     assert (problem.code, problem.path, problem.message) == (code, f"{S}.{path}", message)
     assert problem.hint, "every problem says how to fix it"
@@ -800,9 +784,7 @@ def test_gated_pod_fields_need_their_flag(field: str, flag: str) -> None:
     )
     assert flag in (problem.hint or "")
     for value in ("enabled", "allowed"):
-        assert (
-            check_revision_spec(spec, settings=DEFAULT_SETTINGS.with_features({flag: value})) == []
-        )
+        assert check_revision_spec(spec, settings=DEFAULT_SETTINGS.with_features({flag: value})) == []
 
 
 def test_pod_security_context_fields_when_enabled() -> None:
@@ -842,11 +824,7 @@ VALID: list[tuple[str, dict[str, Any], ClusterSettings]] = [
     ),
     (
         "readiness thresholds defaulted once periodSeconds is set",
-        one(
-            serving(
-                readinessProbe={"httpGet": {"path": "/"}, "periodSeconds": 5, "successThreshold": 0}
-            )
-        ),
+        one(serving(readinessProbe={"httpGet": {"path": "/"}, "periodSeconds": 5, "successThreshold": 0})),
         D,
     ),
     (
@@ -878,9 +856,7 @@ VALID: list[tuple[str, dict[str, Any], ClusterSettings]] = [
     ("zero values of gated booleans are unset", minimal_spec(hostNetwork=False, dnsPolicy=""), D),
     (
         "fieldRef with the flag allowed",
-        one(
-            serving(env=[{"name": "N", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}])
-        ),
+        one(serving(env=[{"name": "N", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}])),
         features(fieldref="allowed"),
     ),
     (
@@ -1000,9 +976,7 @@ VALID: list[tuple[str, dict[str, Any], ClusterSettings]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("spec", "settings"), [pytest.param(*case[1:], id=case[0]) for case in VALID]
-)
+@pytest.mark.parametrize(("spec", "settings"), [pytest.param(*case[1:], id=case[0]) for case in VALID])
 def test_valid(spec: dict[str, Any], settings: ClusterSettings) -> None:
     assert check_revision_spec(spec, settings=settings) == []
 
@@ -1031,10 +1005,7 @@ def test_custom_liveness_port_warns() -> None:
     spec = one(serving(livenessProbe={"httpGet": {"port": 9000}}))
     problem = only(check_revision_spec(spec), severity="warning")
     assert problem.code == "KNATIVE-PROBE"
-    assert (
-        problem.message
-        == "liveness probe port 9000 is replaced by the serving port 8080 at deploy time"
-    )
+    assert problem.message == "liveness probe port 9000 is replaced by the serving port 8080 at deploy time"
     assert errors(check_revision_spec(spec)) == []
     assert check_revision_spec(spec, settings=PROBING_ON) == []
 
@@ -1104,42 +1075,28 @@ PVC_VOLUME = {"name": "v", "persistentVolumeClaim": {"claimName": "w"}}
     ("spec", "flags"),
     [
         pytest.param(minimal_spec(), set(), id="minimal"),
-        pytest.param(
-            minimal_spec(affinity={"nodeAffinity": {}}), {kn.FLAG_AFFINITY}, id="affinity"
-        ),
+        pytest.param(minimal_spec(affinity={"nodeAffinity": {}}), {kn.FLAG_AFFINITY}, id="affinity"),
         pytest.param(
             minimal_spec(nodeSelector={"a": "b"}, tolerations=[{"key": "k"}]),
             {kn.FLAG_NODE_SELECTOR, kn.FLAG_TOLERATIONS},
             id="placement",
         ),
-        pytest.param(
-            minimal_spec(volumes=[PVC_VOLUME]), {kn.FLAG_PVC, kn.FLAG_PVC_WRITE}, id="writable PVC"
-        ),
+        pytest.param(minimal_spec(volumes=[PVC_VOLUME]), {kn.FLAG_PVC, kn.FLAG_PVC_WRITE}, id="writable PVC"),
         pytest.param(
             minimal_spec(
-                volumes=[
-                    {"name": "v", "persistentVolumeClaim": {"claimName": "w", "readOnly": True}}
-                ]
+                volumes=[{"name": "v", "persistentVolumeClaim": {"claimName": "w", "readOnly": True}}]
             ),
             {kn.FLAG_PVC},
             id="read-only PVC",
         ),
-        pytest.param(
-            minimal_spec(initContainers=[c()]), {kn.FLAG_INIT_CONTAINERS}, id="init containers"
-        ),
+        pytest.param(minimal_spec(initContainers=[c()]), {kn.FLAG_INIT_CONTAINERS}, id="init containers"),
         pytest.param(
             {"containers": [serving(), c(readinessProbe={"tcpSocket": {"port": 1}})]},
             {kn.FLAG_MULTI_CONTAINER, kn.FLAG_MULTI_CONTAINER_PROBING},
             id="sidecar probe",
         ),
         pytest.param(
-            one(
-                serving(
-                    env=[
-                        {"name": "N", "valueFrom": {"resourceFieldRef": {"resource": "limits.cpu"}}}
-                    ]
-                )
-            ),
+            one(serving(env=[{"name": "N", "valueFrom": {"resourceFieldRef": {"resource": "limits.cpu"}}}])),
             {kn.FLAG_FIELDREF},
             id="resourceFieldRef",
         ),
@@ -1174,6 +1131,4 @@ def test_required_features_of_the_gpu_service(gpu_spec: dict[str, Any]) -> None:
 )
 def test_enabling_the_required_features_removes_the_flag_problems(spec: dict[str, Any]) -> None:
     settings = DEFAULT_SETTINGS.with_features(dict.fromkeys(required_features(spec), "enabled"))
-    assert not [
-        p for p in check_revision_spec(spec, settings=settings) if p.code == "KNATIVE-FEATURE-FLAG"
-    ]
+    assert not [p for p in check_revision_spec(spec, settings=settings) if p.code == "KNATIVE-FEATURE-FLAG"]

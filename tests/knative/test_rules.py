@@ -70,9 +70,7 @@ def test_gated_fields_name_real_flags() -> None:
     for flag in (*kn.GATED_POD_FIELDS.values(), *kn.GATED_VOLUME_TYPES.values()):
         assert flag in kn.FEATURE_DEFAULTS
     assert kn.GATED_POD_FIELDS["affinity"] == "kubernetes.podspec-affinity"
-    assert kn.GATED_VOLUME_TYPES["persistentVolumeClaim"] == (
-        "kubernetes.podspec-persistent-volume-claim"
-    )
+    assert kn.GATED_VOLUME_TYPES["persistentVolumeClaim"] == ("kubernetes.podspec-persistent-volume-claim")
 
 
 def test_field_sets_do_not_overlap() -> None:

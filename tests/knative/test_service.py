@@ -263,9 +263,7 @@ def test_garbage_is_schema_problems(manifest: Any) -> None:
 # ------------------------------------------------------------------ check_manifest
 
 
-def configmap(
-    name: str, data: dict[str, str], namespace: str = "knative-serving"
-) -> dict[str, Any]:
+def configmap(name: str, data: dict[str, str], namespace: str = "knative-serving") -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -284,10 +282,7 @@ def test_manifest_dispatches_services(gpu_service: dict[str, Any]) -> None:
 def test_manifest_dispatches_configmaps() -> None:
     problem = only(check_manifest(configmap("config-autoscaler", {"stable-window": "1s"})))
     assert (problem.code, problem.path) == ("KNATIVE-CONFIGMAP", "data.stable-window")
-    assert (
-        check_manifest(configmap("config-autoscaler", {"stable-window": "1s"}, namespace="default"))
-        == []
-    )
+    assert check_manifest(configmap("config-autoscaler", {"stable-window": "1s"}, namespace="default")) == []
     assert check_manifest(configmap("config-network", {"x": "y"})) == []
 
 
@@ -398,24 +393,19 @@ def _objects(keys: list[str]) -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
-_PROBE = _objects(
-    ["httpGet", "tcpSocket", "exec", "grpc", "port", "periodSeconds", "failureThreshold"]
-)
+_PROBE = _objects(["httpGet", "tcpSocket", "exec", "grpc", "port", "periodSeconds", "failureThreshold"])
 _CONTAINER = st.fixed_dictionaries(
     {},
     optional={
         "name": _ANY,
         "image": _ANY,
-        "ports": st.lists(_objects(["containerPort", "name", "protocol", "hostPort"]), max_size=2)
-        | _ANY,
+        "ports": st.lists(_objects(["containerPort", "name", "protocol", "hostPort"]), max_size=2) | _ANY,
         "env": st.lists(_objects(["name", "value", "valueFrom", "fieldRef"]), max_size=2) | _ANY,
         "envFrom": st.lists(_objects(["configMapRef", "secretRef", "prefix"]), max_size=2),
         "readinessProbe": _PROBE | _ANY,
         "livenessProbe": _PROBE,
         "startupProbe": _PROBE,
-        "volumeMounts": st.lists(
-            _objects(["name", "mountPath", "readOnly", "mountPropagation"]), max_size=2
-        ),
+        "volumeMounts": st.lists(_objects(["name", "mountPath", "readOnly", "mountPropagation"]), max_size=2),
         "resources": _objects(["limits", "requests", "claims"]),
         "securityContext": _objects(["capabilities", "add", "runAsUser", "privileged"]),
         "terminationMessagePolicy": _ANY,

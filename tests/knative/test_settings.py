@@ -19,9 +19,7 @@ from kn_constructs.knative.settings import (
 )
 
 
-def configmap(
-    name: str, data: dict[str, Any], namespace: str = "knative-serving"
-) -> dict[str, Any]:
+def configmap(name: str, data: dict[str, Any], namespace: str = "knative-serving") -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -115,9 +113,7 @@ def test_with_features_rejects_bad_values() -> None:
     ("value", "loose", "strict"),
     [("enabled", True, True), ("allowed", True, False), ("disabled", False, False)],
 )
-def test_feature_enabled_allowed_counts_unless_strict(
-    value: str, loose: bool, strict: bool
-) -> None:
+def test_feature_enabled_allowed_counts_unless_strict(value: str, loose: bool, strict: bool) -> None:
     s = DEFAULT_SETTINGS.with_features({"kubernetes.podspec-persistent-volume-claim": value})
     assert s.feature_enabled("kubernetes.podspec-persistent-volume-claim") is loose
     assert s.feature_enabled("kubernetes.podspec-persistent-volume-claim", strict=True) is strict
@@ -194,7 +190,4 @@ def test_pickle_copy_and_replace_keep_the_value() -> None:
     assert pickle.loads(pickle.dumps(s)) == s
     assert copy.deepcopy(s) == s
     assert copy.copy(s) == s
-    assert (
-        dataclasses.replace(s, max_scale_limit=8).feature("kubernetes.podspec-affinity")
-        == "allowed"
-    )
+    assert dataclasses.replace(s, max_scale_limit=8).feature("kubernetes.podspec-affinity") == "allowed"

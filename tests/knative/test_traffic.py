@@ -114,9 +114,7 @@ INVALID: list[tuple[str, list[dict[str, Any]], bool, str, str, str]] = [
     ("traffic", "in_service", "code", "path", "message"),
     [pytest.param(*case[1:], id=case[0]) for case in INVALID],
 )
-def test_invalid(
-    traffic: list[dict[str, Any]], in_service: bool, code: str, path: str, message: str
-) -> None:
+def test_invalid(traffic: list[dict[str, Any]], in_service: bool, code: str, path: str, message: str) -> None:
     problem = only(check_traffic(traffic, service_name="llama", in_service=in_service))
     assert (problem.code, problem.path, problem.message) == (code, path, message)
     assert problem.hint, "every problem says how to fix it"
@@ -134,9 +132,7 @@ def test_percent_bounds() -> None:
 
 
 def test_bad_tag() -> None:
-    problem = only(
-        check_traffic([{"latestRevision": True, "percent": 100, "tag": "Foo"}], service_name="x")
-    )
+    problem = only(check_traffic([{"latestRevision": True, "percent": 100, "tag": "Foo"}], service_name="x"))
     assert problem.path == f"{T}[0].tag"
     assert problem.message.startswith("invalid value: not a DNS 1035 label: [a DNS-1035 label must")
 
@@ -182,10 +178,7 @@ def test_valid(traffic: list[dict[str, Any]] | None) -> None:
 
 def test_route_needs_names() -> None:
     assert (
-        check_traffic(
-            [{"configurationName": "c", "percent": 100}], service_name="r", in_service=False
-        )
-        == []
+        check_traffic([{"configurationName": "c", "percent": 100}], service_name="r", in_service=False) == []
     )
 
 

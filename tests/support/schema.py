@@ -104,9 +104,7 @@ def _validator(filename: str) -> jsonschema.protocols.Validator | None:
     if not path.is_file():
         return None
     schema = json.loads(path.read_text())
-    validator: jsonschema.protocols.Validator = jsonschema.Draft202012Validator(
-        schema, registry=_registry()
-    )
+    validator: jsonschema.protocols.Validator = jsonschema.Draft202012Validator(schema, registry=_registry())
     return validator
 
 
@@ -127,9 +125,7 @@ def _path(parts: Iterable[Any], prefix: str = "") -> str:
     return out or "<root>"
 
 
-def _schema_errors(
-    validator: jsonschema.protocols.Validator, instance: Any, prefix: str = ""
-) -> list[str]:
+def _schema_errors(validator: jsonschema.protocols.Validator, instance: Any, prefix: str = "") -> list[str]:
     found = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.path])
     return [f"{_path(e.path, prefix)}: {e.message}" for e in found]
 
@@ -283,9 +279,7 @@ _KNATIVE = _KnativeValidatorProcess()
 @functools.cache
 def _knative_tag() -> str:
     try:
-        package = json.loads(
-            (_REPO_ROOT / "node_modules" / _KNATIVE_PACKAGE / "package.json").read_text()
-        )
+        package = json.loads((_REPO_ROOT / "node_modules" / _KNATIVE_PACKAGE / "package.json").read_text())
         return f"{_KNATIVE_PACKAGE} {package['version']}"
     except (OSError, ValueError, KeyError):
         return _KNATIVE_PACKAGE
@@ -360,8 +354,7 @@ def assert_valid(docs: Iterable[Mapping[str, Any]]) -> None:
 
     docs = list(docs)
     report = [
-        f"{_name(doc) if isinstance(doc, Mapping) else repr(doc)}:\n"
-        + "\n".join(f"  - {e}" for e in found)
+        f"{_name(doc) if isinstance(doc, Mapping) else repr(doc)}:\n" + "\n".join(f"  - {e}" for e in found)
         for doc, found in zip(docs, validate_manifests(docs), strict=True)
         if found
     ]
