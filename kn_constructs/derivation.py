@@ -41,6 +41,7 @@ class Derivation:
         return hash((self.target, repr(self.value), self.practice, self.rule))
 
     def describe(self) -> str:
-        """One line: ``target = value  <- rule (inputs) [practice]``."""
-        args = ", ".join(f"{k}={v!r}" for k, v in self.inputs.items())
-        return f"{self.target} = {self.value!r}  <- {self.rule} ({args}) [{self.practice}]"
+        """One line: ``target: value  [practice] rule; from inputs`` (unset inputs left out)."""
+        args = ", ".join(f"{k}={v}" for k, v in self.inputs.items() if v is not None)
+        source = f"; from {args}" if args else ""
+        return f"{self.target}: {self.value}  [{self.practice}] {self.rule}{source}"

@@ -31,6 +31,7 @@ from kn_constructs.profile import AutoscalerProfile
 from kn_constructs.sources import ModelSource, SecretKeyRef
 
 __all__ = [
+    "DERIVATIONS_ANNOTATION",
     "OFFLINE_ENV",
     "STANDARD_LABELS",
     "HasClusterSettings",
@@ -55,6 +56,8 @@ TIMEOUT_FACTOR = 1.2
 LONG_REQUEST_WARN_SECONDS = 120
 #: Margin of the progress deadline over the worst-case startup (KN-START-2).
 PROGRESS_DEADLINE_FACTOR = 1.5
+#: Service annotation listing every derived value, its inputs and practice (one per line).
+DERIVATIONS_ANNOTATION = "kn-constructs.io/derivations"
 #: The serving container's name.
 CONTAINER_NAME = "model-server"
 
@@ -698,7 +701,12 @@ class _Planner:
         }
         if volumes:
             pod_spec["volumes"] = volumes
-        metadata: dict[str, object] = {"name": p.name, "labels": labels}
+        metadata: dict[str, object] = {
+            "name": p.name,
+            "labels": labels,
+            # Service metadata, not the template: a change here never rolls a new revision.
+            "annotations": {DERIVATIONS_ANNOTATION: "\n".join(d.describe() for d in self.derivations) + "\n"},
+        }
         if p.namespace:
             metadata["namespace"] = p.namespace
         return {

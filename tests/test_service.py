@@ -620,3 +620,12 @@ def test_timeout_over_limit_is_refused(longest: float) -> None:
     plan = plan_inference_service(_props(longest))
     assert plan.manifest is None
     assert [p.code for p in plan.errors] == ["KN-SHUT-2"]
+
+
+def test_derivations_annotation_on_service_metadata_not_template(contract: dict[str, Any]) -> None:
+    text = contract["metadata"]["annotations"]["kn-constructs.io/derivations"]
+    lines = text.strip().splitlines()
+    assert any(line.startswith("spec.template.spec.timeoutSeconds: 12 ") and "[KN-SHUT-2]" in line for line in lines)
+    assert any(line.startswith("autoscaling.knative.dev/window: 40s ") for line in lines)
+    # On the template it would roll a new revision whenever the wording changed.
+    assert "kn-constructs.io/derivations" not in template_annotations(contract)
