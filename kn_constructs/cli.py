@@ -1,0 +1,61 @@
+"""The ``kn-constructs`` command line: ``lint``, ``explain``, ``simulate``, ``recommend``.
+
+Each subcommand lives in its own module and registers itself through a
+``register(subparsers)`` function; its module is imported only when it is listed
+here, and nothing imports cdk8s unless a subcommand needs it (``explain`` on an app),
+so ``kn-constructs lint`` starts in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+#: Modules that define subcommands, each with ``register(subparsers) -> None``; the
+#: parser they add sets ``func`` (``args -> int`` exit code) as its default.
+SUBCOMMAND_MODULES = (
+    "kn_constructs.lint.cli",
+    "kn_constructs.sim.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every available subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="kn-constructs",
+        description="Check Knative YAML against Knative's rules and the inference practices,"
+        " explain derived values, and simulate the autoscaler.",
+    )
+    from kn_constructs import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 findings, 2 usage error)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    code: int = func(args)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
