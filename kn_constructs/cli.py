@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as error:
-            if error.name != module_name:
+            if error.name is None or not module_name.startswith(error.name):
                 raise
             continue
         module.register(subparsers)
