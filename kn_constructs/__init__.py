@@ -26,6 +26,8 @@ from kn_constructs.profile import AutoscalerProfile, StartupTime
 from kn_constructs.sources import ModelSource, SecretKeyRef
 
 if TYPE_CHECKING:
+    from kn_constructs.cluster import KnativeClusterConfig
+    from kn_constructs.fleet import ModelFleet
     from kn_constructs.service import GpuInferenceService
 
 __all__ = [
@@ -37,6 +39,8 @@ __all__ = [
     "GpuPlacement",
     "KnConstructsError",
     "KnWarning",
+    "KnativeClusterConfig",
+    "ModelFleet",
     "ModelSource",
     "Probes",
     "Problem",
@@ -48,7 +52,11 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-_LAZY = {"GpuInferenceService": "kn_constructs.service"}
+_LAZY = {
+    "GpuInferenceService": "kn_constructs.service",
+    "KnativeClusterConfig": "kn_constructs.cluster",
+    "ModelFleet": "kn_constructs.fleet",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -11,3 +11,12 @@ def format_number(value: float) -> str:
     if number.is_integer():
         return str(int(number))
     return repr(number)
+
+
+def format_seconds(seconds: float) -> str:
+    """A whole-second duration as Knative reads it and people read it best: ``90s``, not ``1m30s``.
+
+    Sub-second values keep their fraction (``1.5s``) so Knative's own precision checks see them.
+    """
+    number = float(seconds)
+    return f"{int(number)}s" if number.is_integer() else f"{number!r}s"

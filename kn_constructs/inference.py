@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from kn_constructs._format import format_number
+from kn_constructs._format import format_number, format_seconds
 from kn_constructs.batching import Batching
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, RenderDefectError
 from kn_constructs.knative import rules as kn
-from kn_constructs.knative.durations import format_go_duration
 from kn_constructs.knative.names import dns1035_problems
 from kn_constructs.knative.service import check_service
 from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings
@@ -34,10 +33,13 @@ __all__ = [
     "DERIVATIONS_ANNOTATION",
     "OFFLINE_ENV",
     "STANDARD_LABELS",
-    "HasClusterSettings",
+    "ClusterConfigLike",
     "InferencePlan",
     "InferenceServiceProps",
     "plan_inference_service",
+    "requested_rates",
+    "required_features",
+    "timeout_seconds_for",
 ]
 
 #: Env vars that keep Hugging Face libraries from reaching the hub at run time (KN-MODEL-4).
@@ -77,12 +79,18 @@ _FLAG_PROP = {
 }
 
 
-class HasClusterSettings(Protocol):
-    """Anything that carries cluster settings (a ``KnativeClusterConfig`` construct)."""
+class ClusterConfigLike(Protocol):
+    """A cluster config construct (``KnativeClusterConfig``) that services report their needs to."""
 
     @property
     def settings(self) -> ClusterSettings:
-        """The cluster's settings."""
+        """The cluster's effective settings."""
+        ...
+
+    def request(
+        self, requester: str, *, features: Iterable[str] = (), rates: Mapping[str, float] | None = None
+    ) -> list[Problem]:
+        """Record a service's needs; return conflicts."""
         ...
 
 
@@ -189,10 +197,7 @@ class _Planner:
     # ------------------------------------------------------------------ settings
 
     def _required_features(self) -> frozenset[str]:
-        flags = {AFFINITY_FLAG}
-        if self.p.model is not None:
-            flags |= self.p.model.required_features()
-        return frozenset(flags)
+        return required_features(self.p)
 
     def _settings(self, required: frozenset[str]) -> ClusterSettings:
         """The settings to check against: the declared cluster, or defaults plus what we need."""
@@ -258,6 +263,7 @@ class _Planner:
         self._add(p.batching.problems("batching"))
         self._add(p.probes.problems("probes"))
         self._check_timeout(settings)
+        self._check_rates(settings)
         self._check_scale_and_profile(settings)
         self._check_concurrency(settings)
         self._check_container(settings)
@@ -304,8 +310,40 @@ class _Planner:
                 ]
             )
 
+    def _check_rates(self, settings: ClusterSettings) -> None:
+        """Scale rates are cluster-wide (KN-AS-6): a wish must match the cluster's value."""
+        for name, value in requested_rates(self.p.autoscaling).items():
+            if not value > 1.0:
+                continue  # reported by the profile
+            key = name.replace("_", "-")
+            current = getattr(settings, name)
+            if self.p.cluster is None:
+                problem = Problem(
+                    "KN-AS-6",
+                    f"autoscaling.{name}",
+                    f"{key} is cluster-wide: this service cannot set it, and no cluster config"
+                    " was declared to carry it",
+                    value=value,
+                    hint="build the service against a KnativeClusterConfig (or a ModelFleet with one),"
+                    " which writes it to config-autoscaler",
+                    severity="warning",
+                )
+            elif current != value:
+                problem = Problem(
+                    "KN-AS-6",
+                    f"autoscaling.{name}",
+                    f"{key} is cluster-wide and the cluster's value is {format_number(current)};"
+                    f" this service asks for {format_number(value)}",
+                    value=value,
+                    allowed=format_number(current),
+                    hint="drop the per-service wish or change the cluster config",
+                )
+            else:
+                continue
+            self._add([problem])
+
     def _timeout_seconds(self) -> int:
-        return math.ceil(TIMEOUT_FACTOR * self.p.longest_request_seconds - 1e-9)
+        return timeout_seconds_for(self.p.longest_request_seconds)
 
     def _check_timeout(self, settings: ClusterSettings) -> None:
         p = self.p
@@ -639,7 +677,7 @@ class _Planner:
         self.derivations.extend(p.autoscaling.derivations())
         annotations.update(self._scale_annotations())
         deadline = self._progress_deadline_seconds(settings)
-        annotations[kn.ANN_PROGRESS_DEADLINE] = format_go_duration(deadline)
+        annotations[kn.ANN_PROGRESS_DEADLINE] = format_seconds(deadline)
         startup = p.autoscaling.startup
         self._derive(
             kn.ANN_PROGRESS_DEADLINE,
@@ -720,6 +758,28 @@ class _Planner:
                 }
             },
         }
+
+
+def timeout_seconds_for(longest_request_seconds: float) -> int:
+    """``timeoutSeconds`` for a longest request: ``ceil(1.2 x longest)`` (KN-SHUT-2)."""
+    return math.ceil(TIMEOUT_FACTOR * longest_request_seconds - 1e-9)
+
+
+def required_features(props: InferenceServiceProps) -> frozenset[str]:
+    """The ``config-features`` flags a service with these props needs."""
+    flags = {AFFINITY_FLAG}
+    if props.model is not None:
+        flags |= props.model.required_features()
+    return frozenset(flags)
+
+
+def requested_rates(profile: AutoscalerProfile) -> dict[str, float]:
+    """The cluster-wide scale rates a profile wishes for, by ClusterSettings field (KN-AS-6)."""
+    return {
+        name: value
+        for name in ("max_scale_up_rate", "max_scale_down_rate")
+        if (value := getattr(profile, name)) is not None
+    }
 
 
 def _first(*values: int | None) -> int | None:

@@ -18,12 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from kn_constructs._format import format_number
+from kn_constructs._format import format_number, format_seconds
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, raise_for_errors
 from kn_constructs.knative import rules as kn
 from kn_constructs.knative.annotations import check_autoscaling_annotations
-from kn_constructs.knative.durations import format_go_duration
 from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings
 
 __all__ = ["AutoscalerProfile", "Metric", "StartupTime", "TrafficShape"]
@@ -205,6 +204,11 @@ class AutoscalerProfile:
         startup: The measured pod startup the windows were derived from, if any. Also
             used for the progress deadline and the startup probe.
         traffic: ``"steady"`` (default), ``"smooth"`` or ``"spiky"`` (KN-AS-8).
+        max_scale_up_rate: A wish for the cluster-wide ``max-scale-up-rate``, or ``None``
+            (default: no wish). Knative has no per-service knob (KN-AS-6): the value goes
+            to ``config-autoscaler`` through a ``KnativeClusterConfig``, and services that
+            wish for different values are an error. Knative requires > 1.0.
+        max_scale_down_rate: The same for ``max-scale-down-rate`` (> 1.0).
     """
 
     goal: str = "balanced"
@@ -223,6 +227,8 @@ class AutoscalerProfile:
     aggregation: Literal["linear", "weighted-exponential"] | None = None
     startup: StartupTime | None = None
     traffic: TrafficShape = "steady"
+    max_scale_up_rate: float | None = None
+    max_scale_down_rate: float | None = None
 
     # ----------------------------------------------------------------- presets
 
@@ -353,11 +359,11 @@ class AutoscalerProfile:
         if effective_target is not None:
             ann[kn.ANN_TARGET] = format_number(effective_target)
         ann[kn.ANN_TARGET_UTILIZATION] = format_number(self.target_utilization_percentage)
-        ann[kn.ANN_WINDOW] = format_go_duration(self.window_seconds)
+        ann[kn.ANN_WINDOW] = format_seconds(self.window_seconds)
         ann[kn.ANN_PANIC_WINDOW_PERCENTAGE] = format_number(self.panic_window_percentage)
         ann[kn.ANN_PANIC_THRESHOLD_PERCENTAGE] = format_number(self.panic_threshold_percentage)
         if self.scale_down_delay_seconds:
-            ann[kn.ANN_SCALE_DOWN_DELAY] = format_go_duration(self.scale_down_delay_seconds)
+            ann[kn.ANN_SCALE_DOWN_DELAY] = format_seconds(self.scale_down_delay_seconds)
         if self.activation_scale is not None:
             ann[kn.ANN_ACTIVATION_SCALE] = str(self.activation_scale)
         if self.target_burst_capacity is not None:
@@ -381,7 +387,7 @@ class AutoscalerProfile:
         return [
             Derivation(
                 kn.ANN_WINDOW,
-                format_go_duration(self.window_seconds),
+                format_seconds(self.window_seconds),
                 inputs,
                 "KN-AS-3",
                 f"ceil(2 x p95 startup){factor}, within 6s..1h",
@@ -514,6 +520,19 @@ class AutoscalerProfile:
                         severity="warning",
                     )
                 )
+        for name in ("max_scale_up_rate", "max_scale_down_rate"):
+            rate = getattr(self, name)
+            if rate is not None and not (math.isfinite(rate) and rate > 1.0):
+                found.append(
+                    Problem(
+                        "KN-AS-6",
+                        f"{path}.{name}",
+                        f"{name.replace('_', '-')} = {format_number(rate)}, must be greater than 1.0",
+                        value=rate,
+                        allowed="> 1.0",
+                        rule="KNATIVE-CONFIGMAP",
+                    )
+                )
         if (
             self.panic_threshold_percentage <= 150
             and self.scale_down_delay_seconds == 0
@@ -593,7 +612,7 @@ def _clamp_warning(path: str, raw: float, clamped: int) -> Problem:
         "KN-AS-3",
         f"{path}.window_seconds",
         f"derived stable window {format_number(math.ceil(raw))}s is outside Knative's 6s..1h;"
-        f" clamped to {format_go_duration(clamped)}",
+        f" clamped to {format_seconds(clamped)}",
         value=math.ceil(raw),
         allowed="6..3600 seconds",
         hint="check the startup measurement; acknowledge KN-AS-3 if it is right",

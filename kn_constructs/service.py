@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, cast
 
@@ -12,10 +13,13 @@ from kn_constructs.batching import Batching
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, emit_warnings, raise_for_errors
 from kn_constructs.inference import (
-    HasClusterSettings,
+    ClusterConfigLike,
     InferencePlan,
     InferenceServiceProps,
     plan_inference_service,
+    requested_rates,
+    required_features,
+    timeout_seconds_for,
 )
 from kn_constructs.knative.settings import ClusterSettings
 from kn_constructs.placement import GpuPlacement
@@ -75,6 +79,9 @@ class GpuInferenceService(Construct):
             ``ClusterSettings``). Default: Knative's defaults, assuming the feature
             flags the service needs are enabled (a KN-PLACE-3 warning says which).
         acknowledge: Warning codes to silence for this service (``["KN-IMAGE-1"]``).
+        defer_errors: For fleets: instead of raising, append error problems to this list
+            and add no manifest (the fleet raises them all together at synth).
+        problem_path: For fleets: the root of problem paths (default: ``id``).
     """
 
     def __init__(
@@ -104,8 +111,10 @@ class GpuInferenceService(Construct):
         args: Sequence[str] | None = None,
         labels: Mapping[str, str] | None = None,
         part_of: str | None = None,
-        cluster: ClusterSettings | HasClusterSettings | None = None,
+        cluster: ClusterSettings | ClusterConfigLike | None = None,
         acknowledge: Iterable[str] = (),
+        defer_errors: list[Problem] | None = None,
+        problem_path: str | None = None,
     ) -> None:
         props = InferenceServiceProps(
             name=name if name is not None else id,
@@ -130,15 +139,35 @@ class GpuInferenceService(Construct):
             args=args,
             labels=dict(labels or {}),
             part_of=part_of,
-            cluster=_settings_of(cluster),
-            path=id,
+            cluster=cluster if isinstance(cluster, ClusterSettings) else None,
+            path=problem_path or id,
         )
+        early: list[Problem] = []
+        if cluster is not None and not isinstance(cluster, ClusterSettings):
+            # A cluster config construct: say what this service needs, then check against it.
+            early = cluster.request(
+                problem_path or id,
+                features=required_features(props),
+                rates=requested_rates(props.autoscaling),
+            )
+            props = dataclasses.replace(props, cluster=cluster.settings)
         plan = plan_inference_service(props)
-        raise_for_errors(plan.problems, subject=f"GpuInferenceService {props.name!r}")
+        problems = _merge(early, plan.problems)
+        errors = [p for p in problems if p.severity == "error"]
+        if defer_errors is None:
+            raise_for_errors(errors, subject=f"GpuInferenceService {props.name!r}")
         super().__init__(scope, id)
         self.props = props
         self.plan: InferencePlan = plan
-        self.warnings: list[Problem] = emit_warnings(plan.problems, acknowledged=acknowledge)
+        #: The service's own error problems when they were deferred to a fleet; else empty.
+        self.errors: list[Problem] = errors
+        self.warnings: list[Problem] = []
+        self.api_object: ApiObject | None = None
+        if errors:
+            assert defer_errors is not None
+            defer_errors.extend(errors)
+            return
+        self.warnings = emit_warnings(problems, acknowledged=acknowledge)
         manifest = plan.manifest
         assert manifest is not None
         # The chart fills in metadata.namespace itself.
@@ -157,6 +186,11 @@ class GpuInferenceService(Construct):
         return self.props.name
 
     @property
+    def timeout_seconds(self) -> int:
+        """The derived ``timeoutSeconds`` (KN-SHUT-2)."""
+        return timeout_seconds_for(self.props.longest_request_seconds)
+
+    @property
     def manifest(self) -> dict[str, object]:
         """The rendered Knative Service as a plain dict (before the chart sets the namespace)."""
         assert self.plan.manifest is not None
@@ -173,7 +207,13 @@ class GpuInferenceService(Construct):
         return self.plan.required_features
 
 
-def _settings_of(cluster: ClusterSettings | HasClusterSettings | None) -> ClusterSettings | None:
-    if cluster is None or isinstance(cluster, ClusterSettings):
-        return cluster
-    return cluster.settings
+def _merge(first: Iterable[Problem], second: Iterable[Problem]) -> list[Problem]:
+    """Both lists, without a second problem of the same code at the same path."""
+    merged: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for problem in [*first, *second]:
+        key = (problem.code, problem.path)
+        if key not in seen:
+            seen.add(key)
+            merged.append(problem)
+    return merged

@@ -96,7 +96,7 @@ def test_kn_as_1_default_annotations_write_class_metric_and_utilization() -> Non
     assert ann[CLASS] == KPA
     assert ann[METRIC] == "concurrency"
     assert ann[UTILIZATION] == "90"
-    assert ann[WINDOW] == "1m0s"
+    assert ann[WINDOW] == "60s"
     assert TARGET not in ann
     assert SCALE_DOWN_DELAY not in ann
     assert all(isinstance(v, str) for v in ann.values())
@@ -143,7 +143,7 @@ def test_optional_annotations_are_written_only_when_set() -> None:
         metric="rps",
         target_utilization_percentage=82.5,
     ).annotations()
-    assert ann[SCALE_DOWN_DELAY] == "1m30s"
+    assert ann[SCALE_DOWN_DELAY] == "90s"
     assert ann[ACTIVATION_SCALE] == "3"
     assert ann[BURST] == "-1"
     assert ann[AGGREGATION] == "weighted-exponential"

@@ -1,0 +1,354 @@
+"""``ModelFleet``: many models, one Knative Service each, an NGINX router in front.
+
+One Knative Service per model (KN-FLEET-1, KN-SCALE-4), so each model scales to zero
+on its own; shared defaults that each model can override; a path-based router
+(KN-FLEET-2); and checks only a whole fleet can make, all collected and reported
+together when the app synthesizes (or on :meth:`ModelFleet.validate`):
+
+* unique model names that stay valid DNS-1035 labels with Knative's revision suffix
+  (KN-FLEET-1);
+* a GPU budget: the sum of max-scale x GPUs per pod must fit (KN-SCALE-2);
+* cluster-wide settings the models disagree on (KN-AS-6);
+* every model's own problems, including flags the cluster config disables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cdk8s import Chart
+from constructs import Construct
+
+from kn_constructs._synth import add_finalizer, outdir_existed, remove_empty_outdir
+from kn_constructs.errors import Problem, ValidationError
+from kn_constructs.inference import ClusterConfigLike, requested_rates
+from kn_constructs.knative.names import dns1035_problems
+from kn_constructs.knative.settings import ClusterSettings
+from kn_constructs.profile import AutoscalerProfile
+from kn_constructs.service import GpuInferenceService
+
+__all__ = ["MAX_MODEL_NAME_LENGTH", "ModelFleet"]
+
+#: Knative names revisions ``<service>-00001``; keeping that within 63 characters
+#: keeps revision names readable (longer ones are truncated and hashed by Knative).
+REVISION_SUFFIX = "-00001"
+MAX_MODEL_NAME_LENGTH = 63 - len(REVISION_SUFFIX)
+#: Props a fleet passes to every model unless the model overrides them.
+SHARED_PROPS = (
+    "image",
+    "gpu",
+    "autoscaling",
+    "batching",
+    "probes",
+    "cpu",
+    "memory",
+    "shared_memory",
+    "longest_request_seconds",
+    "max_scale",
+    "min_scale",
+    "port",
+    "protocol",
+    "cold_start_budget_seconds",
+)
+
+
+@dataclass(frozen=True)
+class _Model:
+    name: str
+    service: GpuInferenceService
+    typical_request_seconds: float | None
+
+
+class ModelFleet(Construct):
+    """A namespace-scoped set of models, each its own Knative Service, behind one router.
+
+    Args:
+        scope: The parent construct (a ``Chart``).
+        id: The construct id (also the router's name prefix and the models' ``part-of`` label).
+        cluster: The cluster config the models are checked against and report their
+            needs to (a ``KnativeClusterConfig``, or plain ``ClusterSettings``).
+        gpu_budget: GPUs the fleet may use at max scale, or ``None`` for no check.
+            The sum over models of ``max_scale x gpu.count`` must fit (KN-SCALE-2).
+        namespace: The models' namespace; default the chart's. The router needs it.
+        router: Put an NGINX router in front (default ``True``; KN-FLEET-2).
+        router_prefix: URL prefix of the router's locations (default ``/models/``; a model
+            is served under ``/models/<name>/``).
+        router_image: The router's image (default: the router's own default; pin a digest).
+        router_replicas: Router replicas (default 2).
+        acknowledge: Warning codes silenced for every model and the router.
+        **defaults: Shared defaults for every model, any of ``image``, ``gpu``,
+            ``autoscaling``, ``batching``, ``probes``, ``cpu``, ``memory``,
+            ``shared_memory``, ``longest_request_seconds``, ``max_scale``, ``min_scale``,
+            ``port``, ``protocol``, ``cold_start_budget_seconds``, and ``env``
+            (merged with each model's env). Each model can override them.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        cluster: ClusterSettings | ClusterConfigLike | None = None,
+        gpu_budget: int | None = None,
+        namespace: str | None = None,
+        router: bool = True,
+        router_prefix: str = "/models/",
+        router_image: str | None = None,
+        router_replicas: int = 2,
+        acknowledge: Iterable[str] = (),
+        **defaults: Any,
+    ) -> None:
+        unknown = sorted(set(defaults) - set(SHARED_PROPS) - {"env"})
+        problems = [
+            Problem(
+                "KNC-PROP",
+                f"{id}.{name}",
+                f"unknown fleet default {name!r}",
+                value=name,
+                allowed=", ".join((*SHARED_PROPS, "env")),
+                hint="per-model props go to add_model()",
+            )
+            for name in unknown
+        ]
+        if gpu_budget is not None and gpu_budget < 1:
+            problems.append(
+                Problem(
+                    "KN-SCALE-2",
+                    f"{id}.gpu_budget",
+                    f"expected 1 <= {gpu_budget}",
+                    value=gpu_budget,
+                    allowed=">= 1 GPUs",
+                )
+            )
+        ns = namespace if namespace is not None else Chart.of(scope).namespace
+        if router and not ns:
+            problems.append(
+                Problem(
+                    "KN-FLEET-2",
+                    f"{id}.namespace",
+                    "the router needs the models' namespace to reach their cluster-local addresses",
+                    hint='give the chart a namespace (Chart(app, "fleet", namespace="models"))'
+                    " or pass namespace=",
+                )
+            )
+        if problems:
+            raise ValidationError(problems, subject=f"ModelFleet {id!r}")
+        super().__init__(scope, id)
+        self.cluster = cluster
+        self.gpu_budget = gpu_budget
+        self.namespace = ns
+        self._defaults = dict(defaults)
+        self._acknowledge = tuple(acknowledge)
+        self._router_enabled = router
+        self._router_prefix = router_prefix
+        self._router_image = router_image
+        self._router_replicas = router_replicas
+        self._models: dict[str, _Model] = {}
+        self._deferred: list[Problem] = []
+        self._duplicates: list[Problem] = []
+        self._finalized = False
+        self.router: Any = None
+        self._outdir_existed = outdir_existed(self)
+        add_finalizer(self, self._finalize)
+
+    # ------------------------------------------------------------------ models
+
+    @property
+    def models(self) -> Mapping[str, GpuInferenceService]:
+        """The models' services, by model name, in the order they were added."""
+        return {name: model.service for name, model in self._models.items()}
+
+    def add_model(
+        self,
+        name: str,
+        *,
+        typical_request_seconds: float | None = None,
+        acknowledge: Iterable[str] = (),
+        **props: Any,
+    ) -> GpuInferenceService:
+        """Add one model as its own Knative Service named ``name``.
+
+        Props are those of :class:`~kn_constructs.GpuInferenceService`; the fleet's
+        defaults fill in what is not given (``env`` is merged). Scale to zero is the
+        default (min-scale 0); pass ``min_scale=1`` for a model that must stay warm.
+        Problems are not raised here: the fleet reports every problem of every model
+        together when the app synthesizes (or on :meth:`validate`).
+
+        Args:
+            name: The model's name: the Knative Service's name and the router path.
+            typical_request_seconds: Typical inference time, for the router's timeouts
+                (KN-CANCEL-1); default: the longest request.
+            acknowledge: Warning codes silenced for this model (added to the fleet's).
+            **props: ``GpuInferenceService`` props.
+
+        Returns:
+            The model's ``GpuInferenceService``.
+        """
+        if self._finalized:
+            raise RuntimeError(f"ModelFleet {self.node.id!r}: add models before the app synthesizes")
+        merged = {key: value for key, value in self._defaults.items() if key != "env"}
+        merged.update(props)
+        env = {**self._defaults.get("env", {}), **props.get("env", {})}
+        if env:
+            merged["env"] = env
+        merged.setdefault("cluster", self.cluster)
+        merged.setdefault("part_of", self.node.id)
+        construct_id = name
+        if name in self._models:
+            self._duplicates.append(
+                Problem(
+                    "KN-FLEET-1",
+                    f"{self.node.id}.{name}",
+                    f"model {name!r} is added twice: one Knative Service per model",
+                    value=name,
+                    hint="give each model a unique name",
+                )
+            )
+            construct_id = f"{name}-duplicate-{len(self._duplicates)}"
+        service = GpuInferenceService(
+            self,
+            construct_id,
+            name=name,
+            acknowledge=(*self._acknowledge, *acknowledge),
+            defer_errors=self._deferred,
+            problem_path=f"{self.node.id}.{name}",
+            **merged,
+        )
+        if construct_id == name:
+            self._models[name] = _Model(name, service, typical_request_seconds)
+        return service
+
+    # ------------------------------------------------------------------ checks
+
+    def problems(self) -> list[Problem]:
+        """Every error of the fleet and its models, collected."""
+        fleet_id = self.node.id
+        found = [*self._deferred, *self._duplicates]
+        for name in self._models:
+            if len(name) > MAX_MODEL_NAME_LENGTH and not dns1035_problems(name, path=""):
+                found.append(
+                    Problem(
+                        "KN-FLEET-1",
+                        f"{fleet_id}.{name}",
+                        f"name is {len(name)} characters: with Knative's revision suffix"
+                        f" {REVISION_SUFFIX!r} it exceeds 63",
+                        value=name,
+                        allowed=f"<= {MAX_MODEL_NAME_LENGTH} characters",
+                        hint="shorten the model name",
+                    )
+                )
+        found.extend(self._budget_problems())
+        found.extend(self._rate_problems())
+        return found
+
+    def validate(self) -> None:
+        """Raise one :class:`~kn_constructs.errors.ValidationError` listing every problem."""
+        errors = [p for p in self.problems() if p.severity == "error"]
+        if errors:
+            raise ValidationError(errors, subject=f"ModelFleet {self.node.id!r}")
+
+    def gpus_at_max_scale(self) -> dict[str, int]:
+        """GPUs each model may hold at max scale (max-scale x GPUs per pod), by model name."""
+        out = {}
+        for name, model in self._models.items():
+            props = model.service.props
+            max_scale = props.max_scale if props.max_scale is not None else props.autoscaling.max_scale
+            if max_scale is not None:
+                out[name] = max_scale * props.gpu.count
+        return out
+
+    def _budget_problems(self) -> list[Problem]:
+        if self.gpu_budget is None:
+            return []
+        usage = self.gpus_at_max_scale()
+        total = sum(usage.values())
+        if total <= self.gpu_budget:
+            return []
+        biggest = sorted(usage.items(), key=lambda item: (-item[1], item[0]))
+        listing = ", ".join(f"{name} {gpus}" for name, gpus in biggest[:5])
+        return [
+            Problem(
+                "KN-SCALE-2",
+                f"{self.node.id}.gpu_budget",
+                f"the models need {total} GPUs at max scale, the budget is {self.gpu_budget}"
+                f" (biggest: {listing})",
+                value=self.gpu_budget,
+                allowed=f">= {total}, or lower max_scale",
+                hint="lower max_scale of the biggest consumers, or raise gpu_budget to what you have",
+            )
+        ]
+
+    def _rate_problems(self) -> list[Problem]:
+        """Models wishing for different cluster-wide scale rates (KN-AS-6).
+
+        With a ``KnativeClusterConfig`` each service already reported its conflict to the
+        cluster; this covers fleets checked against plain settings or no cluster at all.
+        """
+        if self.cluster is not None and not isinstance(self.cluster, ClusterSettings):
+            return []
+        wishes: dict[str, dict[float, list[str]]] = {}
+        for name, model in self._models.items():
+            profile: AutoscalerProfile = model.service.props.autoscaling
+            for field_name, value in requested_rates(profile).items():
+                wishes.setdefault(field_name, {}).setdefault(value, []).append(name)
+        found = []
+        for field_name, by_value in sorted(wishes.items()):
+            if len(by_value) > 1:
+                listing = "; ".join(
+                    f"{value:g}: {', '.join(names)}" for value, names in sorted(by_value.items())
+                )
+                found.append(
+                    Problem(
+                        "KN-AS-6",
+                        f"{self.node.id}.models",
+                        f"{field_name.replace('_', '-')} is cluster-wide, but the models ask for"
+                        f" different values ({listing})",
+                        value={value: names for value, names in by_value.items()},
+                        hint="agree on one value and set it in the KnativeClusterConfig",
+                    )
+                )
+        return found
+
+    # ------------------------------------------------------------------ synthesis
+
+    def _finalize(self) -> None:
+        if self._finalized:
+            return
+        self._finalized = True
+        errors = [p for p in self.problems() if p.severity == "error"]
+        if errors:
+            remove_empty_outdir(self, existed=self._outdir_existed)
+            raise ValidationError(errors, subject=f"ModelFleet {self.node.id!r}")
+        if self._router_enabled and self._models:
+            self.router = self._build_router()
+
+    def _build_router(self) -> Any:
+        from kn_constructs.router import ModelRouter, RouterRoute
+
+        routes = [
+            RouterRoute.for_knative_service(
+                name,
+                str(self.namespace),
+                timeout_seconds=model.service.timeout_seconds,
+                typical_request_seconds=model.typical_request_seconds,
+            )
+            for name, model in self._models.items()
+        ]
+        options: dict[str, Any] = {"replicas": self._router_replicas, "prefix": self._router_prefix}
+        if self._router_image is not None:
+            options["image"] = self._router_image
+        router = ModelRouter(
+            self,
+            "router",
+            routes=routes,
+            labels={"app.kubernetes.io/part-of": self.node.id},
+            acknowledge=self._acknowledge,
+            **options,
+        )
+        return router
+
+    def warnings_of_models(self) -> dict[str, list[Problem]]:
+        """The warnings each model raised, by model name."""
+        return {name: list(model.service.warnings) for name, model in self._models.items()}
