@@ -136,6 +136,7 @@ class ModelFleet(Construct):
         if problems:
             raise ValidationError(problems, subject=f"ModelFleet {id!r}")
         super().__init__(scope, id)
+        self._id = id  # kept here: reading node.id is a jsii round trip
         self.cluster = cluster
         self.gpu_budget = gpu_budget
         self.namespace = ns
@@ -187,20 +188,20 @@ class ModelFleet(Construct):
             The model's ``GpuInferenceService``.
         """
         if self._finalized:
-            raise RuntimeError(f"ModelFleet {self.node.id!r}: add models before the app synthesizes")
+            raise RuntimeError(f"ModelFleet {self._id!r}: add models before the app synthesizes")
         merged = {key: value for key, value in self._defaults.items() if key != "env"}
         merged.update(props)
         env = {**self._defaults.get("env", {}), **props.get("env", {})}
         if env:
             merged["env"] = env
         merged.setdefault("cluster", self.cluster)
-        merged.setdefault("part_of", self.node.id)
+        merged.setdefault("part_of", self._id)
         construct_id = name
         if name in self._models:
             self._duplicates.append(
                 Problem(
                     "KN-FLEET-1",
-                    f"{self.node.id}.{name}",
+                    f"{self._id}.{name}",
                     f"model {name!r} is added twice: one Knative Service per model",
                     value=name,
                     hint="give each model a unique name",
@@ -213,7 +214,7 @@ class ModelFleet(Construct):
             name=name,
             acknowledge=(*self._acknowledge, *acknowledge),
             defer_errors=self._deferred,
-            problem_path=f"{self.node.id}.{name}",
+            problem_path=f"{self._id}.{name}",
             **merged,
         )
         if construct_id == name:
@@ -224,7 +225,7 @@ class ModelFleet(Construct):
 
     def problems(self) -> list[Problem]:
         """Every error of the fleet and its models, collected."""
-        fleet_id = self.node.id
+        fleet_id = self._id
         found = [*self._deferred, *self._duplicates]
         for name in self._models:
             if len(name) > MAX_MODEL_NAME_LENGTH and not dns1035_problems(name, path=""):
@@ -247,7 +248,7 @@ class ModelFleet(Construct):
         """Raise one :class:`~kn_constructs.errors.ValidationError` listing every problem."""
         errors = [p for p in self.problems() if p.severity == "error"]
         if errors:
-            raise ValidationError(errors, subject=f"ModelFleet {self.node.id!r}")
+            raise ValidationError(errors, subject=f"ModelFleet {self._id!r}")
 
     def gpus_at_max_scale(self) -> dict[str, int]:
         """GPUs each model may hold at max scale (max-scale x GPUs per pod), by model name."""
@@ -271,7 +272,7 @@ class ModelFleet(Construct):
         return [
             Problem(
                 "KN-SCALE-2",
-                f"{self.node.id}.gpu_budget",
+                f"{self._id}.gpu_budget",
                 f"the models need {total} GPUs at max scale, the budget is {self.gpu_budget}"
                 f" (biggest: {listing})",
                 value=self.gpu_budget,
@@ -302,7 +303,7 @@ class ModelFleet(Construct):
                 found.append(
                     Problem(
                         "KN-AS-6",
-                        f"{self.node.id}.models",
+                        f"{self._id}.models",
                         f"{field_name.replace('_', '-')} is cluster-wide, but the models ask for"
                         f" different values ({listing})",
                         value={value: names for value, names in by_value.items()},
@@ -320,7 +321,7 @@ class ModelFleet(Construct):
         errors = [p for p in self.problems() if p.severity == "error"]
         if errors:
             remove_empty_outdir(self, existed=self._outdir_existed)
-            raise ValidationError(errors, subject=f"ModelFleet {self.node.id!r}")
+            raise ValidationError(errors, subject=f"ModelFleet {self._id!r}")
         if self._router_enabled and self._models:
             self.router = self._build_router()
 
@@ -343,7 +344,7 @@ class ModelFleet(Construct):
             self,
             "router",
             routes=routes,
-            labels={"app.kubernetes.io/part-of": self.node.id},
+            labels={"app.kubernetes.io/part-of": self._id},
             acknowledge=self._acknowledge,
             **options,
         )

@@ -30,8 +30,11 @@ from kn_constructs.sources import ModelSource, SecretKeyRef
 __all__ = ["GpuInferenceService"]
 
 
-class GpuInferenceService(Construct):
+class GpuInferenceService(ApiObject):
     """One model served by one Knative Service (``serving.knative.dev/v1``) on GPUs.
+
+    The construct is the Knative Service's ``ApiObject`` itself: its ``name`` is the
+    Service's name.
 
     Every prop is checked when the construct is built; all problems are reported
     together in one :class:`~kn_constructs.errors.ValidationError` and nothing is
@@ -156,34 +159,30 @@ class GpuInferenceService(Construct):
         errors = [p for p in problems if p.severity == "error"]
         if defer_errors is None:
             raise_for_errors(errors, subject=f"GpuInferenceService {props.name!r}")
-        super().__init__(scope, id)
+        manifest = plan.manifest
+        metadata = manifest["metadata"] if manifest is not None else {"name": props.name}
+        # One object, built from one dict: three jsii round trips in all (create, the patch
+        # and adding it). The chart fills in metadata.namespace itself.
+        super().__init__(
+            scope,
+            id,
+            api_version="serving.knative.dev/v1",
+            kind="Service",
+            metadata=cast("dict[str, Any]", metadata),
+        )
         self.props = props
         self.plan: InferencePlan = plan
         #: The service's own error problems when they were deferred to a fleet; else empty.
         self.errors: list[Problem] = errors
         self.warnings: list[Problem] = []
-        self.api_object: ApiObject | None = None
         if errors:
+            # Deferred to a fleet, which fails the synthesis: this object is never written.
             assert defer_errors is not None
             defer_errors.extend(errors)
             return
         self.warnings = emit_warnings(problems, acknowledged=acknowledge)
-        manifest = plan.manifest
         assert manifest is not None
-        # The chart fills in metadata.namespace itself.
-        self.api_object = ApiObject(
-            self,
-            "Resource",
-            api_version="serving.knative.dev/v1",
-            kind="Service",
-            metadata=cast("dict[str, Any]", manifest["metadata"]),
-        )
-        self.api_object.add_json_patch(JsonPatch.add("/spec", manifest["spec"]))
-
-    @property
-    def name(self) -> str:
-        """The Knative Service's name."""
-        return self.props.name
+        self.add_json_patch(JsonPatch.add("/spec", manifest["spec"]))
 
     @property
     def timeout_seconds(self) -> int:
