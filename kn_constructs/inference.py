@@ -270,7 +270,7 @@ class _Planner:
 
     def _check_image(self) -> None:
         image = self.p.image
-        if not image or any(c.isspace() for c in image):
+        if not image or len(image.split()) != 1:
             self._add([Problem("KNATIVE-SCHEMA", "image", f"invalid image reference {image!r}", value=image)])
             return
         tail = image.rsplit("/", 1)[-1]

@@ -213,11 +213,15 @@ def _float_in_range(strs: Mapping[str, str], key: str, lo: float, hi: float, pat
     if got is None:
         return []
     k, v = got
-    at = join(path, k)
-    allowed = f"{_go.format_v(lo)}..{_go.format_v(hi)}"
     try:
         number = _go.parse_float(v)
     except _go.GoNumError:
+        number = None
+    if number is not None and lo <= number <= hi:
+        return []  # the common case: no formatting work
+    at = join(path, k)
+    allowed = f"{_go.format_v(lo)}..{_go.format_v(hi)}"
+    if number is None:
         return [invalid(_VALUE, at, v, value=v, allowed=allowed, hint='a number, e.g. "70"')]
     if number < lo or number > hi:
         return [
