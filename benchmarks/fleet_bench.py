@@ -137,7 +137,9 @@ def measure(n: int) -> dict[str, float]:
 def main(argv: list[str]) -> int:
     """Print the table for the sizes given (default: 10, 100, 1000, 2000)."""
     sizes = [int(a) for a in argv] or list(SIZES)
-    print(f"{'models':>7} {'docs':>6} {'seconds':>8} {'floor s':>8} {'ratio':>6} {'python MB':>10} {'node MB':>8}")
+    header = ("models", "docs", "seconds", "floor s", "ratio", "python MB", "node MB")
+    widths = (7, 6, 8, 8, 6, 10, 8)
+    print(" ".join(f"{h:>{w}}" for h, w in zip(header, widths, strict=True)))
     for n in sizes:
         row = measure(n)
         print(
