@@ -24,6 +24,7 @@ from kn_constructs.placement import GpuPlacement
 from kn_constructs.probes import Probes
 from kn_constructs.profile import AutoscalerProfile, StartupTime
 from kn_constructs.sources import ModelSource, SecretKeyRef
+from kn_constructs.traffic import Traffic, TrafficTarget
 
 if TYPE_CHECKING:
     from kn_constructs.cluster import KnativeClusterConfig
@@ -47,6 +48,8 @@ __all__ = [
     "RenderDefectError",
     "SecretKeyRef",
     "StartupTime",
+    "Traffic",
+    "TrafficTarget",
     "ValidationError",
 ]
 

@@ -28,6 +28,7 @@ from kn_constructs.placement import AFFINITY_FLAG, GpuPlacement
 from kn_constructs.probes import Probes
 from kn_constructs.profile import AutoscalerProfile
 from kn_constructs.sources import ModelSource, SecretKeyRef
+from kn_constructs.traffic import GRADUAL_FIRST_STEP, Traffic
 
 __all__ = [
     "DERIVATIONS_ANNOTATION",
@@ -39,6 +40,7 @@ __all__ = [
     "plan_inference_service",
     "requested_rates",
     "required_features",
+    "rollout_deadlock_problem",
     "timeout_seconds_for",
 ]
 
@@ -56,6 +58,8 @@ STANDARD_LABELS = (
 TIMEOUT_FACTOR = 1.2
 #: Requests longer than this belong elsewhere (KN-LONG-1).
 LONG_REQUEST_WARN_SECONDS = 120
+#: initial-scale over the pods serving now, at a rollout (KN-SCALE-3).
+INITIAL_SCALE_FACTOR = 1.2
 #: Margin of the progress deadline over the worst-case startup (KN-START-2).
 PROGRESS_DEADLINE_FACTOR = 1.5
 #: Service annotation listing every derived value, its inputs and practice (one per line).
@@ -126,6 +130,12 @@ class InferenceServiceProps:
     namespace: str | None = None
     cluster: ClusterSettings | None = None
     path: str | None = None
+    revision_name: str | None = None
+    traffic: Traffic | None = None
+    current_pods: int | None = None
+    spare_gpus: int | None = None
+    environment: Literal["production", "dev"] = "production"
+    protect_from_gc: bool = False
 
 
 @dataclass(frozen=True)
@@ -180,6 +190,7 @@ class _Planner:
         p = self.p
         required = self._required_features()
         settings = self._settings(required)
+        self.settings = settings
         self._check_props(settings)
         errors = [x for x in self.problems if x.severity == "error"]
         if errors:
@@ -265,6 +276,7 @@ class _Planner:
         self._check_timeout(settings)
         self._check_rates(settings)
         self._check_scale_and_profile(settings)
+        self._check_rollout(settings)
         self._check_concurrency(settings)
         self._check_container(settings)
 
@@ -415,7 +427,33 @@ class _Planner:
         min_scale = _first(p.min_scale, prof.min_scale) or 0
         max_scale = _first(p.max_scale, prof.max_scale)
         initial = _first(p.initial_scale, prof.initial_scale)
+        if initial is None:
+            initial = self._derived_initial_scale(max_scale)
         return min_scale, max_scale, initial
+
+    def _gradual(self) -> bool:
+        traffic = self.p.traffic
+        return traffic is not None and bool(traffic.rollout_duration_seconds)
+
+    def _derived_initial_scale(self, max_scale: int | None) -> int | None:
+        """initial-scale for a rollout (KN-SCALE-3, KN-ROLL-4), or ``None`` to leave Knative's default.
+
+        Production: ``ceil(1.2 x current_pods)``, so the new revision can take today's
+        traffic the moment it turns ready; with a gradual rollout it only takes 1 % at
+        first, so ``ceil(1.2 x current_pods x 1 %)``. 0 only where the cluster allows a
+        zero initial scale. Dev: 1 (cut over at once, keep nothing). Not capped at
+        max-scale: a larger value is reported instead (see ``_check_rollout``).
+        """
+        p = self.p
+        if p.environment == "dev":
+            return 1
+        if p.current_pods is None or p.current_pods < 0:
+            return None
+        share = GRADUAL_FIRST_STEP if self._gradual() else 1.0
+        wanted = math.ceil(INITIAL_SCALE_FACTOR * p.current_pods * share - 1e-9)
+        if wanted == 0 and not self.settings.allow_zero_initial_scale:
+            wanted = 1
+        return wanted
 
     def _scale_annotations(self) -> dict[str, str]:
         min_scale, max_scale, initial = self._scale_values()
@@ -493,6 +531,89 @@ class _Planner:
                         "no pod startup measurement: the windows are Knative's generic defaults",
                         hint="measure pod startup and use AutoscalerProfile.from_startup(mean_seconds=...)",
                         severity="warning",
+                    )
+                ]
+            )
+
+    def _check_rollout(self, settings: ClusterSettings) -> None:
+        """Revision name, traffic, environment and the rollout capacity guard (KN-ROLL-*)."""
+        p = self.p
+        if p.revision_name is not None:
+            self._add(dns1035_problems(p.revision_name, path="revision_name"))
+            if not p.revision_name.startswith(f"{p.name}-"):
+                self._add(
+                    [
+                        Problem(
+                            "KNATIVE-NAME",
+                            "revision_name",
+                            f'invalid value: "{p.revision_name}" must have prefix "{p.name}-"',
+                            value=p.revision_name,
+                            allowed=f"{p.name}-<suffix>",
+                            hint=f"name revisions {p.name}-v2, {p.name}-v3, ...",
+                        )
+                    ]
+                )
+        if p.traffic is not None:
+            self._add(p.traffic.problems("traffic", service_name=p.name))
+            if p.environment == "dev" and p.traffic.rollout_duration_seconds:
+                self._add(
+                    [
+                        Problem(
+                            "KN-ROLL-4",
+                            "traffic.rollout_duration_seconds",
+                            "a dev environment cuts over at once: no gradual rollout",
+                            value=p.traffic.rollout_duration_seconds,
+                            hint='use Traffic.latest() in dev, or environment="production"',
+                        )
+                    ]
+                )
+        if p.current_pods is not None and p.current_pods < 0:
+            self._add(
+                [
+                    Problem(
+                        "KN-SCALE-3",
+                        "current_pods",
+                        f"expected 0 <= {p.current_pods}",
+                        value=p.current_pods,
+                        allowed=">= 0",
+                    )
+                ]
+            )
+        min_scale, max_scale, initial = self._scale_values()
+        if initial is not None and max_scale and initial > max_scale:
+            self._add(
+                [
+                    Problem(
+                        "KN-SCALE-3",
+                        "initial_scale" if p.initial_scale is not None else "current_pods",
+                        f"initial-scale {initial} is above max-scale {max_scale}: Knative caps the"
+                        f" pods at {max_scale}, but the revision turns ready only with {initial}"
+                        " ready pods, so it never does",
+                        value=initial,
+                        allowed=f"<= {max_scale} (max-scale)",
+                        hint="raise max_scale to hold the traffic you have, or roll out gradually"
+                        " (Traffic.gradual(...))",
+                    )
+                ]
+            )
+        if p.spare_gpus is None:
+            return
+        if p.spare_gpus < 0:
+            self._add(
+                [Problem("KN-ROLL-3", "spare_gpus", f"expected 0 <= {p.spare_gpus}", value=p.spare_gpus)]
+            )
+            return
+        ready_pods = max(min_scale, initial if initial is not None else settings.initial_scale)
+        needed = ready_pods * p.gpu.count
+        if needed > p.spare_gpus:
+            self._add(
+                [
+                    rollout_deadlock_problem(
+                        "spare_gpus",
+                        ready_pods=ready_pods,
+                        gpus_per_pod=p.gpu.count,
+                        spare_gpus=p.spare_gpus,
+                        current_pods=p.current_pods,
                     )
                 ]
             )
@@ -676,6 +797,22 @@ class _Planner:
             )
         self.derivations.extend(p.autoscaling.derivations())
         annotations.update(self._scale_annotations())
+        if (
+            p.initial_scale is None
+            and p.autoscaling.initial_scale is None
+            and kn.ANN_INITIAL_SCALE in annotations
+        ):
+            self._derive(
+                kn.ANN_INITIAL_SCALE,
+                annotations[kn.ANN_INITIAL_SCALE],
+                {"current_pods": p.current_pods, "environment": p.environment, "gradual": self._gradual()},
+                "KN-ROLL-4" if p.environment == "dev" else "KN-SCALE-3",
+                "dev: 1"
+                if p.environment == "dev"
+                else "ceil(1.2 x current_pods x (1 % if gradual else 100 %)), at most max-scale",
+            )
+        if p.protect_from_gc:
+            annotations[kn.ANN_NO_GC] = "true"
         deadline = self._progress_deadline_seconds(settings)
         annotations[kn.ANN_PROGRESS_DEADLINE] = format_seconds(deadline)
         startup = p.autoscaling.startup
@@ -739,25 +876,43 @@ class _Planner:
         }
         if volumes:
             pod_spec["volumes"] = volumes
-        metadata: dict[str, object] = {
-            "name": p.name,
-            "labels": labels,
-            # Service metadata, not the template: a change here never rolls a new revision.
-            "annotations": {DERIVATIONS_ANNOTATION: "\n".join(d.describe() for d in self.derivations) + "\n"},
-        }
+        service_annotations = dict(p.traffic.service_annotations()) if p.traffic is not None else {}
+        # Service metadata, not the template: a change here never rolls a new revision.
+        service_annotations[DERIVATIONS_ANNOTATION] = "\n".join(d.describe() for d in self.derivations) + "\n"
+        metadata: dict[str, object] = {"name": p.name, "labels": labels, "annotations": service_annotations}
         if p.namespace:
             metadata["namespace"] = p.namespace
+        template_metadata: dict[str, object] = {"labels": dict(labels), "annotations": annotations}
+        if p.revision_name is not None:
+            template_metadata = {"name": p.revision_name, **template_metadata}
         return {
             "apiVersion": "serving.knative.dev/v1",
             "kind": "Service",
             "metadata": metadata,
             "spec": {
-                "template": {
-                    "metadata": {"labels": dict(labels), "annotations": annotations},
-                    "spec": pod_spec,
-                }
+                "template": {"metadata": template_metadata, "spec": pod_spec},
+                **({"traffic": p.traffic.to_manifest()} if p.traffic is not None else {}),
             },
         }
+
+
+def rollout_deadlock_problem(
+    path: str, *, ready_pods: int, gpus_per_pod: int, spare_gpus: int, current_pods: int | None
+) -> Problem:
+    """KN-ROLL-3: the new revision cannot become ready on the spare GPUs."""
+    needed = ready_pods * gpus_per_pod
+    running = f" while {current_pods} pods of the old revision hold their GPUs" if current_pods else ""
+    return Problem(
+        "KN-ROLL-3",
+        path,
+        f"rollout deadlock: the new revision needs {ready_pods} ready pods x {gpus_per_pod} GPU"
+        f" = {needed} GPUs before it takes traffic, but only {spare_gpus} are spare{running}",
+        value=spare_gpus,
+        allowed=f">= {needed} spare GPUs",
+        hint="lower initial_scale (the revision is ready at max(min-scale, initial-scale) pods),"
+        " roll out gradually (Traffic.gradual(...): it starts at 1 %), or retire the old revision"
+        " first",
+    )
 
 
 def timeout_seconds_for(longest_request_seconds: float) -> int:

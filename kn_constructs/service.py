@@ -26,6 +26,7 @@ from kn_constructs.placement import GpuPlacement
 from kn_constructs.probes import Probes
 from kn_constructs.profile import AutoscalerProfile
 from kn_constructs.sources import ModelSource, SecretKeyRef
+from kn_constructs.traffic import Traffic
 
 __all__ = ["GpuInferenceService"]
 
@@ -81,6 +82,20 @@ class GpuInferenceService(ApiObject):
         cluster: The cluster's settings (a ``KnativeClusterConfig`` or
             ``ClusterSettings``). Default: Knative's defaults, assuming the feature
             flags the service needs are enabled (a KN-PLACE-3 warning says which).
+        revision_name: Name of the revision this change creates (``spec.template.metadata.name``);
+            must start with ``<name>-``. Default: Knative generates ``<name>-00001``, ...
+        traffic: Where requests go (:class:`~kn_constructs.Traffic`). Default: all to the
+            latest ready revision (no ``traffic`` block written).
+        current_pods: Pods serving now, at a rollout: initial-scale becomes
+            ``ceil(1.2 x current_pods)`` (KN-SCALE-3), or 1 % of that with a gradual rollout.
+        spare_gpus: GPUs free for the new revision while the old one keeps serving. The
+            new revision's ``max(min-scale, initial-scale) x GPUs per pod`` must fit, or the
+            rollout deadlocks (KN-ROLL-3).
+        environment: ``"production"`` (default: the old revision serves until the new one
+            is ready, initial-scale from ``current_pods``) or ``"dev"`` (cut over at once with
+            initial-scale 1, no gradual rollout; KN-ROLL-4).
+        protect_from_gc: Keep this revision from Knative's revision GC
+            (``serving.knative.dev/no-gc: "true"``).
         acknowledge: Warning codes to silence for this service (``["KN-IMAGE-1"]``).
         defer_errors: For fleets: instead of raising, append error problems to this list
             and add no manifest (the fleet raises them all together at synth).
@@ -115,6 +130,12 @@ class GpuInferenceService(ApiObject):
         labels: Mapping[str, str] | None = None,
         part_of: str | None = None,
         cluster: ClusterSettings | ClusterConfigLike | None = None,
+        revision_name: str | None = None,
+        traffic: Traffic | None = None,
+        current_pods: int | None = None,
+        spare_gpus: int | None = None,
+        environment: Literal["production", "dev"] = "production",
+        protect_from_gc: bool = False,
         acknowledge: Iterable[str] = (),
         defer_errors: list[Problem] | None = None,
         problem_path: str | None = None,
@@ -144,6 +165,12 @@ class GpuInferenceService(ApiObject):
             part_of=part_of,
             cluster=cluster if isinstance(cluster, ClusterSettings) else None,
             path=problem_path or id,
+            revision_name=revision_name,
+            traffic=traffic,
+            current_pods=current_pods,
+            spare_gpus=spare_gpus,
+            environment=environment,
+            protect_from_gc=protect_from_gc,
         )
         early: list[Problem] = []
         if cluster is not None and not isinstance(cluster, ClusterSettings):
