@@ -23,12 +23,14 @@ from kn_constructs.knative.settings import ClusterSettings
 from kn_constructs.placement import GpuPlacement
 from kn_constructs.probes import Probes
 from kn_constructs.profile import AutoscalerProfile, StartupTime
+from kn_constructs.router import RouterRoute
 from kn_constructs.sources import ModelSource, SecretKeyRef
 from kn_constructs.traffic import Traffic, TrafficTarget
 
 if TYPE_CHECKING:
     from kn_constructs.cluster import KnativeClusterConfig
     from kn_constructs.fleet import ModelFleet
+    from kn_constructs.router_construct import ModelRouter
     from kn_constructs.service import GpuInferenceService
 
 __all__ = [
@@ -42,10 +44,12 @@ __all__ = [
     "KnWarning",
     "KnativeClusterConfig",
     "ModelFleet",
+    "ModelRouter",
     "ModelSource",
     "Probes",
     "Problem",
     "RenderDefectError",
+    "RouterRoute",
     "SecretKeyRef",
     "StartupTime",
     "Traffic",
@@ -59,6 +63,7 @@ _LAZY = {
     "GpuInferenceService": "kn_constructs.service",
     "KnativeClusterConfig": "kn_constructs.cluster",
     "ModelFleet": "kn_constructs.fleet",
+    "ModelRouter": "kn_constructs.router_construct",
 }
 
 

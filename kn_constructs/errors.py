@@ -187,15 +187,18 @@ def emit_warnings(problems: Iterable[Problem], *, acknowledged: Iterable[str] = 
 def _user_stacklevel() -> int:
     """The ``stacklevel`` that points a warning at the user's line.
 
-    Skips frames inside kn_constructs and the jsii runtime (constructs are created
-    through jsii's metaclass), so the warning names the line that built the construct.
+    Skips frames inside kn_constructs, the jsii runtime (constructs are created
+    through jsii's metaclass) and cdk8s/constructs (constructs built while the app
+    synthesizes), so the warning names the user's line.
     """
     package_dir = os.path.dirname(os.path.abspath(__file__))
     frame = sys._getframe(1)
     level = 1
     while frame is not None:
         filename = os.path.abspath(frame.f_code.co_filename)
-        inside = filename.startswith(package_dir + os.sep) or f"{os.sep}jsii{os.sep}" in filename
+        inside = filename.startswith(package_dir + os.sep) or any(
+            f"{os.sep}{library}{os.sep}" in filename for library in ("jsii", "cdk8s", "constructs")
+        )
         if not inside:
             return level
         frame = frame.f_back  # type: ignore[assignment]

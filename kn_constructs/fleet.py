@@ -27,6 +27,7 @@ from kn_constructs.inference import ClusterConfigLike, requested_rates
 from kn_constructs.knative.names import dns1035_problems
 from kn_constructs.knative.settings import ClusterSettings
 from kn_constructs.profile import AutoscalerProfile
+from kn_constructs.router import RouterRoute, router_problems
 from kn_constructs.service import GpuInferenceService
 
 __all__ = ["MAX_MODEL_NAME_LENGTH", "ModelFleet"]
@@ -242,6 +243,10 @@ class ModelFleet(Construct):
                 )
         found.extend(self._budget_problems())
         found.extend(self._rate_problems())
+        if self._router_enabled and self._models and not self._deferred:
+            found.extend(
+                p for p in router_problems(self._routes(), path=f"{fleet_id}.router") if p.severity == "error"
+            )
         return found
 
     def validate(self) -> None:
@@ -325,10 +330,9 @@ class ModelFleet(Construct):
         if self._router_enabled and self._models:
             self.router = self._build_router()
 
-    def _build_router(self) -> Any:
-        from kn_constructs.router import ModelRouter, RouterRoute
-
-        routes = [
+    def _routes(self) -> list[RouterRoute]:
+        """One route per model to its cluster-local Knative address."""
+        return [
             RouterRoute.for_knative_service(
                 name,
                 str(self.namespace),
@@ -337,6 +341,11 @@ class ModelFleet(Construct):
             )
             for name, model in self._models.items()
         ]
+
+    def _build_router(self) -> Any:
+        from kn_constructs.router_construct import ModelRouter
+
+        routes = self._routes()
         options: dict[str, Any] = {"replicas": self._router_replicas, "prefix": self._router_prefix}
         if self._router_image is not None:
             options["image"] = self._router_image
