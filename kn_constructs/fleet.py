@@ -24,6 +24,7 @@ from constructs import Construct
 from kn_constructs._synth import add_finalizer, outdir_existed, remove_empty_outdir
 from kn_constructs.errors import Problem, ValidationError
 from kn_constructs.inference import ClusterConfigLike, requested_rates
+from kn_constructs.knative import rules as kn
 from kn_constructs.knative.names import dns1035_problems
 from kn_constructs.knative.settings import ClusterSettings
 from kn_constructs.profile import AutoscalerProfile
@@ -60,6 +61,16 @@ class _Model:
     name: str
     service: GpuInferenceService
     typical_request_seconds: float | None
+
+
+def _ready_pods(service: GpuInferenceService) -> int:
+    """Ready pods a new revision needs before it turns ready: max(min-scale, initial-scale)."""
+    manifest = service.plan.manifest
+    assert manifest is not None
+    annotations = manifest["spec"]["template"]["metadata"]["annotations"]  # type: ignore[index]
+    min_scale = int(annotations.get(kn.ANN_MIN_SCALE, "0"))
+    initial = int(annotations.get(kn.ANN_INITIAL_SCALE, str(service.plan.settings.initial_scale)))
+    return max(min_scale, initial)
 
 
 class ModelFleet(Construct):
@@ -242,6 +253,7 @@ class ModelFleet(Construct):
                     )
                 )
         found.extend(self._budget_problems())
+        found.extend(self._rollout_problems())
         found.extend(self._rate_problems())
         if self._router_enabled and self._models and not self._deferred:
             found.extend(
@@ -283,6 +295,39 @@ class ModelFleet(Construct):
                 value=self.gpu_budget,
                 allowed=f">= {total}, or lower max_scale",
                 hint="lower max_scale of the biggest consumers, or raise gpu_budget to what you have",
+            )
+        ]
+
+    def _rollout_problems(self) -> list[Problem]:
+        """Every model rolling out at once must fit the GPUs the old revisions leave free (KN-ROLL-3).
+
+        Old revisions keep their ``current_pods`` until the new ones are ready; the new
+        ones need ``max(min-scale, initial-scale)`` ready pods each before they turn ready.
+        """
+        if self.gpu_budget is None:
+            return []
+        rolling = [m for m in self._models.values() if m.service.props.current_pods is not None]
+        if not rolling or any(m.service.plan.manifest is None for m in rolling):
+            return []
+        held = sum((m.service.props.current_pods or 0) * m.service.props.gpu.count for m in rolling)
+        spare = self.gpu_budget - held
+        needs = {m.name: _ready_pods(m.service) * m.service.props.gpu.count for m in rolling}
+        needed = sum(needs.values())
+        if needed <= spare:
+            return []
+        biggest = sorted(needs.items(), key=lambda item: (-item[1], item[0]))
+        listing = ", ".join(f"{name} {gpus}" for name, gpus in biggest[:5])
+        return [
+            Problem(
+                "KN-ROLL-3",
+                f"{self._id}.gpu_budget",
+                f"rollout deadlock: the new revisions need {needed} GPUs to turn ready ({listing}),"
+                f" but the old ones hold {held} of the {self.gpu_budget} in the budget,"
+                f" leaving {max(spare, 0)}",
+                value=self.gpu_budget,
+                allowed=f">= {held + needed}",
+                hint="roll fewer models at once, lower initial-scale, use Traffic.gradual(...), or"
+                " retire old revisions first",
             )
         ]
 

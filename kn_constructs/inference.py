@@ -809,7 +809,7 @@ class _Planner:
                 "KN-ROLL-4" if p.environment == "dev" else "KN-SCALE-3",
                 "dev: 1"
                 if p.environment == "dev"
-                else "ceil(1.2 x current_pods x (1 % if gradual else 100 %)), at most max-scale",
+                else "ceil(1.2 x current_pods x (1 % if gradual else 100 %))",
             )
         if p.protect_from_gc:
             annotations[kn.ANN_NO_GC] = "true"
