@@ -282,7 +282,7 @@ def test_env_defaults_merge_with_model_env(tmp_path: Path) -> None:
     assert env["LOG_LEVEL"] == "info" and env["TIER"] == "silver"
 
 
-# --------------------------------------------------------------------------- synthesis writes nothing on failure
+# ------------------------------------------------------------------ synthesis writes nothing on failure
 
 
 def _run(program: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], Path]:

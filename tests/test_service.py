@@ -625,7 +625,8 @@ def test_timeout_over_limit_is_refused(longest: float) -> None:
 def test_derivations_annotation_on_service_metadata_not_template(contract: dict[str, Any]) -> None:
     text = contract["metadata"]["annotations"]["kn-constructs.io/derivations"]
     lines = text.strip().splitlines()
-    assert any(line.startswith("spec.template.spec.timeoutSeconds: 12 ") and "[KN-SHUT-2]" in line for line in lines)
+    timeout_lines = [line for line in lines if line.startswith("spec.template.spec.timeoutSeconds: 12 ")]
+    assert len(timeout_lines) == 1 and "[KN-SHUT-2]" in timeout_lines[0]
     assert any(line.startswith("autoscaling.knative.dev/window: 40s ") for line in lines)
     # On the template it would roll a new revision whenever the wording changed.
     assert "kn-constructs.io/derivations" not in template_annotations(contract)
