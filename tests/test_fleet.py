@@ -325,3 +325,45 @@ def test_contract_failures_write_nothing(tmp_path: Path, edit: tuple[str, str], 
     assert result.returncode != 0
     assert code in result.stderr
     assert not outdir.exists()
+
+
+# ------------------------------------------------------------------ the example, end to end
+
+
+@pytest.mark.slow
+def test_fleet_example_synthesizes_services_router_and_cluster_config(tmp_path: Path, yaml_snapshot: Any) -> None:
+    from tests.router.support import nginx_binary, nginx_test
+    from tests.router.test_nginx_t import local
+
+    outdir = tmp_path / "dist"
+    env = {**os.environ, "CDK8S_OUTDIR": str(outdir)}
+    result = subprocess.run(
+        [sys.executable, "main.py"], cwd=ROOT / "examples" / "fleet", env=env,
+        capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    (out,) = sorted(outdir.glob("*.yaml"))
+    text = out.read_text()
+    docs = [d for d in yaml.safe_load_all(text) if d]
+    kinds = sorted((d["apiVersion"], d["kind"], d["metadata"]["name"]) for d in docs)
+    knative = [k for k in kinds if k[0] == "serving.knative.dev/v1"]
+    assert [k[2] for k in knative] == ["chat", "embed", "rare"]
+    assert [k for k in kinds if k[1] == "Deployment"] and len([k for k in kinds if k[1] == "Deployment"]) == 1
+    assert len([k for k in kinds if k[0] == "v1" and k[1] == "Service"]) == 1
+    cluster_maps = {d["metadata"]["name"]: d for d in docs if d["metadata"].get("namespace") == "knative-serving"}
+    assert sorted(cluster_maps) == ["config-autoscaler", "config-features"]
+    assert cluster_maps["config-features"]["data"] == {"kubernetes.podspec-affinity": "enabled"}
+    router_maps = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"].get("namespace") == "models"]
+    assert len(router_maps) == 1
+    conf = router_maps[0]["data"]["nginx.conf"]
+    for name in ("chat", "embed", "rare"):
+        assert f"location /models/{name} " in conf and f"{name}.models.svc.cluster.local" in conf
+    settings = ClusterSettings().with_features({"kubernetes.podspec-affinity": "enabled"})
+    for doc in docs:
+        assert check_manifest(doc, settings=settings) == [], doc["metadata"]["name"]
+    assert_valid(docs)
+    runtime = tmp_path / "nginx"
+    runtime.mkdir()
+    checked = nginx_test(nginx_binary(), local(conf, "/tmp", runtime), runtime)
+    assert checked.returncode == 0, checked.stderr
+    assert text == yaml_snapshot
