@@ -23,7 +23,7 @@ from kn_constructs.errors import Problem, RenderDefectError
 from kn_constructs.knative import rules as kn
 from kn_constructs.knative.names import dns1035_problems
 from kn_constructs.knative.service import check_service
-from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings
+from kn_constructs.knative.settings import DEFAULT_SETTINGS, STRICT_FLAGS, ClusterSettings
 from kn_constructs.placement import AFFINITY_FLAG, GpuPlacement
 from kn_constructs.probes import Probes
 from kn_constructs.profile import AutoscalerProfile
@@ -62,6 +62,8 @@ LONG_REQUEST_WARN_SECONDS = 120
 INITIAL_SCALE_FACTOR = 1.2
 #: Margin of the progress deadline over the worst-case startup (KN-START-2).
 PROGRESS_DEADLINE_FACTOR = 1.5
+#: The config-features flag for emptyDir volumes (enabled by default since Knative 1.8).
+EMPTYDIR_FLAG = "kubernetes.podspec-volumes-emptydir"
 #: Service annotation listing every derived value, its inputs and practice (one per line).
 DERIVATIONS_ANNOTATION = "kn-constructs.io/derivations"
 #: The serving container's name.
@@ -78,6 +80,7 @@ _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _FLAG_PROP = {
     AFFINITY_FLAG: ("gpu", "KN-PLACE-3"),
+    EMPTYDIR_FLAG: ("shared_memory", "KN-GPU-1"),
     "kubernetes.podspec-persistent-volume-claim": ("model", "KN-MODEL-3"),
     "kubernetes.podspec-persistent-volume-write": ("model.read_only", "KN-MODEL-3"),
 }
@@ -214,12 +217,16 @@ class _Planner:
         """The settings to check against: the declared cluster, or defaults plus what we need."""
         p = self.p
         if p.cluster is None:
+            off = sorted(
+                f for f in required if not DEFAULT_SETTINGS.feature_enabled(f, strict=f in STRICT_FLAGS)
+            )
+            if not off:
+                return DEFAULT_SETTINGS
             self.problems.append(
                 Problem(
                     "KN-PLACE-3",
                     f"{self.root}.cluster",
-                    "no cluster config declared: assuming config-features enables "
-                    + ", ".join(sorted(required)),
+                    "no cluster config declared: assuming config-features enables " + ", ".join(off),
                     value=None,
                     allowed="a ClusterSettings or KnativeClusterConfig",
                     hint="pass cluster=KnativeClusterConfig(...) so these flags are checked"
@@ -228,12 +235,8 @@ class _Planner:
                 )
             )
             return DEFAULT_SETTINGS.with_features({flag: "enabled" for flag in required})
-        strict = {
-            "kubernetes.podspec-persistent-volume-claim",
-            "kubernetes.podspec-persistent-volume-write",
-        }
         for flag in sorted(required):
-            if not p.cluster.feature_enabled(flag, strict=flag in strict):
+            if not p.cluster.feature_enabled(flag, strict=flag in STRICT_FLAGS):
                 prop, code = _FLAG_PROP.get(flag, ("", "KNATIVE-FEATURE-FLAG"))
                 self.problems.append(
                     Problem(
@@ -476,9 +479,11 @@ class _Planner:
             )
             if given is not None
         }
-        paths[kn.ANN_TARGET] = f"{self.root}.batching.target"
+        target = p.autoscaling.target if p.autoscaling.target is not None else p.batching.target
+        if p.autoscaling.target is None:
+            paths[kn.ANN_TARGET] = f"{self.root}.batching.target"
         extra = self._scale_annotations()
-        extra[kn.ANN_TARGET] = format_number(p.batching.target)
+        extra[kn.ANN_TARGET] = format_number(target)
         self.problems.extend(
             p.autoscaling.problems(
                 f"{self.root}.autoscaling",
@@ -489,10 +494,39 @@ class _Planner:
                     kn.ANN_MIN_SCALE: min_scale,
                     kn.ANN_MAX_SCALE: max_scale,
                     kn.ANN_INITIAL_SCALE: initial,
-                    kn.ANN_TARGET: p.batching.target,
+                    kn.ANN_TARGET: target,
                 },
             )
         )
+        cc = p.batching.container_concurrency
+        if p.autoscaling.target is not None and target > cc >= 1:
+            self._add(
+                [
+                    Problem(
+                        "KN-CONC-2",
+                        "autoscaling.target",
+                        f"target {format_number(target)} is above containerConcurrency {cc}: Knative"
+                        f" scales on min(target, containerConcurrency) = {cc}",
+                        value=target,
+                        allowed=f"<= {cc}",
+                        hint="leave target unset to derive it from batching",
+                        severity="warning",
+                    )
+                ]
+            )
+        if max_scale == 0:
+            self._add(
+                [
+                    Problem(
+                        "KN-SCALE-2",
+                        "max_scale" if p.max_scale is not None else "autoscaling.max_scale",
+                        "max-scale 0 means unlimited in Knative: nothing caps GPU spend",
+                        value=0,
+                        allowed=f"1..{settings.max_scale_limit or 2147483647}",
+                        hint="set the most pods your GPU quota can hold",
+                    )
+                ]
+            )
         if max_scale is None:
             self._add(
                 [
@@ -638,6 +672,19 @@ class _Planner:
 
     def _check_container(self, settings: ClusterSettings) -> None:
         p = self.p
+        if p.protocol not in ("http1", "h2c"):
+            self._add(
+                [
+                    Problem(
+                        "KNATIVE-CONTAINERS",
+                        "protocol",
+                        f"Port name {p.protocol} is not allowed",
+                        value=p.protocol,
+                        allowed="http1, h2c",
+                        hint="http1 for HTTP/1.1 servers, h2c for gRPC",
+                    )
+                ]
+            )
         if not 1 <= p.port <= 65535 or p.port in kn.RESERVED_PORTS:
             self._add(
                 [
@@ -925,6 +972,8 @@ def required_features(props: InferenceServiceProps) -> frozenset[str]:
     flags = {AFFINITY_FLAG}
     if props.model is not None:
         flags |= props.model.required_features()
+    if props.shared_memory is not None:
+        flags.add(EMPTYDIR_FLAG)
     return frozenset(flags)
 
 

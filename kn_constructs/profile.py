@@ -165,8 +165,12 @@ class StartupTime:
 class AutoscalerProfile:
     """Knative KPA settings for one service, with the practice behind each default.
 
-    Every field is written explicitly as a ``spec.template.metadata.annotations``
-    entry, so the YAML never depends on cluster defaults nobody chose.
+    The knobs that shape scaling (class, metric, target, utilization, windows, panic
+    threshold) are always written explicitly as ``spec.template.metadata.annotations``,
+    so the YAML never depends on cluster defaults nobody chose. Optional knobs are
+    written only when set (scale-down delay when not 0, activation scale, burst
+    capacity, aggregation); the scale bounds are written by the service; ``goal``,
+    ``startup``, ``traffic`` and the rate wishes are inputs, never annotations.
 
     Attributes:
         goal: A label for the intent: ``"balanced"`` (default), ``"latency"``,
@@ -495,7 +499,8 @@ class AutoscalerProfile:
                         f"stable window {self.window_seconds}s is shorter than the mean pod"
                         f" startup {format_number(startup.mean_seconds)}s",
                         value=self.window_seconds,
-                        allowed=f">= {math.ceil(2 * startup.mean_seconds)} (2 x mean startup)",
+                        allowed=f">= {math.ceil(startup.mean_seconds)} (the mean startup);"
+                        f" {math.ceil(2 * startup.mean_seconds)} (2 x) recommended",
                         hint="use AutoscalerProfile.from_startup(...) to derive it",
                         severity="warning",
                     )

@@ -62,7 +62,9 @@ class GpuInferenceService(ApiObject):
         max_scale: ``autoscaling.knative.dev/max-scale``. Required here or in the
             profile (KN-SCALE-2).
         initial_scale: ``autoscaling.knative.dev/initial-scale``. Default: the profile's,
-            else unset (Knative's 1).
+            else derived from ``current_pods`` (KN-SCALE-3) or 1 in a dev environment,
+            else unset (Knative's 1). Above max-scale is refused: the revision would never
+            turn ready.
         cold_start_budget_seconds: How long a first request may wait for a pod to
             start. With scale to zero and a longer mean startup, warns (KN-SCALE-1).
         name: The Knative Service's name (DNS-1035, <= 63). Default: ``id``.

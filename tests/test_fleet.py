@@ -331,15 +331,22 @@ def test_contract_failures_write_nothing(tmp_path: Path, edit: tuple[str, str], 
 
 
 @pytest.mark.slow
-def test_fleet_example_synthesizes_services_router_and_cluster_config(tmp_path: Path, yaml_snapshot: Any) -> None:
+def test_fleet_example_synthesizes_services_router_and_cluster_config(
+    tmp_path: Path, yaml_snapshot: Any
+) -> None:
     from tests.router.support import nginx_binary, nginx_test
     from tests.router.test_nginx_t import local
 
     outdir = tmp_path / "dist"
     env = {**os.environ, "CDK8S_OUTDIR": str(outdir)}
     result = subprocess.run(
-        [sys.executable, "main.py"], cwd=ROOT / "examples" / "fleet", env=env,
-        capture_output=True, text=True, timeout=180, check=False,
+        [sys.executable, "main.py"],
+        cwd=ROOT / "examples" / "fleet",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     (out,) = sorted(outdir.glob("*.yaml"))
@@ -350,7 +357,9 @@ def test_fleet_example_synthesizes_services_router_and_cluster_config(tmp_path: 
     assert [k[2] for k in knative] == ["chat", "embed", "rare"]
     assert [k for k in kinds if k[1] == "Deployment"] and len([k for k in kinds if k[1] == "Deployment"]) == 1
     assert len([k for k in kinds if k[0] == "v1" and k[1] == "Service"]) == 1
-    cluster_maps = {d["metadata"]["name"]: d for d in docs if d["metadata"].get("namespace") == "knative-serving"}
+    cluster_maps = {
+        d["metadata"]["name"]: d for d in docs if d["metadata"].get("namespace") == "knative-serving"
+    }
     assert sorted(cluster_maps) == ["config-autoscaler", "config-features"]
     assert cluster_maps["config-features"]["data"] == {"kubernetes.podspec-affinity": "enabled"}
     router_maps = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"].get("namespace") == "models"]

@@ -379,6 +379,23 @@ BAD_INPUTS = [
         id="max-scale-over-cluster-limit",
     ),
     pytest.param({"initial_scale": 0}, "KN-SCALE-3", "llama.initial_scale", id="initial-scale-0-not-allowed"),
+    pytest.param({"protocol": "grpc"}, "KNATIVE-CONTAINERS", "llama.protocol", id="bad-port-name"),
+    pytest.param({"max_scale": 0}, "KN-SCALE-2", "llama.max_scale", id="max-scale-0-unlimited"),
+    pytest.param(
+        {"autoscaling": AutoscalerProfile(target=0.001)},
+        "KN-CONC-2",
+        "llama.autoscaling.target",
+        id="profile-target-below-0.01",
+    ),
+    pytest.param(
+        {
+            "shared_memory": "8Gi",
+            "cluster": AFFINITY_ON.with_features({"kubernetes.podspec-volumes-emptydir": "disabled"}),
+        },
+        "KN-GPU-1",
+        "llama.shared_memory",
+        id="shm-without-emptydir-flag",
+    ),
 ]
 
 
@@ -471,6 +488,11 @@ def test_message_format_reads_like_knative(tmp_path: Path) -> None:
             id="weights-in-other-region",
         ),
         pytest.param({"acknowledge": []}, "KN-PLACE-3", id="no-cluster-declared"),
+        pytest.param(
+            {"autoscaling": AutoscalerProfile.from_startup(20).replace(target=20)},
+            "KN-CONC-2",
+            id="profile-target-above-container-concurrency",
+        ),
     ],
 )
 def test_risky_choices_warn_with_code(tmp_path: Path, overrides: dict[str, Any], code: str) -> None:

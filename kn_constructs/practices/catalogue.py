@@ -215,8 +215,9 @@ _ALL = (
         "KN-CONC-4",
         _CONC,
         "containerConcurrency is not a queue",
-        "error, lint",
-        "Hard limits far above what batching justifies are refused (fixed) or flagged (lint).",
+        "lint",
+        "The linter flags hard limits far above what batching justifies; for fixed batching"
+        " the construct refuses them under KN-BATCH-1.",
     ),
     _p(
         "KN-AS-1",
