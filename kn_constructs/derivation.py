@@ -8,11 +8,21 @@ the inputs and the practice that produced it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Final
 
 __all__ = ["Derivation"]
+
+#: ``target: value  [PRACTICE] rule`` with an optional ``; from k=v, k=v`` tail.
+_LINE: Final = re.compile(
+    r"^(?P<target>[^\s:][^:]*?): (?P<value>.*?)  \[(?P<practice>[^\]]*)\] (?P<rest>.*)$"
+)
+#: Where one ``name=value`` input starts inside the ``from`` list.
+_INPUT: Final = re.compile(r"(?:^|, )(?P<name>[A-Za-z_][A-Za-z0-9_]*)=")
+_FROM: Final = "; from "
 
 
 @dataclass(frozen=True)
@@ -43,5 +53,39 @@ class Derivation:
     def describe(self) -> str:
         """One line: ``target: value  [practice] rule; from inputs`` (unset inputs left out)."""
         args = ", ".join(f"{k}={v}" for k, v in self.inputs.items() if v is not None)
-        source = f"; from {args}" if args else ""
+        source = f"{_FROM}{args}" if args else ""
         return f"{self.target}: {self.value}  [{self.practice}] {self.rule}{source}"
+
+    @classmethod
+    def parse(cls, line: str) -> Derivation:
+        """Read one :meth:`describe` line back (``kn-constructs explain`` reads manifests with it).
+
+        ``Derivation.parse(d.describe()).describe() == d.describe()``; values and inputs come
+        back as the strings ``describe`` wrote (``"12"``, ``"40s"``).
+
+        Raises:
+            ValueError: The line does not have the shape ``target: value  [PRACTICE] rule; from ...``.
+        """
+        match = _LINE.match(line.rstrip("\n"))
+        if match is None:
+            raise ValueError(f"not a derivation line (target: value  [PRACTICE] rule; from inputs): {line!r}")
+        rest = match.group("rest")
+        inputs: dict[str, str] = {}
+        cut = rest.rfind(_FROM)
+        if cut >= 0:
+            parsed = _inputs(rest[cut + len(_FROM) :])
+            if parsed is not None:
+                inputs, rest = parsed, rest[:cut]
+        return cls(match.group("target"), match.group("value"), inputs, match.group("practice"), rest)
+
+
+def _inputs(text: str) -> dict[str, str] | None:
+    """``name=value, name=value`` as a dict, or ``None`` if ``text`` is not such a list."""
+    starts = list(_INPUT.finditer(text))
+    if not starts or starts[0].start() != 0:
+        return None
+    inputs: dict[str, str] = {}
+    for i, match in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(text)
+        inputs[match.group("name")] = text[match.end() : end]
+    return inputs

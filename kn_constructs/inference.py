@@ -20,6 +20,7 @@ from kn_constructs._format import format_number, format_seconds
 from kn_constructs.batching import Batching
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, RenderDefectError
+from kn_constructs.images import unpinned_image_reason
 from kn_constructs.knative import rules as kn
 from kn_constructs.knative.names import dns1035_problems
 from kn_constructs.knative.service import check_service
@@ -27,7 +28,7 @@ from kn_constructs.knative.settings import DEFAULT_SETTINGS, STRICT_FLAGS, Clust
 from kn_constructs.placement import AFFINITY_FLAG, GpuPlacement
 from kn_constructs.probes import Probes
 from kn_constructs.profile import AutoscalerProfile
-from kn_constructs.sources import ModelSource, SecretKeyRef
+from kn_constructs.sources import ModelSource, SecretKeyRef, is_literal_secret
 from kn_constructs.traffic import GRADUAL_FIRST_STEP, Traffic
 
 __all__ = [
@@ -69,15 +70,8 @@ DERIVATIONS_ANNOTATION = "kn-constructs.io/derivations"
 #: The serving container's name.
 CONTAINER_NAME = "model-server"
 
-_SECRET_NAME = re.compile(
-    r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.IGNORECASE
-)
-_SECRET_VALUE = re.compile(
-    r"^(AKIA[0-9A-Z]{16}|hf_[A-Za-z0-9]{30,}|sk-[A-Za-z0-9_-]{20,}|ghp_[A-Za-z0-9]{30,})$"
-)
 _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
-_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _FLAG_PROP = {
     AFFINITY_FLAG: ("gpu", "KN-PLACE-3"),
     EMPTYDIR_FLAG: ("shared_memory", "KN-GPU-1"),
@@ -288,10 +282,8 @@ class _Planner:
         if not image or len(image.split()) != 1:
             self._add([Problem("KNATIVE-SCHEMA", "image", f"invalid image reference {image!r}", value=image)])
             return
-        tail = image.rsplit("/", 1)[-1]
-        if not _DIGEST.search(image):
-            tag = tail.split(":", 1)[1] if ":" in tail else None
-            why = "the tag 'latest' moves" if tag in (None, "latest") else f"the tag {tag!r} can move"
+        why = unpinned_image_reason(image)
+        if why is not None:
             self._add(
                 [
                     Problem(
@@ -758,7 +750,7 @@ class _Planner:
                 )
             if isinstance(value, SecretKeyRef):
                 self._add(value.problems(path))
-            elif _SECRET_NAME.search(name) or _SECRET_VALUE.match(str(value)):
+            elif is_literal_secret(name, str(value)):
                 self._add(
                     [
                         Problem(

@@ -32,6 +32,8 @@ TrafficShape = Literal["steady", "smooth", "spiky"]
 
 #: Default target utilization (KN-CONC-3: start at 90-95 %, always written).
 DEFAULT_UTILIZATION = 90.0
+#: A target utilization below this warns (KN-CONC-3): many GPUs would sit idle.
+UTILIZATION_WARN_BELOW = 70.0
 #: Points taken off the utilization for spiky traffic (KN-AS-8: 5-10 points).
 SPIKY_UTILIZATION_DROP = 10.0
 #: Panic window percentage when the stable window is derived from startup (KN-AS-4).
@@ -465,7 +467,7 @@ class AutoscalerProfile:
 
     def _practice_problems(self, path: str) -> list[Problem]:
         found: list[Problem] = []
-        if 1 <= self.target_utilization_percentage < 70:
+        if 1 <= self.target_utilization_percentage < UTILIZATION_WARN_BELOW:
             found.append(
                 Problem(
                     "KN-CONC-3",

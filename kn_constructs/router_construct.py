@@ -23,6 +23,7 @@ from constructs import Construct
 
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, emit_warnings, raise_for_errors
+from kn_constructs.images import unpinned_image_reason
 from kn_constructs.knative.names import dns1035_problems
 from kn_constructs.router import (
     CONFIGMAP_MAX_BYTES,
@@ -61,7 +62,6 @@ CLIENT_SIDE_APPLY_MAX_BYTES: Final = 256 * 1024
 _BASE_GRACE_SECONDS: Final = 30
 #: Room for the ConfigMap's metadata within Kubernetes' 1 MiB object limit.
 _CONFIGMAP_METADATA_ALLOWANCE: Final = 16 * 1024
-_DIGEST_SUFFIX: Final = "@sha256:"
 
 
 class ModelRouter(Construct):
@@ -369,7 +369,7 @@ def _deployment_problems(
                 "registry/name:tag",
             )
         )
-    elif _DIGEST_SUFFIX not in image:
+    elif unpinned_image_reason(image) is not None:
         found.append(
             Problem(
                 "KN-IMAGE-1",

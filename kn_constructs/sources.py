@@ -28,7 +28,15 @@ from urllib.parse import urlsplit
 
 from kn_constructs.errors import Problem
 
-__all__ = ["EXTERNAL_HUB_HOSTS", "ModelSource", "SecretKeyRef", "is_external_hub_uri"]
+__all__ = [
+    "EXTERNAL_HUB_HOSTS",
+    "SECRET_NAME",
+    "SECRET_VALUE",
+    "ModelSource",
+    "SecretKeyRef",
+    "is_external_hub_uri",
+    "is_literal_secret",
+]
 
 SourceKind = Literal["tensorizer", "object_storage", "pvc"]
 
@@ -54,6 +62,51 @@ _HUB_SCHEMES = frozenset({"hf", "huggingface", "modelscope", "ollama", "kaggle"}
 _OBJECT_SCHEMES = frozenset({"s3", "https", "http"})
 _K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 _SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+
+
+#: Words that make an env var's name look like a credential (matched as words of their own).
+SECRET_NAME = re.compile(
+    r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.IGNORECASE
+)
+#: Values shaped like a known key: AWS access key, Hugging Face, OpenAI or GitHub token.
+SECRET_VALUE = re.compile(
+    r"^(AKIA[0-9A-Z]{16}|hf_[A-Za-z0-9]{30,}|sk-[A-Za-z0-9_-]{20,}|ghp_[A-Za-z0-9]{30,})$"
+)
+
+
+def is_literal_secret(name: str, value: str) -> bool:
+    """Whether an env var with a literal value looks like a credential written into the manifest.
+
+    The value has the shape of a known key, or the name has a secret word (``SECRET``,
+    ``PASSWORD``, ``TOKEN``, ``API_KEY``, ``ACCESS_KEY``, ``PRIVATE_KEY``, ``CREDENTIAL``) as a
+    word of its own (``HF_TOKEN``, not ``MAX_TOTAL_TOKENS`` or ``TOKENIZERS_PARALLELISM``) and
+    the value is not empty, a number, a boolean or a file path. One rule for the constructs
+    and the linter (KN-MODEL-2).
+
+    Args:
+        name: The env var's name.
+        value: Its literal value.
+    """
+    if SECRET_VALUE.match(value):
+        return True
+    text = value.strip()
+    if not text or text.startswith("/") or text.lower() in ("true", "false"):
+        return False
+    try:
+        float(text)
+    except ValueError:
+        pass
+    else:
+        return False
+    for match in SECRET_NAME.finditer(name):
+        before = name[match.start() - 1] if match.start() > 0 else ""
+        after = name[match.end() :]
+        word = match.group(0).upper()
+        if word in ("SECRET", "CREDENTIAL") and after[:1] in ("S", "s"):
+            after = after[1:]
+        if not before.isalnum() and not after[:1].isalnum():
+            return True
+    return False
 
 
 def is_external_hub_uri(uri: str) -> bool:

@@ -1,0 +1,259 @@
+"""``kn-constructs explain``: where each derived value of a service came from, as Markdown.
+
+The constructs record every value they derive in the Service annotation
+``kn-constructs.io/derivations``, one :meth:`Derivation.describe
+<kn_constructs.derivation.Derivation.describe>` line per value
+(``target: value  [PRACTICE] rule; from inputs``). :func:`parse_derivation` reads such a line
+back; :func:`explain_documents` renders one section per Knative Service, with the practice title
+from :data:`~kn_constructs.practices.PRACTICES`.
+
+An app is explained by running it (:func:`synth_app`) with ``CDK8S_OUTDIR`` pointing at a
+temporary folder and reading what it wrote; nothing in this module imports cdk8s itself.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from kn_constructs.derivation import Derivation
+from kn_constructs.errors import KnConstructsError
+from kn_constructs.inference import DERIVATIONS_ANNOTATION
+from kn_constructs.lint.linter import collect_files
+from kn_constructs.lint.practices import is_knative_service
+from kn_constructs.practices import PRACTICES
+
+__all__ = [
+    "AppError",
+    "ExplainedService",
+    "explain_documents",
+    "explain_path",
+    "load_path",
+    "parse_derivation",
+    "parse_derivations",
+    "render_markdown",
+    "synth_app",
+]
+
+#: The app runs at most this long.
+APP_TIMEOUT_SECONDS: Final = 300
+
+
+class AppError(KnConstructsError):
+    """A cdk8s app could not be run, or wrote no manifests."""
+
+
+def parse_derivation(line: str) -> Derivation:
+    """Read one ``Derivation.describe`` line back (see :meth:`Derivation.parse`)."""
+    return Derivation.parse(line)
+
+
+def parse_derivations(annotation: str) -> list[Derivation]:
+    """Every derivation of a ``kn-constructs.io/derivations`` annotation (blank lines skipped).
+
+    Raises:
+        ValueError: A line is not a derivation line.
+    """
+    return [parse_derivation(line) for line in annotation.splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class ExplainedService:
+    """One Knative Service found in the input.
+
+    Attributes:
+        name: ``metadata.name`` (``<unnamed>`` without one).
+        namespace: ``metadata.namespace`` or ``None``.
+        source: The file it was read from.
+        derivations: Its recorded derivations; ``None`` when it has no derivations annotation
+            (not produced by kn_constructs).
+        error: Why the annotation could not be read, if it could not.
+    """
+
+    name: str
+    namespace: str | None
+    source: str
+    derivations: tuple[Derivation, ...] | None
+    error: str | None = None
+
+
+def explain_documents(documents: Iterable[tuple[str, object]]) -> list[ExplainedService]:
+    """The Knative Services among ``(source file, document)`` pairs, with their derivations."""
+    found: list[ExplainedService] = []
+    for source, doc in documents:
+        if not is_knative_service(doc):
+            continue
+        assert isinstance(doc, Mapping)
+        metadata = doc.get("metadata")
+        metadata = metadata if isinstance(metadata, Mapping) else {}
+        name = metadata.get("name")
+        namespace = metadata.get("namespace")
+        annotations = metadata.get("annotations")
+        annotation = annotations.get(DERIVATIONS_ANNOTATION) if isinstance(annotations, Mapping) else None
+        derivations: tuple[Derivation, ...] | None = None
+        error = None
+        if isinstance(annotation, str):
+            try:
+                derivations = tuple(parse_derivations(annotation))
+            except ValueError as problem:
+                derivations, error = (), str(problem)
+        found.append(
+            ExplainedService(
+                name if isinstance(name, str) else "<unnamed>",
+                namespace if isinstance(namespace, str) else None,
+                source,
+                derivations,
+                error,
+            )
+        )
+    return found
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(services: Iterable[ExplainedService], *, title: str = "kn-constructs explain") -> str:
+    """The Markdown report: a section per service, a table of its derived values."""
+    services = list(services)
+    lines = [f"# {title}", ""]
+    if not services:
+        lines += ["No Knative Service found.", ""]
+    for service in services:
+        full = f"{service.namespace}/{service.name}" if service.namespace else service.name
+        lines += [f"## Service `{full}`", "", f"Source: `{service.source}`", ""]
+        if service.derivations is None:
+            lines += [
+                f"Not produced by kn_constructs: no `{DERIVATIONS_ANNOTATION}` annotation, so nothing"
+                " records where its values came from.",
+                "",
+            ]
+            continue
+        if service.error is not None:
+            lines += [f"The `{DERIVATIONS_ANNOTATION}` annotation could not be read: {service.error}", ""]
+            continue
+        if not service.derivations:
+            lines += ["The construct recorded no derived values.", ""]
+            continue
+        lines += [
+            "| Derived value | Value | Rule | Inputs | Practice |",
+            "|---|---|---|---|---|",
+        ]
+        for d in service.derivations:
+            inputs = ", ".join(f"`{k}={v}`" for k, v in d.inputs.items()) or "-"
+            entry = PRACTICES.get(d.practice)
+            practice = f"{d.practice}: {entry.title}" if entry is not None else d.practice or "-"
+            cells = (
+                f"`{_cell(d.target)}`",
+                f"`{_cell(d.value)}`",
+                _cell(d.rule),
+                _cell(inputs),
+                _cell(practice),
+            )
+            lines.append(f"| {' | '.join(cells)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _app_command(path: Path) -> tuple[list[str], Path]:
+    """The command that runs a cdk8s app, and the folder to run it in."""
+    if path.is_file():
+        return [sys.executable, path.name], path.parent
+    config = yaml.safe_load((path / "cdk8s.yaml").read_text(encoding="utf-8")) or {}
+    app = config.get("app") if isinstance(config, Mapping) else None
+    if not isinstance(app, str) or not app.strip():
+        raise AppError(f"{path / 'cdk8s.yaml'}: no 'app' command (e.g. app: python main.py)")
+    command = shlex.split(app)
+    if command[0] in ("python", "python3") or re.fullmatch(r"python3\.\d+", command[0]):
+        command[0] = sys.executable  # the interpreter that has kn_constructs installed
+    return command, path
+
+
+def synth_app(path: Path, outdir: Path) -> list[Path]:
+    """Run a cdk8s app with ``CDK8S_OUTDIR=outdir``; return the YAML files it wrote.
+
+    Args:
+        path: The app's Python file, or a folder with ``cdk8s.yaml``.
+        outdir: Where the app writes its manifests.
+
+    Raises:
+        AppError: The app failed (its standard error is in the message) or wrote nothing.
+    """
+    command, cwd = _app_command(path)
+    env = dict(os.environ)
+    env["CDK8S_OUTDIR"] = str(outdir)
+    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    env.setdefault("CDK8S_CHECK_UPGRADE", "false")
+    try:
+        result = subprocess.run(
+            command,
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=APP_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise AppError(f"{path}: could not run {shlex.join(command)}: {error}") from error
+    if result.returncode != 0:
+        raise AppError(
+            f"{path}: the app failed (exit {result.returncode}) running {shlex.join(command)}\n"
+            + result.stderr.strip()
+        )
+    files = collect_files(outdir) if outdir.is_dir() else []
+    if not files:
+        raise AppError(f"{path}: the app wrote no manifests to CDK8S_OUTDIR (does it call app.synth()?)")
+    return files
+
+
+def _is_app(path: Path) -> bool:
+    return (path.is_file() and path.suffix == ".py") or (path.is_dir() and (path / "cdk8s.yaml").is_file())
+
+
+def load_path(path: Path) -> list[tuple[str, Any]]:
+    """``(source, document)`` for every document of a YAML file or folder, or of an app's output.
+
+    Raises:
+        AppError: ``path`` is an app that failed.
+        OSError: ``path`` cannot be read.
+        yaml.YAMLError: A file is not valid YAML.
+    """
+    if _is_app(path):
+        with tempfile.TemporaryDirectory(prefix="kn-explain-") as tmp:
+            outdir = Path(tmp)
+            return [
+                (str(file.relative_to(outdir)), doc)
+                for file in synth_app(path, outdir)
+                for doc in yaml.safe_load_all(file.read_text(encoding="utf-8"))
+            ]
+    files = collect_files(path) if path.is_dir() else [path]
+    return [
+        (str(file), doc)
+        for file in files
+        for doc in yaml.load_all(file.read_text(encoding="utf-8"), Loader=_LOADER)
+    ]
+
+
+_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def explain_path(path: Path) -> str:
+    """The Markdown report for an app (``.py`` file or folder with ``cdk8s.yaml``) or YAML files.
+
+    Raises:
+        AppError: The app failed.
+        OSError: The path cannot be read.
+        yaml.YAMLError: A file is not valid YAML.
+    """
+    return render_markdown(explain_documents(load_path(path)), title=f"kn-constructs explain: {path}")

@@ -1,0 +1,301 @@
+"""The linter: Knative's rules and the practices, run over every document of YAML files.
+
+For each document, :func:`lint_manifest` runs :func:`kn_constructs.knative.check_manifest`
+(Knative Services and Knative's ConfigMaps) and, for Knative Services, the practice rules of
+:mod:`kn_constructs.lint.practices`. :func:`lint_text` and :func:`lint_paths` add where each
+problem is: file, line (of the offending key where it exists, else its closest parent), document
+index, kind and name.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from kn_constructs.errors import Problem, Severity
+from kn_constructs.knative.service import check_manifest
+from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings
+from kn_constructs.lint.practices import LINT_YAML, practice_problems
+from kn_constructs.lint.source import BrokenDocument, Document, iter_documents
+
+__all__ = [
+    "STDIN",
+    "Finding",
+    "LintRun",
+    "collect_files",
+    "filter_findings",
+    "lint_manifest",
+    "lint_paths",
+    "lint_text",
+]
+
+#: The path argument that means standard input.
+STDIN: Final = "-"
+#: File name extensions read when a folder is given.
+YAML_SUFFIXES: Final = (".yaml", ".yml")
+_SEVERITY_RANK: Final = {"warning": 0, "error": 1}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A :class:`~kn_constructs.errors.Problem` and where it is.
+
+    Attributes:
+        file: The file as given on the command line (``<stdin>`` for standard input).
+        line: 1-based line of the offending key (or of its closest existing parent).
+        document: Position of the document in the file, from 0.
+        kind: The document's ``kind`` (``None`` if it has none or does not parse).
+        name: The document's ``metadata.name`` (``None`` if it has none).
+        problem: What is wrong: code, path, message, value, allowed, hint, severity.
+    """
+
+    file: str
+    line: int
+    document: int
+    kind: str | None
+    name: str | None
+    problem: Problem
+
+    @property
+    def code(self) -> str:
+        """The rule code (``KNATIVE-…``, a practice ID, or ``LINT-YAML``)."""
+        return self.problem.code
+
+    @property
+    def severity(self) -> Severity:
+        """``"error"`` or ``"warning"``."""
+        return self.problem.severity
+
+    @property
+    def path(self) -> str:
+        """The field path inside the document."""
+        return self.problem.path
+
+    @property
+    def message(self) -> str:
+        """What is wrong, in Knative's words where it is a Knative rule."""
+        return self.problem.message
+
+    @property
+    def hint(self) -> str | None:
+        """How to fix it."""
+        return self.problem.hint
+
+    def to_dict(self) -> dict[str, object]:
+        """The finding as JSON-ready values (the keys of ``--format json``)."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "document": self.document,
+            "kind": self.kind,
+            "name": self.name,
+            "code": self.code,
+            "severity": self.severity,
+            "path": self.path,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+    def text(self) -> str:
+        """One line: ``file:line: CODE severity path: message``."""
+        where = self.path or "<document>"
+        return f"{self.file}:{self.line}: {self.code} {self.severity} {where}: {self.message}"
+
+
+@dataclass
+class LintRun:
+    """The outcome of linting some inputs.
+
+    Attributes:
+        findings: Every finding, in input order, then line order.
+        files: The files read, as named in findings.
+        documents: How many documents were read (parsed or not).
+        unreadable: One message per input that could not be read (missing, unreadable, not
+            UTF-8, a folder without YAML files).
+    """
+
+    findings: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    documents: int = 0
+    unreadable: list[str] = field(default_factory=list)
+
+
+def _items(manifest: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The manifest itself, or the items of a ``kind: List`` (``*List``) with their path prefix."""
+    kind = manifest.get("kind")
+    items = manifest.get("items")
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+        for i, item in enumerate(items):
+            if isinstance(item, Mapping):
+                yield f"items[{i}]", item
+    else:
+        yield "", manifest
+
+
+def lint_manifest(manifest: object, *, settings: ClusterSettings = DEFAULT_SETTINGS) -> list[Problem]:
+    """Every problem in one document: Knative's rules, then the practices.
+
+    Args:
+        manifest: One YAML document as plain values (anything; only Knative Services and Knative's
+            ConfigMaps have rules).
+        settings: The cluster settings to check against.
+
+    Returns:
+        The problems, paths relative to the document.
+    """
+    if not isinstance(manifest, Mapping):
+        return []
+    return check_manifest(manifest, settings=settings) + practice_problems(manifest, settings=settings)
+
+
+def _meta(manifest: object) -> tuple[str | None, str | None]:
+    if not isinstance(manifest, Mapping):
+        return None, None
+    kind = manifest.get("kind")
+    metadata = manifest.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, Mapping) else None
+    return (kind if isinstance(kind, str) else None), (name if isinstance(name, str) else None)
+
+
+def _document_findings(doc: Document, file: str, settings: ClusterSettings) -> list[Finding]:
+    data = doc.data
+    if not isinstance(data, Mapping):
+        return []
+    found: list[Finding] = []
+    for prefix, item in _items(data):
+        problems = lint_manifest(item, settings=settings)
+        if not problems:
+            continue
+        kind, name = _meta(item)
+        for problem in problems:
+            if prefix:
+                problem = problem.under(prefix)
+            found.append(Finding(file, doc.line_of(problem.path), doc.index, kind, name, problem))
+    return found
+
+
+def lint_text(
+    text: str, *, file: str = "<string>", settings: ClusterSettings = DEFAULT_SETTINGS
+) -> tuple[list[Finding], int]:
+    """Lint one YAML stream.
+
+    Args:
+        text: The YAML text (one or more documents).
+        file: The name to report findings under.
+        settings: The cluster settings to check against.
+
+    Returns:
+        The findings (sorted by line, then code) and the number of documents read.
+    """
+    found: list[Finding] = []
+    documents = 0
+    for doc in iter_documents(text):
+        documents += 1
+        if isinstance(doc, BrokenDocument):
+            problem = Problem(
+                LINT_YAML,
+                "",
+                f"YAML does not parse: {doc.message}",
+                hint="fix the syntax; the other documents of the file are still checked",
+            )
+            found.append(Finding(file, doc.line, doc.index, None, None, problem))
+        else:
+            found.extend(_document_findings(doc, file, settings))
+    found.sort(key=lambda f: (f.document, f.line, f.code, f.path))
+    return found, documents
+
+
+def collect_files(path: Path) -> list[Path]:
+    """The YAML files (``.yaml``, ``.yml``) under a folder, recursively, sorted; hidden folders skipped."""
+    files: list[Path] = []
+    for root, dirs, names in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        files.extend(Path(root) / n for n in sorted(names) if n.endswith(YAML_SUFFIXES))
+    return files
+
+
+def _read(path: Path) -> str:
+    return path.read_bytes().decode("utf-8")
+
+
+def lint_paths(
+    paths: Sequence[str],
+    *,
+    settings: ClusterSettings = DEFAULT_SETTINGS,
+    stdin: Iterable[bytes] | None = None,
+    stdin_name: str = "<stdin>",
+) -> LintRun:
+    """Lint files, folders (recursively) and standard input (``-``).
+
+    An input that cannot be read is recorded in :attr:`LintRun.unreadable`; the others are
+    still linted.
+
+    Args:
+        paths: Files, folders, or ``-``.
+        settings: The cluster settings to check against.
+        stdin: The bytes of standard input (read only when ``-`` is among the paths).
+        stdin_name: The file name findings from standard input are reported under.
+    """
+    run = LintRun()
+    for raw in paths:
+        if raw == STDIN:
+            data = b"".join(stdin) if stdin is not None else b""
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                run.unreadable.append(f"{stdin_name}: not UTF-8 text ({error.reason} at byte {error.start})")
+                continue
+            _lint_one(run, text, stdin_name, settings)
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            files = collect_files(path)
+            if not files:
+                run.unreadable.append(f"{raw}: no .yaml or .yml files in this folder")
+            targets = [(str(f), f) for f in files]
+        else:
+            targets = [(raw, path)]
+        for name, target in targets:
+            try:
+                text = _read(target)
+            except FileNotFoundError:
+                run.unreadable.append(f"{name}: no such file or folder")
+                continue
+            except OSError as error:
+                run.unreadable.append(f"{name}: cannot read ({error.strerror or error})")
+                continue
+            except UnicodeDecodeError as error:
+                run.unreadable.append(f"{name}: not UTF-8 text ({error.reason} at byte {error.start})")
+                continue
+            _lint_one(run, text, name, settings)
+    return run
+
+
+def _lint_one(run: LintRun, text: str, name: str, settings: ClusterSettings) -> None:
+    findings, count = lint_text(text, file=name, settings=settings)
+    run.findings.extend(findings)
+    run.files.append(name)
+    run.documents += count
+
+
+def filter_findings(
+    findings: Iterable[Finding], *, ignore: Iterable[str] = (), min_severity: Severity = "warning"
+) -> list[Finding]:
+    """Drop ignored codes and findings below a severity.
+
+    Args:
+        findings: The findings.
+        ignore: Codes to drop; shell-style patterns are allowed (``KN-PROBE-*``).
+        min_severity: ``"warning"`` keeps everything, ``"error"`` only errors.
+    """
+    patterns = [p.strip() for p in ignore if p.strip()]
+    floor = _SEVERITY_RANK[min_severity]
+    return [
+        f
+        for f in findings
+        if _SEVERITY_RANK[f.severity] >= floor and not any(fnmatch.fnmatchcase(f.code, p) for p in patterns)
+    ]

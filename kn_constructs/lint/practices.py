@@ -1,0 +1,931 @@
+"""The practices that can be judged from a Knative Service's YAML, as lint rules.
+
+Knative's own rules are not repeated here: the linter runs
+:func:`kn_constructs.knative.check_manifest` for those (codes ``KNATIVE-…``). This module adds the
+inference practices of :data:`kn_constructs.practices.PRACTICES` that a plain Service dict shows,
+each as a :class:`LintRule` in :data:`LINT_RULES` (the table ``docs/lint.md`` lists). Every
+problem a rule returns carries the practice ID as its code.
+
+Thresholds are the ones the constructs use, imported from where they are defined (timeout factor,
+long-request limit, probe detection time, utilization default, batching ceiling, secret and hub
+detection), so a practice is judged the same way in both places.
+
+Some rules only judge GPU services (``scope="gpu"``): a Service whose containers ask for a GPU
+resource, or whose node affinity, node selector, tolerations or runtime class name a GPU.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from kn_constructs._format import format_number
+from kn_constructs.batching import FIXED_HARD_CEILING
+from kn_constructs.errors import Problem, Severity
+from kn_constructs.images import IMAGE_DIGEST
+from kn_constructs.inference import (
+    LONG_REQUEST_WARN_SECONDS,
+    OFFLINE_ENV,
+    TIMEOUT_FACTOR,
+)
+from kn_constructs.knative import rules as kn
+from kn_constructs.knative.durations import parse_go_duration
+from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings
+from kn_constructs.practices import PRACTICES
+from kn_constructs.probes import READINESS_DETECTION_WARN_SECONDS
+from kn_constructs.profile import DEFAULT_PANIC_THRESHOLD, DEFAULT_UTILIZATION, UTILIZATION_WARN_BELOW
+from kn_constructs.sources import is_external_hub_uri, is_literal_secret
+
+__all__ = [
+    "LINT_RULES",
+    "LINT_YAML",
+    "LintRule",
+    "Scope",
+    "ServiceView",
+    "is_gpu_service",
+    "is_knative_service",
+    "is_literal_secret",
+    "practice_problems",
+]
+
+Scope = Literal["any", "gpu", "file"]
+
+#: Code of a YAML document that does not parse.
+LINT_YAML: Final = "LINT-YAML"
+
+#: Utilization below this is called out even when written explicitly (KN-CONC-3).
+#: Kubernetes' probe defaults (``periodSeconds``, ``failureThreshold``).
+_K8S_PROBE_PERIOD: Final = 10
+_K8S_PROBE_FAILURES: Final = 3
+#: Readiness periods at or above this are slow (KN-PROBE-1: period in [1, 10)).
+_SLOW_READINESS_PERIOD: Final = 10
+#: timeoutSeconds above this means requests over ~2 minutes (KN-LONG-1 via KN-SHUT-2's factor).
+LONG_TIMEOUT_SECONDS: Final = math.ceil(LONG_REQUEST_WARN_SECONDS * TIMEOUT_FACTOR)
+#: Values Hugging Face libraries read as "on" for HF_HUB_OFFLINE.
+_TRUTHY: Final = frozenset({"1", "on", "yes", "true"})
+#: Words in resource names, node labels and tolerations that mark a GPU workload.
+_GPU_MARKERS: Final = ("gpu", "nvidia.com/", "amd.com/")
+_URI: Final = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"',;]+")
+_LABEL_NAME: Final = "app.kubernetes.io/name"
+
+_ANNOTATIONS: Final = "spec.template.metadata.annotations"
+_SPEC: Final = "spec.template.spec"
+
+
+# --------------------------------------------------------------------------- the view of a Service
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _float(value: object) -> float | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _resource_is_gpu(name: object) -> bool:
+    text = str(name).lower()
+    return any(marker in text for marker in _GPU_MARKERS)
+
+
+def _affinity_keys(value: object) -> Iterator[str]:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key == "key" and isinstance(item, str):
+                yield item
+            else:
+                yield from _affinity_keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _affinity_keys(item)
+
+
+def is_gpu_service(spec: Mapping[str, Any]) -> bool:
+    """Whether a revision spec describes a GPU workload.
+
+    True when a container requests or limits a GPU resource (a name containing ``gpu``, or under
+    ``nvidia.com/`` or ``amd.com/``), or the pod is steered to GPU nodes: a node selector,
+    node-affinity key or toleration key naming a GPU, or a runtime class naming nvidia.
+
+    Args:
+        spec: ``spec.template.spec`` of a Knative Service.
+    """
+    for container in (*_list(spec.get("containers")), *_list(spec.get("initContainers"))):
+        resources = _mapping(_mapping(container).get("resources"))
+        for group in ("limits", "requests"):
+            if any(_resource_is_gpu(name) for name in _mapping(resources.get(group))):
+                return True
+    selector = _mapping(spec.get("nodeSelector"))
+    if any(_resource_is_gpu(f"{key}={value}") for key, value in selector.items()):
+        return True
+    if any(_resource_is_gpu(key) for key in _affinity_keys(spec.get("affinity"))):
+        return True
+    if any(_resource_is_gpu(_mapping(t).get("key", "")) for t in _list(spec.get("tolerations"))):
+        return True
+    runtime = spec.get("runtimeClassName")
+    return isinstance(runtime, str) and "nvidia" in runtime.lower()
+
+
+def is_knative_service(manifest: object) -> bool:
+    """Whether a document is a Knative Service (``serving.knative.dev/*``, kind ``Service``)."""
+    if not isinstance(manifest, Mapping) or manifest.get("kind") != "Service":
+        return False
+    api_version = manifest.get("apiVersion")
+    return isinstance(api_version, str) and api_version.startswith("serving.knative.dev/")
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    """The parts of a Knative Service the practice rules read, looked up once.
+
+    Attributes:
+        manifest: The whole Service.
+        settings: The cluster settings assumed.
+        annotations: ``spec.template.metadata.annotations`` (string values only).
+        spec: ``spec.template.spec``.
+        containers: ``(index, container)`` for each container that is a map.
+        serving: Index of the serving container (the one with ``ports``, else the first), or
+            ``None`` when there is no container.
+        gpu: Whether the Service is a GPU workload (:func:`is_gpu_service`).
+    """
+
+    manifest: Mapping[str, Any]
+    settings: ClusterSettings
+    annotations: Mapping[str, str]
+    spec: Mapping[str, Any]
+    containers: tuple[tuple[int, Mapping[str, Any]], ...]
+    serving: int | None
+    gpu: bool
+
+    @classmethod
+    def of(cls, manifest: Mapping[str, Any], settings: ClusterSettings = DEFAULT_SETTINGS) -> ServiceView:
+        """Build the view of a Service manifest (any shape: missing parts read as empty)."""
+        template = _mapping(_mapping(manifest.get("spec")).get("template"))
+        raw = _mapping(_mapping(template.get("metadata")).get("annotations"))
+        annotations = {str(k): v for k, v in raw.items() if isinstance(v, str)}
+        spec = _mapping(template.get("spec"))
+        containers = tuple(
+            (i, c) for i, c in enumerate(_list(spec.get("containers"))) if isinstance(c, Mapping)
+        )
+        serving = next((i for i, c in containers if c.get("ports")), containers[0][0] if containers else None)
+        return cls(manifest, settings, annotations, spec, containers, serving, is_gpu_service(spec))
+
+    def annotation(self, key: str) -> tuple[str, str] | None:
+        """The template annotation ``key`` (or its legacy alias): ``(key used, value)``."""
+        if key in self.annotations:
+            return key, self.annotations[key]
+        alias = kn.ANNOTATION_ALIASES.get(key)
+        if alias is not None and alias in self.annotations:
+            return alias, self.annotations[alias]
+        return None
+
+    def autoscaler_class(self) -> str:
+        """The pod autoscaler class in effect (annotation, else the cluster default)."""
+        return self.annotations.get(kn.ANN_CLASS) or self.settings.pod_autoscaler_class
+
+    def metric(self) -> str:
+        """The autoscaling metric in effect (annotation, else the class's default)."""
+        metric = self.annotations.get(kn.ANN_METRIC)
+        if metric:
+            return metric
+        return "concurrency" if self.autoscaler_class() == kn.KPA_CLASS else ""
+
+    def container_concurrency(self) -> int:
+        """``containerConcurrency`` in effect (the spec's, else config-defaults'); 0 = unlimited."""
+        value = _int(self.spec.get("containerConcurrency"))
+        return value if value is not None else self.settings.container_concurrency
+
+    def serving_container(self) -> Mapping[str, Any] | None:
+        """The serving container, if any."""
+        if self.serving is None:
+            return None
+        return dict(self.containers)[self.serving]
+
+    def container_path(self, index: int) -> str:
+        """The field path of container ``index``."""
+        return f"{_SPEC}.containers[{index}]"
+
+
+# --------------------------------------------------------------------------- the rule table
+
+
+Check = Callable[[ServiceView, "LintRule"], list[Problem]]
+
+
+@dataclass(frozen=True)
+class LintRule:
+    """One practice rule the linter applies to YAML.
+
+    Attributes:
+        id: The code of the findings: a practice ID (``KN-CONC-3``) or ``LINT-YAML``. Several
+            rules may share a practice ID (one practice, checks of different severities).
+        severity: The severity of its findings.
+        scope: ``"any"`` (every Knative Service), ``"gpu"`` (GPU services only) or ``"file"``
+            (the file itself, not a Service).
+        title: What the rule reports, in a line.
+        check: The function that judges one Service (``None`` for file-level rules).
+    """
+
+    id: str
+    severity: Severity
+    scope: Scope
+    title: str
+    check: Check | None = None
+
+    @property
+    def practice_title(self) -> str | None:
+        """The title of the practice behind the rule (``None`` for ``LINT-…`` rules)."""
+        entry = PRACTICES.get(self.id)
+        return entry.title if entry is not None else None
+
+    def problem(
+        self,
+        path: str,
+        message: str,
+        *,
+        value: object = None,
+        allowed: str | None = None,
+        hint: str | None = None,
+    ) -> Problem:
+        """A finding of this rule: its code and severity, at ``path``."""
+        return Problem(
+            self.id, path, message, value=value, allowed=allowed, hint=hint, severity=self.severity
+        )
+
+
+# --------------------------------------------------------------------------- autoscaling and concurrency
+
+
+def _utilization(view: ServiceView, rule: LintRule) -> list[Problem]:
+    if view.autoscaler_class() != kn.KPA_CLASS or view.metric() not in ("concurrency", "rps"):
+        return []
+    at = f"{_ANNOTATIONS}.{kn.ANN_TARGET_UTILIZATION}"
+    found = view.annotation(kn.ANN_TARGET_UTILIZATION)
+    if found is not None:
+        key, raw = found
+        value = _float(raw)
+        if value is None or not 1 <= value < UTILIZATION_WARN_BELOW:
+            return []
+        return [
+            rule.problem(
+                f"{_ANNOTATIONS}.{key}",
+                f"target utilization {format_number(value)}% keeps {format_number(100 - value)}% of every"
+                " pod's capacity idle: GPU pods are started long before they are needed",
+                value=raw,
+                allowed=f"{format_number(UTILIZATION_WARN_BELOW)}..100 (start at 90..95)",
+                hint=f'set {kn.ANN_TARGET_UTILIZATION}: "{format_number(DEFAULT_UTILIZATION)}"',
+            )
+        ]
+    # rps: Knative's fixed 70 % (no ConfigMap key sets it); concurrency: config-autoscaler's value.
+    default = 70.0 if view.metric() == "rps" else view.settings.container_concurrency_target_percentage
+    cc = view.container_concurrency()
+    if default >= DEFAULT_UTILIZATION or not (view.gpu or cc == 1):
+        return []  # an implicit default is only worth a finding where pods are GPUs or serve one request
+    message = f"target utilization is not set: the cluster default of {format_number(default)}% applies"
+    if view.metric() == "concurrency" and cc > 0:
+        target = _float(view.annotations.get(kn.ANN_TARGET, "")) or float(cc)
+        per_pod = min(target, float(cc)) * default / 100
+        message += (
+            f"; with containerConcurrency {cc} the autoscaler aims at {format_number(round(per_pod, 3))}"
+            f" requests per pod, so 10 requests in flight ask for {math.ceil(10 / per_pod - 1e-9)} pods"
+        )
+    return [
+        rule.problem(
+            at,
+            message,
+            allowed="written explicitly; 90..95 to start",
+            hint=f'add {kn.ANN_TARGET_UTILIZATION}: "{format_number(DEFAULT_UTILIZATION)}" to {_ANNOTATIONS}',
+        )
+    ]
+
+
+def _class_and_metric(view: ServiceView, rule: LintRule) -> list[Problem]:
+    found: list[Problem] = []
+    cls = view.annotations.get(kn.ANN_CLASS)
+    metric = view.annotations.get(kn.ANN_METRIC)
+    if cls is None:
+        found.append(
+            rule.problem(
+                f"{_ANNOTATIONS}.{kn.ANN_CLASS}",
+                f"autoscaler class is not set: the cluster default ({view.settings.pod_autoscaler_class})"
+                " applies, and a cluster change would silently change how this GPU service scales",
+                allowed=kn.KPA_CLASS,
+                hint=f"add {kn.ANN_CLASS}: {kn.KPA_CLASS}",
+            )
+        )
+    elif cls != kn.KPA_CLASS:
+        found.append(
+            rule.problem(
+                f"{_ANNOTATIONS}.{kn.ANN_CLASS}",
+                f"GPU services scale with the KPA on concurrency, not with {cls}",
+                value=cls,
+                allowed=kn.KPA_CLASS,
+                hint="the KPA reacts to in-flight requests and can scale to zero",
+            )
+        )
+    if metric is None:
+        found.append(
+            rule.problem(
+                f"{_ANNOTATIONS}.{kn.ANN_METRIC}",
+                "autoscaling metric is not set: it follows the class's default",
+                allowed="concurrency",
+                hint=f"add {kn.ANN_METRIC}: concurrency",
+            )
+        )
+    elif metric != "concurrency" and view.autoscaler_class() == kn.KPA_CLASS:
+        found.append(
+            rule.problem(
+                f"{_ANNOTATIONS}.{kn.ANN_METRIC}",
+                f"GPU services scale on concurrency (requests in flight), not on {metric}",
+                value=metric,
+                allowed="concurrency",
+                hint="a GPU serves a fixed number of requests at once: scale on that",
+            )
+        )
+    return found
+
+
+def _target_above_limit(view: ServiceView, rule: LintRule) -> list[Problem]:
+    cc = _int(view.spec.get("containerConcurrency"))
+    target = _float(view.annotations.get(kn.ANN_TARGET, ""))
+    if view.metric() != "concurrency" or cc is None or cc <= 0 or target is None or target <= cc:
+        return []
+    return [
+        rule.problem(
+            f"{_ANNOTATIONS}.{kn.ANN_TARGET}",
+            f"target {format_number(target)} is above containerConcurrency {cc}: Knative uses"
+            f" min(target, containerConcurrency) = {cc}",
+            value=view.annotations[kn.ANN_TARGET],
+            allowed=f"<= {cc}",
+            hint="set the soft target to the hard limit (or below it for in-flight batching)",
+        )
+    ]
+
+
+def _concurrency_queue(view: ServiceView, rule: LintRule) -> list[Problem]:
+    cc = _int(view.spec.get("containerConcurrency"))
+    if cc is None and view.spec.get("containerConcurrency") is not None:
+        return []  # a wrong type: Knative's schema check reports it
+    effective = view.container_concurrency()
+    if effective == 0:
+        source = "containerConcurrency 0" if cc == 0 else "no containerConcurrency (cluster default 0)"
+        return [
+            rule.problem(
+                f"{_SPEC}.containerConcurrency",
+                f"{source}: the pod accepts unlimited requests and queues them on the GPU",
+                value=cc,
+                allowed="1.. (1 when the engine does not batch)",
+                hint="set containerConcurrency to what one pod serves at once",
+            )
+        ]
+    target = _float(view.annotations.get(kn.ANN_TARGET, ""))
+    if cc is not None and target is not None and target > 0 and cc > FIXED_HARD_CEILING * target:
+        return [
+            rule.problem(
+                f"{_SPEC}.containerConcurrency",
+                f"containerConcurrency {cc} is over {format_number(FIXED_HARD_CEILING)} x the target"
+                f" {format_number(target)}: requests wait inside the pod instead of starting new pods",
+                value=cc,
+                allowed=f"<= {format_number(FIXED_HARD_CEILING * target)}",
+                hint="keep the hard limit near what batching serves at once",
+            )
+        ]
+    return []
+
+
+def _panic_threshold(view: ServiceView, rule: LintRule) -> list[Problem]:
+    found = view.annotation(kn.ANN_PANIC_THRESHOLD_PERCENTAGE)
+    if found is None:
+        return []
+    key, raw = found
+    value = _float(raw)
+    if value is None or not kn.PANIC_THRESHOLD_PERCENTAGE_MIN <= value < DEFAULT_PANIC_THRESHOLD:
+        return []
+    return [
+        rule.problem(
+            f"{_ANNOTATIONS}.{key}",
+            f"panic threshold {format_number(value)}% makes the autoscaler panic on ordinary bursts",
+            value=raw,
+            allowed=f">= {format_number(DEFAULT_PANIC_THRESHOLD)}",
+            hint="keep 200 or more until scaling is measured to be stable",
+        )
+    ]
+
+
+def _max_scale(view: ServiceView, rule: LintRule) -> list[Problem]:
+    found = view.annotation(kn.ANN_MAX_SCALE)
+    value = _float(found[1]) if found is not None else None
+    if found is not None and value != 0:
+        return []
+    if found is None and view.settings.max_scale > 0:
+        return []
+    at = f"{_ANNOTATIONS}.{found[0] if found is not None else kn.ANN_MAX_SCALE}"
+    why = "max-scale 0 is unlimited" if found is not None else "no max-scale (cluster default: unlimited)"
+    return [
+        rule.problem(
+            at,
+            f"{why}: nothing caps how many GPUs this service takes",
+            value=found[1] if found is not None else None,
+            allowed="1..the GPUs you can spend",
+            hint=f'add {kn.ANN_MAX_SCALE}: "<pods your GPU quota holds>"',
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- timeouts and probes
+
+
+def _timeout(view: ServiceView, rule: LintRule) -> list[Problem]:
+    value = view.spec.get("timeoutSeconds")
+    if value not in (None, 0):
+        return []
+    default = view.settings.revision_timeout_seconds
+    return [
+        rule.problem(
+            f"{_SPEC}.timeoutSeconds",
+            f"no timeoutSeconds: the cluster's revision-timeout-seconds ({default}s) applies, to every"
+            " request and to the shutdown grace period",
+            value=value,
+            allowed=f"ceil({format_number(TIMEOUT_FACTOR)} x the longest request), 1.."
+            f"{view.settings.max_revision_timeout_seconds}",
+            hint="set timeoutSeconds from the longest request you expect",
+        )
+    ]
+
+
+def _long_timeout(view: ServiceView, rule: LintRule) -> list[Problem]:
+    value = _int(view.spec.get("timeoutSeconds"))
+    if value is None or value <= LONG_TIMEOUT_SECONDS:
+        return []
+    longest = value / TIMEOUT_FACTOR
+    return [
+        rule.problem(
+            f"{_SPEC}.timeoutSeconds",
+            f"timeoutSeconds {value} is for requests of about {format_number(round(longest))}s: requests"
+            f" over {LONG_REQUEST_WARN_SECONDS}s are long for Knative",
+            value=value,
+            allowed=f"<= {LONG_TIMEOUT_SECONDS}",
+            hint="move long work to a queue or batch job",
+        )
+    ]
+
+
+def _probe_numbers(probe: Mapping[str, Any]) -> tuple[int, int, int]:
+    """``(initialDelaySeconds, periodSeconds, failureThreshold)`` with Kubernetes' defaults."""
+    delay = _int(probe.get("initialDelaySeconds")) or 0
+    period = _int(probe.get("periodSeconds"))
+    failures = _int(probe.get("failureThreshold"))
+    return (
+        delay,
+        period if period is not None else _K8S_PROBE_PERIOD,
+        failures if failures is not None and failures > 0 else _K8S_PROBE_FAILURES,
+    )
+
+
+def _readiness(view: ServiceView, rule: LintRule) -> list[Problem]:
+    container = view.serving_container()
+    if container is None or view.serving is None:
+        return []
+    at = view.container_path(view.serving)
+    probe = container.get("readinessProbe")
+    if probe is None:
+        return [
+            rule.problem(
+                f"{at}.readinessProbe",
+                "no readiness probe: Knative's default TCP probe passes as soon as the port opens,"
+                " which can be before the model is loaded",
+                allowed="an httpGet probe on a path that answers only once the model can serve",
+                hint="add readinessProbe: {httpGet: {path: /health}, periodSeconds: 2, failureThreshold: 3}",
+            )
+        ]
+    if not isinstance(probe, Mapping):
+        return []
+    found: list[Problem] = []
+    if probe.get("httpGet") is None:
+        kind = next((k for k in ("tcpSocket", "exec", "grpc") if probe.get(k) is not None), "no handler")
+        found.append(
+            rule.problem(
+                f"{at}.readinessProbe",
+                f"readiness uses {kind}, not HTTP: it cannot tell a loaded model from an open port",
+                value=kind,
+                allowed="httpGet",
+                hint="probe an HTTP path the server passes only once the model is loaded",
+            )
+        )
+    period = _int(probe.get("periodSeconds"))
+    if period is not None and period >= _SLOW_READINESS_PERIOD:
+        found.append(
+            rule.problem(
+                f"{at}.readinessProbe.periodSeconds",
+                f"readiness period {period}s is slow: a pod that stopped serving keeps getting requests",
+                value=period,
+                allowed=f"1..{_SLOW_READINESS_PERIOD - 1} (0 = Knative's aggressive probing)",
+                hint="probe every 1-5 seconds",
+            )
+        )
+    return found
+
+
+def _unready_window(view: ServiceView, rule: LintRule) -> list[Problem]:
+    container = view.serving_container()
+    if container is None or view.serving is None:
+        return []
+    probe = container.get("readinessProbe")
+    if not isinstance(probe, Mapping):
+        return []
+    period = _int(probe.get("periodSeconds"))
+    if period is None or not 0 < period < _SLOW_READINESS_PERIOD:
+        return []  # 0 is Knative's aggressive probing; >= 10 is KN-PROBE-1's finding
+    _, _, failures = _probe_numbers(probe)
+    window = period * failures
+    if window <= READINESS_DETECTION_WARN_SECONDS:
+        return []
+    at = f"{view.container_path(view.serving)}.readinessProbe"
+    given = probe.get("failureThreshold") is not None
+    return [
+        rule.problem(
+            f"{at}.failureThreshold" if given else f"{at}.periodSeconds",
+            f"an unready pod can look ready for {window}s ({period}s x {failures} failures"
+            f"{'' if given else ', the default threshold'})",
+            value=probe.get("failureThreshold") if given else period,
+            allowed=f"periodSeconds x failureThreshold <= {READINESS_DETECTION_WARN_SECONDS}s",
+            hint="shorten the period or lower the failure threshold",
+        )
+    ]
+
+
+def _liveness(view: ServiceView, rule: LintRule) -> list[Problem]:
+    container = view.serving_container()
+    if container is None or view.serving is None:
+        return []
+    liveness = container.get("livenessProbe")
+    if not isinstance(liveness, Mapping):
+        return []
+    at = f"{view.container_path(view.serving)}.livenessProbe"
+    found: list[Problem] = []
+    if container.get("startupProbe") is None:
+        _, period, failures = _probe_numbers(liveness)
+        found.append(
+            rule.problem(
+                at,
+                f"liveness probe without a startup probe: after {period * failures}s of failed checks a pod"
+                " still loading its model is restarted, and the load starts over",
+                allowed="a startupProbe that covers the model load",
+                hint="add a startupProbe (with an explicit port) whose period x failureThreshold covers"
+                " the worst-case load",
+            )
+        )
+    readiness = container.get("readinessProbe")
+    if isinstance(readiness, Mapping) and _int(readiness.get("periodSeconds")):
+        _, live_period, live_failures = _probe_numbers(liveness)
+        _, ready_period, ready_failures = _probe_numbers(readiness)
+        live, ready = live_period * live_failures, ready_period * ready_failures
+        if live <= ready:
+            found.append(
+                rule.problem(
+                    f"{at}.failureThreshold",
+                    f"liveness gives up after {live}s, no later than readiness ({ready}s): pods are"
+                    " restarted before they can be marked unready",
+                    value=liveness.get("failureThreshold"),
+                    allowed=f"liveness period x threshold > {ready}s",
+                    hint="make liveness far more tolerant than readiness (e.g. 10s x 6)",
+                )
+            )
+    return found
+
+
+def _progress_deadline(view: ServiceView, rule: LintRule) -> list[Problem]:
+    container = view.serving_container()
+    if container is None or view.serving is None:
+        return []
+    probe = container.get("startupProbe")
+    if not isinstance(probe, Mapping):
+        return []
+    delay, period, failures = _probe_numbers(probe)
+    budget = delay + period * failures
+    raw = view.annotations.get(kn.ANN_PROGRESS_DEADLINE)
+    if raw is not None:
+        try:
+            deadline = parse_go_duration(raw)
+        except ValueError:
+            return []  # Knative's check reports the syntax
+        where = f"{kn.ANN_PROGRESS_DEADLINE} {raw}"
+    else:
+        deadline = float(view.settings.progress_deadline_seconds)
+        where = f"the cluster's progress-deadline ({format_number(deadline)}s)"
+    if budget <= deadline:
+        return []
+    return [
+        rule.problem(
+            f"{_ANNOTATIONS}.{kn.ANN_PROGRESS_DEADLINE}",
+            f"the startup probe waits up to {budget}s for the model to load, but {where} fails the"
+            " revision sooner",
+            value=raw,
+            allowed=f">= {budget}s",
+            hint=f'set {kn.ANN_PROGRESS_DEADLINE}: "{budget}s" (or more) on the template',
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- env, images, resources
+
+
+def _env_items(view: ServiceView) -> Iterator[tuple[str, str, str]]:
+    """``(path, name, literal value)`` of every env entry with a literal value, in every container."""
+    for group in ("containers", "initContainers"):
+        for i, container in enumerate(_list(view.spec.get(group))):
+            for j, item in enumerate(_list(_mapping(container).get("env"))):
+                item = _mapping(item)
+                name, value = item.get("name"), item.get("value")
+                if isinstance(name, str) and isinstance(value, str):
+                    yield f"{_SPEC}.{group}[{i}].env[{j}]", name, value
+
+
+def _secrets(view: ServiceView, rule: LintRule) -> list[Problem]:
+    return [
+        rule.problem(
+            f"{at}.value",
+            f"literal secret in env {name}: credentials must come from a Secret",
+            value="<redacted>",
+            allowed="valueFrom.secretKeyRef",
+            hint=f"use valueFrom: {{secretKeyRef: {{name: <secret>, key: <key>}}}} for {name}",
+        )
+        for at, name, value in _env_items(view)
+        if is_literal_secret(name, value)
+    ]
+
+
+def _strings_with_uris(view: ServiceView) -> Iterator[tuple[str, str]]:
+    for at, _name, value in _env_items(view):
+        yield f"{at}.value", value
+    for group in ("containers", "initContainers"):
+        for i, container in enumerate(_list(view.spec.get(group))):
+            for field in ("command", "args"):
+                for j, item in enumerate(_list(_mapping(container).get(field))):
+                    if isinstance(item, str):
+                        yield f"{_SPEC}.{group}[{i}].{field}[{j}]", item
+
+
+def _hub_uris(view: ServiceView, rule: LintRule) -> list[Problem]:
+    found: list[Problem] = []
+    for at, text in _strings_with_uris(view):
+        if "://" not in text:
+            continue
+        for uri in _URI.findall(text):
+            if is_external_hub_uri(uri):
+                found.append(
+                    rule.problem(
+                        at,
+                        f"the model is fetched from a public hub at run time: {uri}",
+                        value=uri,
+                        allowed="object storage (s3://, https:// on your own endpoint) or a PVC",
+                        hint="copy the weights to object storage near the GPUs and load them from there",
+                    )
+                )
+                break
+    return found
+
+
+def _offline(view: ServiceView, rule: LintRule) -> list[Problem]:
+    container = view.serving_container()
+    if container is None or view.serving is None:
+        return []
+    at = f"{view.container_path(view.serving)}.env"
+    position, entry = next(
+        (
+            (j, item)
+            for j, item in enumerate(_list(container.get("env")))
+            if isinstance(item, Mapping) and item.get("name") == OFFLINE_ENV[0]
+        ),
+        (None, None),
+    )
+    if entry is not None and entry.get("valueFrom") is not None:
+        return []  # from a ConfigMap or Secret: cannot be judged here
+    value = entry.get("value") if entry is not None else None
+    if isinstance(value, str) and value.strip().lower() in _TRUTHY:
+        return []
+    return [
+        rule.problem(
+            at if position is None else f"{at}[{position}].value",
+            f"{OFFLINE_ENV[0]} is not set to 1: Hugging Face libraries in the server may download"
+            " models or files from the hub at run time",
+            value=value,
+            allowed="1",
+            hint="set " + ", ".join(f"{name}=1" for name in OFFLINE_ENV) + " in the container's env",
+        )
+    ]
+
+
+def _images(view: ServiceView, rule: LintRule) -> list[Problem]:
+    found: list[Problem] = []
+    for group in ("containers", "initContainers"):
+        for i, container in enumerate(_list(view.spec.get(group))):
+            image = _mapping(container).get("image")
+            if not isinstance(image, str) or not image or IMAGE_DIGEST.search(image):
+                continue
+            tail = image.rsplit("/", 1)[-1]
+            tag = tail.split(":", 1)[1] if ":" in tail else None
+            why = "the tag 'latest' moves" if tag in (None, "latest") else f"the tag {tag!r} can move"
+            found.append(
+                rule.problem(
+                    f"{_SPEC}.{group}[{i}].image",
+                    f"image is not pinned by digest: {why}",
+                    value=image,
+                    allowed="registry/name@sha256:<64 hex>",
+                    hint="pin the digest so GitOps deploys exactly what was reviewed",
+                )
+            )
+    return found
+
+
+def _gpu_limits(view: ServiceView, rule: LintRule) -> list[Problem]:
+    found: list[Problem] = []
+    limited = False
+    for i, container in view.containers:
+        resources = _mapping(container.get("resources"))
+        limits = _mapping(resources.get("limits"))
+        if any(_resource_is_gpu(name) for name in limits):
+            limited = True
+        for name in _mapping(resources.get("requests")):
+            if _resource_is_gpu(name) and name not in limits:
+                found.append(
+                    rule.problem(
+                        f"{view.container_path(i)}.resources.requests.{name}",
+                        f"{name} is requested but not limited: Kubernetes needs GPUs under limits",
+                        allowed=f"resources.limits.{name}",
+                        hint=f"move {name} to resources.limits",
+                    )
+                )
+    if not limited and not found and view.serving is not None:
+        found.append(
+            rule.problem(
+                f"{view.container_path(view.serving)}.resources.limits",
+                "the service is placed on GPU nodes but asks for no GPU: the pod may get none, or share"
+                " one with another pod",
+                allowed="resources.limits.nvidia.com/gpu: <GPUs per pod>",
+                hint="add nvidia.com/gpu (or your GPU resource) under resources.limits",
+            )
+        )
+    return found
+
+
+def _cpu_memory(view: ServiceView, rule: LintRule) -> list[Problem]:
+    container = view.serving_container()
+    if container is None or view.serving is None:
+        return []
+    requests = _mapping(_mapping(container.get("resources")).get("requests"))
+    missing = [name for name in ("cpu", "memory") if name not in requests]
+    if not missing:
+        return []
+    return [
+        rule.problem(
+            f"{view.container_path(view.serving)}.resources.requests",
+            f"no {' or '.join(missing)} request: the scheduler may pack the GPU pod next to"
+            " work that starves its host side",
+            allowed="cpu and memory requests",
+            hint="request the CPU and memory the server needs next to the GPU",
+        )
+    ]
+
+
+def _labels(view: ServiceView, rule: LintRule) -> list[Problem]:
+    own = _mapping(_mapping(view.manifest.get("metadata")).get("labels"))
+    template = _mapping(
+        _mapping(_mapping(_mapping(view.manifest.get("spec")).get("template")).get("metadata")).get("labels")
+    )
+    if _LABEL_NAME in own or _LABEL_NAME in template:
+        return []
+    return [
+        rule.problem(
+            "metadata.labels",
+            f"no {_LABEL_NAME} label: dashboards cannot group this model's pods and revisions",
+            allowed=f"{_LABEL_NAME}: <model name>",
+            hint="label the Service (and its template) with app.kubernetes.io/name and part-of",
+        )
+    ]
+
+
+#: Every lint rule, in report order. ``docs/lint.md`` lists this table.
+LINT_RULES: Final[tuple[LintRule, ...]] = (
+    LintRule(
+        LINT_YAML, "error", "file", "a YAML document that does not parse (the others are still checked)"
+    ),
+    LintRule("KN-MODEL-2", "error", "any", "a literal secret in env instead of a secretKeyRef", _secrets),
+    LintRule("KN-MODEL-4", "error", "any", "a model URI on a public hub in env, command or args", _hub_uris),
+    LintRule(
+        "KN-MODEL-4", "warning", "gpu", "HF_HUB_OFFLINE not set to 1 in the serving container", _offline
+    ),
+    LintRule("KN-IMAGE-1", "warning", "any", "an image without a digest (or tagged latest)", _images),
+    LintRule("KN-GPU-1", "error", "gpu", "a GPU service without GPU limits", _gpu_limits),
+    LintRule("KN-GPU-1", "warning", "gpu", "a GPU service without CPU or memory requests", _cpu_memory),
+    LintRule("KN-SHUT-2", "warning", "any", "no timeoutSeconds: the cluster default applies", _timeout),
+    LintRule(
+        "KN-LONG-1",
+        "warning",
+        "any",
+        f"timeoutSeconds above {LONG_TIMEOUT_SECONDS} (requests over {LONG_REQUEST_WARN_SECONDS}s)",
+        _long_timeout,
+    ),
+    LintRule(
+        "KN-PROBE-1",
+        "warning",
+        "gpu",
+        "no readiness probe, a non-HTTP one, or a period of 10s or more",
+        _readiness,
+    ),
+    LintRule(
+        "KN-PROBE-3",
+        "warning",
+        "any",
+        f"readiness period x failureThreshold above {READINESS_DETECTION_WARN_SECONDS}s",
+        _unready_window,
+    ),
+    LintRule(
+        "KN-PROBE-2",
+        "warning",
+        "gpu",
+        "liveness without a startup probe, or liveness before readiness",
+        _liveness,
+    ),
+    LintRule(
+        "KN-START-2",
+        "warning",
+        "any",
+        "a startup probe that outlasts the progress deadline",
+        _progress_deadline,
+    ),
+    LintRule(
+        "KN-CONC-3",
+        "warning",
+        "any",
+        "target utilization set below 70 %, or left at a cluster default below 90 % on a GPU service"
+        " or at containerConcurrency 1",
+        _utilization,
+    ),
+    LintRule(
+        "KN-AS-1",
+        "warning",
+        "gpu",
+        "autoscaler class or metric not explicit, or not KPA/concurrency",
+        _class_and_metric,
+    ),
+    LintRule(
+        "KN-CONC-2", "warning", "any", "a concurrency target above containerConcurrency", _target_above_limit
+    ),
+    LintRule(
+        "KN-CONC-4",
+        "warning",
+        "gpu",
+        "containerConcurrency unlimited, or over 2 x the target (a queue inside the pod)",
+        _concurrency_queue,
+    ),
+    LintRule("KN-AS-5", "warning", "any", "a panic threshold below 200 %", _panic_threshold),
+    LintRule("KN-SCALE-2", "warning", "gpu", "no max-scale (or 0, unlimited) on a GPU service", _max_scale),
+    LintRule(
+        "KN-OPS-1", "warning", "gpu", "no app.kubernetes.io/name label on the Service or template", _labels
+    ),
+)
+
+
+def practice_problems(
+    manifest: Mapping[str, Any],
+    *,
+    settings: ClusterSettings = DEFAULT_SETTINGS,
+    rules: Sequence[LintRule] = LINT_RULES,
+) -> list[Problem]:
+    """The practice findings for one Knative Service (``[]`` for any other document).
+
+    Args:
+        manifest: One YAML document as a dict.
+        settings: The cluster settings assumed (defaults, utilization, timeouts, max-scale).
+        rules: The rules to apply (default: all of :data:`LINT_RULES`).
+
+    Returns:
+        Problems coded with practice IDs; paths are field paths in the Service.
+    """
+    if not is_knative_service(manifest):
+        return []
+    view = ServiceView.of(manifest, settings)
+    found: list[Problem] = []
+    for rule in rules:
+        if rule.check is None or (rule.scope == "gpu" and not view.gpu):
+            continue
+        found.extend(rule.check(view, rule))
+    return found

