@@ -194,6 +194,7 @@ class KnativeClusterConfig(Construct):
         self._needed: dict[str, list[str]] = {}
         self._rate_requests: dict[str, tuple[float, str]] = {}
         self._finalized = False
+        self._settings_cache: tuple[object, ClusterSettings] | None = None
         problems += self._configmap_problems(base, path=id)
         raise_for_errors(problems, subject=f"KnativeClusterConfig {id!r}")
         super().__init__(scope, id)
@@ -208,6 +209,12 @@ class KnativeClusterConfig(Construct):
     @property
     def settings(self) -> ClusterSettings:
         """The effective settings: the given ones, plus needed flags and adopted rate requests."""
+        key = (frozenset(self._needed), tuple(sorted(self._rate_requests.items())))
+        if self._settings_cache is None or self._settings_cache[0] != key:
+            self._settings_cache = (key, self._effective_settings())
+        return self._settings_cache[1]
+
+    def _effective_settings(self) -> ClusterSettings:
         changes: dict[str, Any] = {field: value for field, (value, _) in self._rate_requests.items()}
         settings = dataclasses.replace(self._base, **changes) if changes else self._base
         if self._auto_features and self._needed:
