@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 __all__ = [
+    "LIBRARY_CODES",
     "KnConstructsError",
     "KnWarning",
     "Problem",
@@ -33,6 +34,15 @@ __all__ = [
 ]
 
 Severity = Literal["error", "warning"]
+
+#: Codes that are neither practice IDs (``KN-…``) nor Knative rules (``KNATIVE-…``): input the
+#: library's own tools refuse. Code -> what it means.
+LIBRARY_CODES = {
+    "KNC-PROP": "a construct was given a prop it does not know (a misspelled fleet default)",
+    "SIM-TRACE": "a simulator trace that cannot be read (CSV columns, negative times, unsorted arrivals)",
+    "SIM-INPUT": "a simulator input that is not a Knative Service or a profile, or an argument out of range",
+    "SIM-GOAL": "a recommendation goal that cannot be met or makes no sense (a p99 budget of 0)",
+}
 
 
 @dataclass(frozen=True)

@@ -548,6 +548,29 @@ class _Planner:
                     )
                 ]
             )
+        elif (
+            min_scale == 0
+            and startup is not None
+            and p.longest_request_seconds > 0
+            and startup.p95_estimate_seconds >= self._timeout_seconds()
+        ):
+            timeout = self._timeout_seconds()
+            self._add(
+                [
+                    Problem(
+                        "KN-SCALE-1",
+                        "min_scale",
+                        f"scale to zero with a {format_number(startup.p95_estimate_seconds)}s startup and"
+                        f" timeoutSeconds {timeout}: the activator counts the wait for a pod against"
+                        " timeoutSeconds, so a request that wakes the model times out",
+                        value=0,
+                        allowed=f"1 (one warm pod), or a startup under {timeout}s",
+                        hint="keep one warm pod (min_scale=1), or have clients retry the first request"
+                        " after a cold start",
+                        severity="warning",
+                    )
+                ]
+            )
         if startup is None:
             self._add(
                 [

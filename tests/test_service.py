@@ -514,18 +514,44 @@ def test_acknowledged_warning_is_silent(tmp_path: Path) -> None:
             chart,
             "llama",
             **contract_props(
-                image="registry.example.com/llm-server:v1", acknowledge=["KN-IMAGE-1", "KN-PLACE-3"]
+                image="registry.example.com/llm-server:v1",
+                acknowledge=["KN-IMAGE-1", "KN-PLACE-3", "KN-SCALE-1"],
             ),
         )
     assert service.warnings == []
 
 
-def test_contract_example_has_no_warning_but_the_cluster_one(tmp_path: Path) -> None:
+def test_contract_example_warns_only_that_a_cold_request_outlives_its_timeout_kn_scale_1(
+    tmp_path: Path,
+) -> None:
+    # 20 s startup, timeoutSeconds 12, min-scale 0: the activator counts the wait for a pod
+    # against timeoutSeconds, so the request that wakes the model times out.
+    app = App(outdir=str(tmp_path / "out"))
+    chart = Chart(app, "inference")
+    with pytest.warns(KnWarning) as record:
+        service = GpuInferenceService(chart, "llama", **contract_props())
+    assert [w.message.code for w in record if isinstance(w.message, KnWarning)] == ["KN-SCALE-1"]
+    (problem,) = service.warnings
+    assert problem.path == "llama.min_scale" and "timeoutSeconds 12" in problem.message
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        pytest.param({"min_scale": 1}, id="one-warm-pod"),
+        pytest.param(
+            {"autoscaling": AutoscalerProfile.from_startup(mean_seconds=8)}, id="startup-under-timeout"
+        ),
+    ],
+)
+def test_no_cold_start_timeout_warning_when_it_cannot_happen(
+    tmp_path: Path, overrides: dict[str, Any]
+) -> None:
     app = App(outdir=str(tmp_path / "out"))
     chart = Chart(app, "inference")
     with warnings.catch_warnings():
         warnings.simplefilter("error", KnWarning)
-        GpuInferenceService(chart, "llama", **contract_props())
+        GpuInferenceService(chart, "llama", **contract_props(**overrides))
 
 
 # --------------------------------------------------------------------------- props
