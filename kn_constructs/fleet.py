@@ -63,6 +63,12 @@ class _Model:
     typical_request_seconds: float | None
 
 
+def _biggest(gpus_by_model: Mapping[str, int], count: int = 5) -> str:
+    """The biggest GPU users, biggest first: ``chat 8, embed 4``."""
+    ranked = sorted(gpus_by_model.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(f"{name} {gpus}" for name, gpus in ranked[:count])
+
+
 def _ready_pods(service: GpuInferenceService) -> int:
     """Ready pods a new revision needs before it turns ready: max(min-scale, initial-scale)."""
     manifest = service.plan.manifest
@@ -284,8 +290,7 @@ class ModelFleet(Construct):
         total = sum(usage.values())
         if total <= self.gpu_budget:
             return []
-        biggest = sorted(usage.items(), key=lambda item: (-item[1], item[0]))
-        listing = ", ".join(f"{name} {gpus}" for name, gpus in biggest[:5])
+        listing = _biggest(usage)
         return [
             Problem(
                 "KN-SCALE-2",
@@ -315,8 +320,7 @@ class ModelFleet(Construct):
         needed = sum(needs.values())
         if needed <= spare:
             return []
-        biggest = sorted(needs.items(), key=lambda item: (-item[1], item[0]))
-        listing = ", ".join(f"{name} {gpus}" for name, gpus in biggest[:5])
+        listing = _biggest(needs)
         return [
             Problem(
                 "KN-ROLL-3",

@@ -1240,18 +1240,7 @@ def _containers(
     seen: set[str] = set()
     for i, container in containers:
         at = index(cpath, i)
-        name = container.get("name")
-        if isinstance(name, str) and name and name in seen:
-            chk.add(
-                problem(
-                    _CONTAINERS,
-                    join(at, "name"),
-                    f'duplicate container name "{name}"',
-                    value=_scalar(name),
-                )
-            )
-        if isinstance(name, str):
-            seen.add(name)
+        _unique_name(container, at, seen, chk)
         ports = container.get("ports")
         kind: Kind = "serving" if isinstance(ports, list) and ports else "sidecar"
         _container(container, at, kind, port, volumes, chk)
@@ -1280,19 +1269,19 @@ def _init_containers(
     names = {n for _, c in containers if isinstance(n := c.get("name"), str)}
     for i, container in init:
         at = index(ipath, i)
-        name = container.get("name")
-        if isinstance(name, str) and name and name in names:
-            chk.add(
-                problem(
-                    _CONTAINERS,
-                    join(at, "name"),
-                    f'duplicate container name "{name}"',
-                    value=_scalar(name),
-                )
-            )
-        if isinstance(name, str):
-            names.add(name)
+        _unique_name(container, at, names, chk)
         _container(container, at, "init", {}, volumes, chk)
+
+
+def _unique_name(container: Mapping[str, Any], at: str, seen: set[str], chk: _Check) -> None:
+    """Report a container name already used in the pod; remember this one."""
+    name = container.get("name")
+    if isinstance(name, str) and name and name in seen:
+        chk.add(
+            problem(_CONTAINERS, join(at, "name"), f'duplicate container name "{name}"', value=_scalar(name))
+        )
+    if isinstance(name, str):
+        seen.add(name)
 
 
 def check_revision_spec(

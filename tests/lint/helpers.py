@@ -10,15 +10,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kn_constructs import AutoscalerProfile, Batching, GpuPlacement, ModelSource
 from kn_constructs.inference import InferenceServiceProps, plan_inference_service
 from kn_constructs.knative.settings import ClusterSettings
+from tests.helpers import contract_props
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "lint"
 BAD_SERVICE = EXAMPLES / "bad-gpu-service.yaml"
 GPU_CLUSTER_FILE = EXAMPLES / "cluster-gpu.yaml"
-IMAGE = "registry.example.com/llm-server@sha256:" + "a" * 64
 
 #: A cluster whose config-features allows the affinity GPU placement needs (KN-PLACE-3).
 GPU_CLUSTER = ClusterSettings().with_features({"kubernetes.podspec-affinity": "enabled"})
@@ -30,23 +29,8 @@ C0 = f"{SPEC}.containers[0]"
 
 def good_service(**overrides: Any) -> dict[str, Any]:
     """A GPU Service as the constructs plan it (the foundation contract example)."""
-    props: dict[str, Any] = {
-        "name": "llama",
-        "image": IMAGE,
-        "model": ModelSource.tensorizer(
-            "s3://models/llama-3-8b/model.tensors",
-            endpoint="https://object.lga1.example.com",
-            credentials_secret="s3-credentials",
-        ),
-        "gpu": GpuPlacement(classes=["A40", "A5000"], regions=["LGA1", "ORD1"], count=1),
-        "batching": Batching.fixed(8),
-        "longest_request_seconds": 10,
-        "autoscaling": AutoscalerProfile.from_startup(mean_seconds=20),
-        "min_scale": 0,
-        "max_scale": 3,
-        "namespace": "models",
-        "cluster": GPU_CLUSTER,
-    }
+    props = contract_props(name="llama", namespace="models", cluster=GPU_CLUSTER)
+    props.pop("acknowledge")
     props.update(overrides)
     plan = plan_inference_service(InferenceServiceProps(**props))
     assert plan.manifest is not None, plan.errors
