@@ -402,8 +402,10 @@ class ModelFleet(Construct):
             self,
             "router",
             routes=routes,
+            name=f"{self._id}-router",
             labels={"app.kubernetes.io/part-of": self._id},
             acknowledge=self._acknowledge,
+            problem_path=f"{self._id}.router",
             **options,
         )
         return router

@@ -108,6 +108,7 @@ class ModelRouter(Construct):
             sleep) while the Service stops sending it new ones. Default 5. 0 disables it
             (images without ``sleep``).
         acknowledge: Warning codes to silence (``["KN-IMAGE-1"]``).
+        problem_path: Root of problem paths (default: ``id``); a fleet passes ``<fleet>.router``.
     """
 
     def __init__(
@@ -134,8 +135,10 @@ class ModelRouter(Construct):
         run_as_user: int = DEFAULT_RUN_AS_USER,
         drain_seconds: int = 5,
         acknowledge: Iterable[str] = (),
+        problem_path: str | None = None,
     ) -> None:
         object_name = name if name is not None else id
+        path = problem_path or id
         settings = RouterSettings(
             prefix=prefix,
             listen_port=listen_port,
@@ -146,10 +149,10 @@ class ModelRouter(Construct):
             max_body_megabytes=max_body_megabytes,
             access_log=access_log,
         )
-        plan = plan_router(routes, settings, path=id)
+        plan = plan_router(routes, settings, path=path)
         problems = list(plan.problems)
         problems += _deployment_problems(
-            id,
+            path,
             name=object_name,
             image=image,
             replicas=replicas,
@@ -166,7 +169,7 @@ class ModelRouter(Construct):
                 problems.append(
                     Problem(
                         "KN-FLEET-2",
-                        f"{id}.routes",
+                        f"{path}.routes",
                         f"the generated nginx.conf is {size} bytes for {len(plan.routes)} models: client-side"
                         " 'kubectl apply' copies it into an annotation, which holds at most"
                         f" {CLIENT_SIDE_APPLY_MAX_BYTES} bytes",
@@ -181,7 +184,7 @@ class ModelRouter(Construct):
                 problems.append(
                     Problem(
                         "KN-FLEET-2",
-                        f"{id}.routes",
+                        f"{path}.routes",
                         f"the generated nginx.conf is {size} bytes for {len(plan.routes)} models; a"
                         f" ConfigMap holds at most {CONFIGMAP_MAX_BYTES} bytes",
                         value=len(plan.routes),

@@ -15,7 +15,7 @@ from typing import Any, Final
 import yaml
 
 from kn_constructs.errors import ValidationError
-from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings
+from kn_constructs.knative.settings import ClusterSettings
 from kn_constructs.lint.linter import STDIN, filter_findings, lint_paths
 
 __all__ = [
@@ -79,7 +79,7 @@ def run_lint(args: argparse.Namespace) -> int:
     from kn_constructs.lint.output import format_json, format_sarif, format_text, summary
 
     try:
-        settings = load_cluster_settings(args.cluster) if args.cluster else DEFAULT_SETTINGS
+        settings = load_cluster_settings(args.cluster) if args.cluster else None
     except UsageError as error:
         print(f"kn-constructs lint: error: {error}", file=sys.stderr)
         return EXIT_USAGE

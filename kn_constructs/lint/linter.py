@@ -16,11 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from kn_constructs.errors import Problem, Severity
+import yaml
+
+from kn_constructs.errors import Problem, Severity, ValidationError
+from kn_constructs.knative.configmaps import CONFIG_NAMESPACE
 from kn_constructs.knative.service import check_manifest
 from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings
 from kn_constructs.lint.practices import LINT_YAML, practice_problems
-from kn_constructs.lint.source import BrokenDocument, Document, iter_documents
+from kn_constructs.lint.source import YAML_LOADER, BrokenDocument, Document, iter_documents
 
 __all__ = [
     "STDIN",
@@ -225,7 +228,7 @@ def _read(path: Path) -> str:
 def lint_paths(
     paths: Sequence[str],
     *,
-    settings: ClusterSettings = DEFAULT_SETTINGS,
+    settings: ClusterSettings | None = None,
     stdin: Iterable[bytes] | None = None,
     stdin_name: str = "<stdin>",
 ) -> LintRun:
@@ -236,11 +239,48 @@ def lint_paths(
 
     Args:
         paths: Files, folders, or ``-``.
-        settings: The cluster settings to check against.
+        settings: The cluster settings to check against. ``None`` (the default): the Knative
+            ConfigMaps found among the inputs (``config-features`` and friends in namespace
+            ``knative-serving``, as a ``KnativeClusterConfig`` writes them next to the
+            services), else Knative's defaults.
         stdin: The bytes of standard input (read only when ``-`` is among the paths).
         stdin_name: The file name findings from standard input are reported under.
     """
     run = LintRun()
+    texts = list(_read_inputs(run, paths, stdin, stdin_name))
+    if settings is None:
+        settings = cluster_settings_from_inputs(text for _, text in texts)
+    for name, text in texts:
+        _lint_one(run, text, name, settings)
+    return run
+
+
+def cluster_settings_from_inputs(texts: Iterable[str]) -> ClusterSettings:
+    """The cluster settings the Knative ConfigMaps among ``texts`` describe; Knative's defaults if none.
+
+    Only texts that mention ``knative-serving`` are parsed for it. ConfigMaps with invalid values
+    are reported by the lint itself; for the settings they are then ignored.
+    """
+    docs: list[Any] = []
+    for text in texts:
+        if CONFIG_NAMESPACE not in text:
+            continue
+        try:
+            docs.extend(d for d in yaml.load_all(text, Loader=YAML_LOADER) if isinstance(d, dict))
+        except yaml.YAMLError:
+            continue
+    if not docs:
+        return DEFAULT_SETTINGS
+    try:
+        return ClusterSettings.from_configmaps(docs)
+    except (ValidationError, KeyError, TypeError, ValueError):
+        return DEFAULT_SETTINGS
+
+
+def _read_inputs(
+    run: LintRun, paths: Sequence[str], stdin: Iterable[bytes] | None, stdin_name: str
+) -> Iterator[tuple[str, str]]:
+    """``(name, text)`` of every readable input; the unreadable ones go to ``run.unreadable``."""
     for raw in paths:
         if raw == STDIN:
             data = b"".join(stdin) if stdin is not None else b""
@@ -249,7 +289,7 @@ def lint_paths(
             except UnicodeDecodeError as error:
                 run.unreadable.append(f"{stdin_name}: not UTF-8 text ({error.reason} at byte {error.start})")
                 continue
-            _lint_one(run, text, stdin_name, settings)
+            yield stdin_name, text
             continue
         path = Path(raw)
         if path.is_dir():
@@ -271,8 +311,7 @@ def lint_paths(
             except UnicodeDecodeError as error:
                 run.unreadable.append(f"{name}: not UTF-8 text ({error.reason} at byte {error.start})")
                 continue
-            _lint_one(run, text, name, settings)
-    return run
+            yield name, text
 
 
 def _lint_one(run: LintRun, text: str, name: str, settings: ClusterSettings) -> None:

@@ -19,12 +19,15 @@ from typing import Any, Final
 
 import yaml
 
-__all__ = ["BrokenDocument", "Document", "iter_documents", "line_of", "read_documents"]
+__all__ = ["YAML_LOADER", "BrokenDocument", "Document", "iter_documents", "line_of", "read_documents"]
 
 try:
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
+
+#: The fastest safe loader PyYAML has here (libyaml's C loader when built with it).
+YAML_LOADER = _Loader
 
 #: A line that starts a new YAML document (``---``) or ends one (``...``) at column 0.
 _MARKER: Final = re.compile(r"^(---|\.\.\.)(?=[ \t]|$)", re.MULTILINE)

@@ -14,12 +14,14 @@ from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 
 from tests.lint.helpers import (
     BAD_SERVICE,
     GPU_CLUSTER_FILE,
     ROOT,
     cli,
+    good_service,
     line_containing,
     run,
 )
@@ -517,4 +519,59 @@ def test_single_model_example_output_has_no_error(tmp_path: Path) -> None:
     assert default.returncode == 1
     assert [(f["code"], f["path"]) for f in findings(default)] == [
         ("KNATIVE-FEATURE-FLAG", f"{SPEC}.affinity")
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", ["fleet", "canary"])
+def test_examples_that_carry_their_cluster_config_lint_clean_without_options(
+    tmp_path: Path, example: str
+) -> None:
+    # These apps write config-features next to their services (KnativeClusterConfig): the
+    # linter reads the cluster from its inputs, so no --cluster is needed.
+    env = {**os.environ, "CDK8S_OUTDIR": str(tmp_path)}
+    synth = subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=ROOT / "examples" / example,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert synth.returncode == 0, synth.stderr
+    result = run("lint", "--format", "json", str(tmp_path))
+    assert result.returncode == 0, result.stdout
+    assert [f for f in findings(result) if f["severity"] == "error"] == []
+
+
+def test_cluster_configmaps_among_the_inputs_describe_the_cluster(tmp_path: Path) -> None:
+    service = good_service()
+    features = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "config-features", "namespace": "knative-serving"},
+        "data": {"kubernetes.podspec-affinity": "enabled"},
+    }
+    (tmp_path / "svc.yaml").write_text(yaml.safe_dump(service))
+    alone = run("lint", "--format", "json", str(tmp_path / "svc.yaml"))
+    assert ("KNATIVE-FEATURE-FLAG", f"{SPEC}.affinity") in [(f["code"], f["path"]) for f in findings(alone)]
+    (tmp_path / "cluster.yaml").write_text(yaml.safe_dump(features))
+    together = run("lint", "--format", "json", str(tmp_path))
+    assert together.returncode == 0, together.stdout
+    # An explicit --cluster wins over what the inputs say.
+    stock = tmp_path / "stock"
+    stock.mkdir()
+    (stock / "features.yaml").write_text(yaml.safe_dump({**features, "data": {}}))
+    explicit = run(
+        "lint",
+        "--format",
+        "json",
+        "--cluster",
+        str(stock / "features.yaml"),
+        str(tmp_path / "svc.yaml"),
+        str(tmp_path / "cluster.yaml"),
+    )
+    assert ("KNATIVE-FEATURE-FLAG", f"{SPEC}.affinity") in [
+        (f["code"], f["path"]) for f in findings(explicit)
     ]
