@@ -138,9 +138,16 @@ def result_figure(result: SimulationResult, *, title: str | None = None) -> Figu
     latency.set_xlabel("time (s)")
 
     for ax in (load, pods, queue, latency):
-        ax.grid(True, alpha=0.3)
-        ax.legend(loc="upper right", fontsize=8, framealpha=0.85)
+        _legend_above_data(ax)
     return figure
+
+
+def _legend_above_data(ax: Any) -> None:
+    """Grid, and a legend in head room added above the data, so it never hides a peak."""
+    ax.grid(True, alpha=0.3)
+    bottom, top = ax.get_ylim()
+    ax.set_ylim(bottom, top + (top - bottom) * 0.6)
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.85, ncol=2)
 
 
 def plot_comparison(
@@ -175,8 +182,7 @@ def plot_comparison(
     latency.set_ylabel("latency (s)")
     latency.set_xlabel("time (s)")
     for ax in (load, pods, queue, latency):
-        ax.grid(True, alpha=0.3)
         ax.set_ylim(bottom=0)
-        ax.legend(loc="upper right", fontsize=8, framealpha=0.85)
+        _legend_above_data(ax)
     figure.suptitle("\n".join([title or "comparison", *lines]), fontsize=10)
     figure.savefig(path, format="png")
