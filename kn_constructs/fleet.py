@@ -22,7 +22,7 @@ from cdk8s import Chart
 from constructs import Construct
 
 from kn_constructs._synth import add_finalizer, outdir_existed, remove_empty_outdir
-from kn_constructs.errors import Problem, ValidationError
+from kn_constructs.errors import Problem, ValidationError, emit_warnings
 from kn_constructs.inference import ClusterConfigLike, requested_rates
 from kn_constructs.knative import rules as kn
 from kn_constructs.knative.names import dns1035_problems
@@ -37,6 +37,8 @@ __all__ = ["MAX_MODEL_NAME_LENGTH", "ModelFleet"]
 #: keeps revision names readable (longer ones are truncated and hashed by Knative).
 REVISION_SUFFIX = "-00001"
 MAX_MODEL_NAME_LENGTH = 63 - len(REVISION_SUFFIX)
+#: How many problem paths a grouped warning lists before "and N more".
+_GROUP_LISTING = 8
 #: Props a fleet passes to every model unless the model overrides them.
 SHARED_PROPS = (
     "image",
@@ -376,8 +378,39 @@ class ModelFleet(Construct):
         if errors:
             remove_empty_outdir(self, existed=self._outdir_existed)
             raise ValidationError(errors, subject=f"ModelFleet {self._id!r}")
+        emit_warnings(self.grouped_warnings())
         if self._router_enabled and self._models:
             self.router = self._build_router()
+
+    def grouped_warnings(self) -> list[Problem]:
+        """The models' warnings, one per code: a fleet of 500 alike models warns once, not 500 times.
+
+        Each model's own warnings stay in its ``GpuInferenceService.warnings``.
+        """
+        by_code: dict[str, list[Problem]] = {}
+        for model in self._models.values():
+            for problem in model.service.warnings:
+                by_code.setdefault(problem.code, []).append(problem)
+        grouped = []
+        for code, found in by_code.items():
+            if len(found) == 1:
+                grouped.append(found[0])
+                continue
+            names = [p.path for p in found]
+            listing = ", ".join(names[:_GROUP_LISTING]) + (
+                f" and {len(names) - _GROUP_LISTING} more" if len(names) > _GROUP_LISTING else ""
+            )
+            grouped.append(
+                Problem(
+                    code,
+                    f"{self._id}.models",
+                    f"{len(found)} models: {listing}. First: {found[0].message}",
+                    allowed=found[0].allowed,
+                    hint=found[0].hint,
+                    severity="warning",
+                )
+            )
+        return grouped
 
     def _routes(self) -> list[RouterRoute]:
         """One route per model to its cluster-local Knative address."""

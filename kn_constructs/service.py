@@ -100,7 +100,8 @@ class GpuInferenceService(ApiObject):
             (``serving.knative.dev/no-gc: "true"``).
         acknowledge: Warning codes to silence for this service (``["KN-IMAGE-1"]``).
         defer_errors: For fleets: instead of raising, append error problems to this list
-            and add no manifest (the fleet raises them all together at synth).
+            and add no manifest (the fleet raises them all together at synth); warnings are
+            then kept in ``warnings`` for the fleet to emit, grouped by code.
         problem_path: For fleets: the root of problem paths (default: ``id``).
     """
 
@@ -209,7 +210,12 @@ class GpuInferenceService(ApiObject):
             assert defer_errors is not None
             defer_errors.extend(errors)
             return
-        self.warnings = emit_warnings(problems, acknowledged=acknowledge)
+        if defer_errors is None:
+            self.warnings = emit_warnings(problems, acknowledged=acknowledge)
+        else:
+            # In a fleet: the fleet emits its models' warnings grouped by code, once.
+            skip = frozenset(acknowledge)
+            self.warnings = [p for p in problems if p.severity == "warning" and p.code not in skip]
         assert manifest is not None
         self.add_json_patch(JsonPatch.add("/spec", manifest["spec"]))
 

@@ -18,6 +18,7 @@ from kn_constructs import (
     ClusterSettings,
     GpuPlacement,
     KnativeClusterConfig,
+    KnWarning,
     ModelFleet,
     ModelSource,
     ValidationError,
@@ -376,3 +377,32 @@ def test_fleet_example_synthesizes_services_router_and_cluster_config(
     checked = nginx_test(nginx_binary(), local(conf, "/tmp", runtime), runtime)
     assert checked.returncode == 0, checked.stderr
     assert text == yaml_snapshot
+
+
+def test_model_warnings_are_emitted_once_per_code_for_the_fleet(tmp_path: Path) -> None:
+    app = App(outdir=str(tmp_path / "out"))
+    chart = Chart(app, "fleet", namespace="models")
+    fleet = ModelFleet(
+        chart,
+        "models",
+        image="registry.example.com/s:v1",
+        gpu=GpuPlacement(classes=["A40"]),
+        router=False,
+        max_scale=1,
+        longest_request_seconds=5,
+        autoscaling=AutoscalerProfile.from_startup(20),
+        acknowledge=["KN-PLACE-3"],
+    )
+    for i in range(12):
+        fleet.add_model(f"m{i}", model=weights(f"m{i}"))
+    with pytest.warns(KnWarning) as record:
+        app.synth()
+    by_code = {w.message.code: w.message for w in record if isinstance(w.message, KnWarning)}
+    # Every model has the tag-only image (KN-IMAGE-1) and a cold start longer than its 6 s timeout.
+    assert sorted(by_code) == ["KN-IMAGE-1", "KN-SCALE-1"]
+    assert len([w for w in record if isinstance(w.message, KnWarning)]) == 2
+    image = by_code["KN-IMAGE-1"].problem
+    assert image.path == "models.models" and image.message.startswith("12 models: models.m0.image")
+    assert "and 4 more" in image.message
+    # Each model keeps its own warnings.
+    assert [p.code for p in fleet.models["m3"].warnings] == ["KN-IMAGE-1", "KN-SCALE-1"]
