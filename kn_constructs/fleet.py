@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cdk8s import Chart
 from constructs import Construct
@@ -30,6 +30,9 @@ from kn_constructs.knative.settings import ClusterSettings
 from kn_constructs.profile import AutoscalerProfile
 from kn_constructs.router import RouterRoute, router_problems
 from kn_constructs.service import GpuInferenceService
+
+if TYPE_CHECKING:
+    from kn_constructs.router_construct import ModelRouter
 
 __all__ = ["MAX_MODEL_NAME_LENGTH", "ModelFleet"]
 
@@ -170,7 +173,8 @@ class ModelFleet(Construct):
         self._deferred: list[Problem] = []
         self._duplicates: list[Problem] = []
         self._finalized = False
-        self.router: Any = None
+        #: The fleet's router, built when the app synthesizes (``None`` before, or without one).
+        self.router: ModelRouter | None = None
         self._outdir_existed = outdir_existed(self)
         add_finalizer(self, self._finalize)
 
@@ -424,7 +428,7 @@ class ModelFleet(Construct):
             for name, model in self._models.items()
         ]
 
-    def _build_router(self) -> Any:
+    def _build_router(self) -> ModelRouter:
         from kn_constructs.router_construct import ModelRouter
 
         routes = self._routes()
@@ -442,7 +446,3 @@ class ModelFleet(Construct):
             **options,
         )
         return router
-
-    def warnings_of_models(self) -> dict[str, list[Problem]]:
-        """The warnings each model raised, by model name."""
-        return {name: list(model.service.warnings) for name, model in self._models.items()}
