@@ -45,7 +45,13 @@ from kn_constructs.knative.durations import (
 from kn_constructs.knative.names import DNS1035_MAX_LENGTH, dns1035_problems, is_dns1035_label
 from kn_constructs.knative.podspec import check_revision_spec, required_features
 from kn_constructs.knative.rules import KNATIVE_RULES, KnativeRule
-from kn_constructs.knative.service import check_manifest, check_service
+from kn_constructs.knative.service import (
+    check_configuration,
+    check_manifest,
+    check_revision,
+    check_route,
+    check_service,
+)
 from kn_constructs.knative.settings import (
     DEFAULT_SETTINGS,
     FEATURE_DEFAULTS,
@@ -69,10 +75,13 @@ __all__ = [
     "check_config_features",
     "check_config_gc",
     "check_configmap",
+    "check_configuration",
     "check_manifest",
     "check_no_autoscaling_annotations",
+    "check_revision",
     "check_revision_spec",
     "check_rollout_duration",
+    "check_route",
     "check_service",
     "check_template_annotations",
     "check_traffic",

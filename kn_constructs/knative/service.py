@@ -8,7 +8,7 @@ dict to the right check, so a linter can feed it every document of a YAML stream
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from kn_constructs.errors import Problem
@@ -26,7 +26,7 @@ from kn_constructs.knative.podspec import check_revision_spec
 from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings
 from kn_constructs.knative.traffic import check_traffic
 
-__all__ = ["check_manifest", "check_service"]
+__all__ = ["check_configuration", "check_manifest", "check_revision", "check_route", "check_service"]
 
 _NAME: Final = "KNATIVE-NAME"
 _VISIBILITY_LABEL: Final = "networking.knative.dev/visibility"
@@ -70,7 +70,10 @@ def _metadata_names(metadata: Mapping[str, Any]) -> list[Problem]:
     return found
 
 
-def _metadata(metadata: Mapping[str, Any]) -> list[Problem]:
+def _metadata(
+    metadata: Mapping[str, Any], *, revision: bool = False, settings: ClusterSettings = DEFAULT_SETTINGS
+) -> list[Problem]:
+    """The object's own metadata. A Revision's may carry autoscaling annotations; others may not."""
     found = _metadata_names(metadata)
     annotations = metadata.get("annotations")
     if annotations is not None and not isinstance(annotations, Mapping):
@@ -81,8 +84,15 @@ def _metadata(metadata: Mapping[str, Any]) -> list[Problem]:
             for key, value in annotations.items()
             if not isinstance(value, str)
         ]
-        found += check_no_autoscaling_annotations(annotations, path="metadata.annotations")
-        found += check_rollout_duration(annotations, path="metadata.annotations")
+        if revision:
+            found += check_template_annotations(
+                {k: v for k, v in annotations.items() if isinstance(v, str)},
+                settings=settings,
+                path="metadata.annotations",
+            )
+        else:
+            found += check_no_autoscaling_annotations(annotations, path="metadata.annotations")
+            found += check_rollout_duration(annotations, path="metadata.annotations")
     labels = metadata.get("labels")
     if isinstance(labels, Mapping):
         visibility = labels.get(_VISIBILITY_LABEL)
@@ -178,27 +188,44 @@ def check_service(
     """
     if not isinstance(manifest, Mapping):
         return [schema("", "object", manifest)]
-    found: list[Problem] = []
+    return _check_api_version(manifest) + _check_kind(manifest, "Service", settings=settings)
+
+
+def _check_api_version(manifest: Mapping[str, Any]) -> list[Problem]:
     api_version = manifest.get("apiVersion")
-    if api_version != kn.SERVING_API_VERSION:
-        found.append(
-            problem(
-                "KNATIVE-SCHEMA",
-                "apiVersion",
-                f"unsupported apiVersion {quote(str(api_version))}",
-                value=api_version,
-                allowed=kn.SERVING_API_VERSION,
-                hint="Knative Serving serves only serving.knative.dev/v1",
-            )
+    if api_version == kn.SERVING_API_VERSION:
+        return []
+    return [
+        problem(
+            "KNATIVE-SCHEMA",
+            "apiVersion",
+            f"unsupported apiVersion {quote(str(api_version))}",
+            value=api_version,
+            allowed=kn.SERVING_API_VERSION,
+            hint="Knative Serving serves only serving.knative.dev/v1",
         )
-    if manifest.get("kind") != "Service":
+    ]
+
+
+#: The fields of ``spec`` each kind allows.
+_SPEC_FIELDS: Final = {
+    "Service": ("template", "traffic"),
+    "Configuration": ("template",),
+    "Route": ("traffic",),
+}
+
+
+def _check_kind(manifest: Mapping[str, Any], kind: str, *, settings: ClusterSettings) -> list[Problem]:
+    """A Service, Configuration or Route: metadata, template (if any) and traffic (if any)."""
+    found: list[Problem] = []
+    if manifest.get("kind") != kind:
         found.append(
             problem(
                 "KNATIVE-SCHEMA",
                 "kind",
-                f"expected kind Service, got {quote(str(manifest.get('kind')))}",
+                f"expected kind {kind}, got {quote(str(manifest.get('kind')))}",
                 value=manifest.get("kind"),
-                allowed="Service",
+                allowed=kind,
             )
         )
     metadata = manifest.get("metadata")
@@ -213,16 +240,27 @@ def check_service(
         spec = {}
     if not isinstance(spec, Mapping):
         return [*found, schema("spec", "object", spec)]
+    allowed_fields = _SPEC_FIELDS[kind]
     for key in spec:
-        if key not in ("template", "traffic"):
+        if key not in allowed_fields:
             found.append(
                 problem(
                     "KNATIVE-SCHEMA",
                     join("spec", str(key)),
                     f"unknown field {str(key)!r}",
-                    allowed="template, traffic",
+                    allowed=", ".join(allowed_fields),
                 )
             )
+    name = metadata.get("name")
+    if "traffic" in allowed_fields:
+        found += check_traffic(
+            spec.get("traffic"),
+            service_name=name if isinstance(name, str) and name else None,
+            path="spec.traffic",
+            in_service=kind == "Service",
+        )
+    if "template" not in allowed_fields:
+        return found
     template = spec.get("template")
     if template is None:
         template = {}
@@ -242,12 +280,59 @@ def check_service(
         path="spec.template.metadata.annotations",
     )
     found += check_revision_spec(template.get("spec") or {}, settings=settings, path="spec.template.spec")
-    name = metadata.get("name")
-    found += check_traffic(
-        spec.get("traffic"),
-        service_name=name if isinstance(name, str) and name else None,
-        path="spec.traffic",
-    )
+    return found
+
+
+def check_configuration(
+    manifest: Mapping[str, Any], *, settings: ClusterSettings = DEFAULT_SETTINGS
+) -> list[Problem]:
+    """Every problem Knative finds in a ``serving.knative.dev/v1`` Configuration (a template, no traffic)."""
+    if not isinstance(manifest, Mapping):
+        return [schema("", "object", manifest)]
+    return _check_api_version(manifest) + _check_kind(manifest, "Configuration", settings=settings)
+
+
+def check_route(
+    manifest: Mapping[str, Any], *, settings: ClusterSettings = DEFAULT_SETTINGS
+) -> list[Problem]:
+    """Every problem Knative finds in a ``serving.knative.dev/v1`` Route.
+
+    Its traffic may name configurations as well as revisions.
+    """
+    if not isinstance(manifest, Mapping):
+        return [schema("", "object", manifest)]
+    return _check_api_version(manifest) + _check_kind(manifest, "Route", settings=settings)
+
+
+def check_revision(
+    manifest: Mapping[str, Any], *, settings: ClusterSettings = DEFAULT_SETTINGS
+) -> list[Problem]:
+    """Every problem Knative finds in a ``serving.knative.dev/v1`` Revision.
+
+    A Revision carries its autoscaling annotations on its own metadata, and its ``spec`` is
+    the revision spec itself (paths start at ``spec``).
+    """
+    if not isinstance(manifest, Mapping):
+        return [schema("", "object", manifest)]
+    found = _check_api_version(manifest)
+    if manifest.get("kind") != "Revision":
+        found.append(
+            problem(
+                "KNATIVE-SCHEMA",
+                "kind",
+                f"expected kind Revision, got {quote(str(manifest.get('kind')))}",
+                value=manifest.get("kind"),
+                allowed="Revision",
+            )
+        )
+    metadata = manifest.get("metadata")
+    if not isinstance(metadata, Mapping):
+        metadata = {}
+    found += _metadata(metadata, revision=True, settings=settings)
+    spec = manifest.get("spec")
+    if spec is not None and not isinstance(spec, Mapping):
+        return [*found, schema("spec", "object", spec)]
+    found += check_revision_spec(spec or {}, settings=settings, path="spec")
     return found
 
 
@@ -270,8 +355,10 @@ def check_manifest(
         return []
     api_version = manifest.get("apiVersion")
     kind = manifest.get("kind")
-    if kind == "Service" and isinstance(api_version, str) and api_version.startswith("serving.knative.dev/"):
-        return check_service(manifest, settings=settings)
+    if isinstance(api_version, str) and api_version.startswith("serving.knative.dev/"):
+        check = _BY_KIND.get(str(kind))
+        if check is not None:
+            return check(manifest, settings=settings)
     if kind == "ConfigMap" and api_version == "v1":
         metadata = manifest.get("metadata")
         if (
@@ -283,3 +370,12 @@ def check_manifest(
             data = manifest.get("data")
             return check_configmap(str(metadata["name"]), data if data is not None else {})
     return []
+
+
+#: The Knative Serving kinds :func:`check_manifest` checks, and how.
+_BY_KIND: Final[Mapping[str, Callable[..., list[Problem]]]] = {
+    "Service": check_service,
+    "Configuration": check_configuration,
+    "Route": check_route,
+    "Revision": check_revision,
+}
