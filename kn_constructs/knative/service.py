@@ -207,6 +207,20 @@ def _check_api_version(manifest: Mapping[str, Any]) -> list[Problem]:
     ]
 
 
+def _kind_problems(manifest: Mapping[str, Any], kind: str) -> list[Problem]:
+    if manifest.get("kind") == kind:
+        return []
+    return [
+        problem(
+            "KNATIVE-SCHEMA",
+            "kind",
+            f"expected kind {kind}, got {quote(str(manifest.get('kind')))}",
+            value=manifest.get("kind"),
+            allowed=kind,
+        )
+    ]
+
+
 #: The fields of ``spec`` each kind allows.
 _SPEC_FIELDS: Final = {
     "Service": ("template", "traffic"),
@@ -218,16 +232,7 @@ _SPEC_FIELDS: Final = {
 def _check_kind(manifest: Mapping[str, Any], kind: str, *, settings: ClusterSettings) -> list[Problem]:
     """A Service, Configuration or Route: metadata, template (if any) and traffic (if any)."""
     found: list[Problem] = []
-    if manifest.get("kind") != kind:
-        found.append(
-            problem(
-                "KNATIVE-SCHEMA",
-                "kind",
-                f"expected kind {kind}, got {quote(str(manifest.get('kind')))}",
-                value=manifest.get("kind"),
-                allowed=kind,
-            )
-        )
+    found += _kind_problems(manifest, kind)
     metadata = manifest.get("metadata")
     if metadata is None:
         metadata = {}
@@ -314,17 +319,7 @@ def check_revision(
     """
     if not isinstance(manifest, Mapping):
         return [schema("", "object", manifest)]
-    found = _check_api_version(manifest)
-    if manifest.get("kind") != "Revision":
-        found.append(
-            problem(
-                "KNATIVE-SCHEMA",
-                "kind",
-                f"expected kind Revision, got {quote(str(manifest.get('kind')))}",
-                value=manifest.get("kind"),
-                allowed="Revision",
-            )
-        )
+    found = _check_api_version(manifest) + _kind_problems(manifest, "Revision")
     metadata = manifest.get("metadata")
     if not isinstance(metadata, Mapping):
         metadata = {}
