@@ -218,6 +218,14 @@ class ServiceView:
             return None
         return dict(self.containers)[self.serving]
 
+    def serving_probe(self, field_name: str) -> tuple[Mapping[str, Any], str] | None:
+        """The serving container's probe ``field_name`` (``livenessProbe``...) and its path, if set."""
+        container = self.serving_container()
+        probe = container.get(field_name) if container is not None else None
+        if not isinstance(probe, Mapping) or self.serving is None:
+            return None
+        return probe, f"{self.container_path(self.serving)}.{field_name}"
+
     def container_path(self, index: int) -> str:
         """The field path of container ``index``."""
         return f"{_SPEC}.containers[{index}]"
@@ -544,12 +552,10 @@ def _readiness(view: ServiceView, rule: LintRule) -> list[Problem]:
 
 
 def _unready_window(view: ServiceView, rule: LintRule) -> list[Problem]:
-    container = view.serving_container()
-    if container is None or view.serving is None:
+    found_probe = view.serving_probe("readinessProbe")
+    if found_probe is None:
         return []
-    probe = container.get("readinessProbe")
-    if not isinstance(probe, Mapping):
-        return []
+    probe, at = found_probe
     period = _int(probe.get("periodSeconds"))
     if period is None or not 0 < period < _SLOW_READINESS_PERIOD:
         return []  # 0 is Knative's aggressive probing; >= 10 is KN-PROBE-1's finding
@@ -557,7 +563,6 @@ def _unready_window(view: ServiceView, rule: LintRule) -> list[Problem]:
     window = period * failures
     if window <= READINESS_DETECTION_WARN_SECONDS:
         return []
-    at = f"{view.container_path(view.serving)}.readinessProbe"
     given = probe.get("failureThreshold") is not None
     return [
         rule.problem(
@@ -572,14 +577,13 @@ def _unready_window(view: ServiceView, rule: LintRule) -> list[Problem]:
 
 
 def _liveness(view: ServiceView, rule: LintRule) -> list[Problem]:
-    container = view.serving_container()
-    if container is None or view.serving is None:
+    found_probe = view.serving_probe("livenessProbe")
+    if found_probe is None:
         return []
-    liveness = container.get("livenessProbe")
-    if not isinstance(liveness, Mapping):
-        return []
-    at = f"{view.container_path(view.serving)}.livenessProbe"
+    liveness, at = found_probe
     found: list[Problem] = []
+    container = view.serving_container()
+    assert container is not None  # serving_probe found the liveness probe on it
     if container.get("startupProbe") is None:
         _, period, failures = _probe_numbers(liveness)
         found.append(
@@ -612,12 +616,10 @@ def _liveness(view: ServiceView, rule: LintRule) -> list[Problem]:
 
 
 def _progress_deadline(view: ServiceView, rule: LintRule) -> list[Problem]:
-    container = view.serving_container()
-    if container is None or view.serving is None:
+    found_probe = view.serving_probe("startupProbe")
+    if found_probe is None:
         return []
-    probe = container.get("startupProbe")
-    if not isinstance(probe, Mapping):
-        return []
+    probe, _ = found_probe
     delay, period, failures = _probe_numbers(probe)
     budget = delay + period * failures
     raw = view.annotations.get(kn.ANN_PROGRESS_DEADLINE)
