@@ -17,7 +17,9 @@ checks class names against: one :class:`GpuVocabulary` per node label, in :data:
   ``NVIDIA-H100-80GB-HBM3``. With MIG it appends ``-MIG-<profile>``, with time-slicing (and no
   rename) ``-SHARED``; :meth:`GpuVocabulary.lookup` understands both suffixes.
 - ``cloud.google.com/gke-accelerator``: GKE's label; the values are Compute Engine accelerator
-  types, memory from Compute Engine's GPU page (cloud.google.com/compute/docs/gpus).
+  types, as Google's ``kubernetes-engine-samples`` manifests select them (older GPUs: Google's
+  ``professional-services`` accelerator mapping), memory from Compute Engine's GPU page
+  (cloud.google.com/compute/docs/gpus).
 
 Only facts with a source are here; every entry names its source. Memory is the vendor's nominal
 size per GPU, in GiB (the sources say "GB"; GPU memory comes in binary sizes, so 80 GB is
@@ -376,11 +378,17 @@ _GFD = GpuVocabulary(
 _GKE_SAMPLES: Final = "GoogleCloudPlatform/kubernetes-engine-samples@2b5036514162a489145c5e5570bc320efbcb37bf"
 _GCE_GPUS: Final = "memory: https://cloud.google.com/compute/docs/gpus"
 _GKE_DOCS: Final = "https://cloud.google.com/kubernetes-engine/docs/how-to/gpus (GPU types)"
+#: Google's own mapping to Compute Engine accelerator types (the values GKE writes on the label).
+_GCE_TYPES: Final = (
+    "GoogleCloudPlatform/professional-services@9d9a9ea2fa3be1d0023b5095ea61b7506158f238:"
+    "tools/instance_mapper/cmd/instance_mapper/gpu-mapping.yaml"
+)
+_OLDER: Final = "an older GPU: its name is Compute Engine's accelerator type; no GKE sample here uses it"
 
 
 def _gke(name: str, memory: float, product: str, sample: str | None, note: str = "") -> GpuClass:
-    where = f"{_GKE_SAMPLES}:{sample}" if sample is not None else _GKE_DOCS
-    return GpuClass(name, memory, product, f"{where}; {_GCE_GPUS}", note)
+    where = f"{_GKE_SAMPLES}:{sample}" if sample is not None else _GCE_TYPES
+    return GpuClass(name, memory, product, f"{where}; {_GCE_GPUS}", note or ("" if sample else _OLDER))
 
 
 _GKE = GpuVocabulary(
@@ -424,7 +432,9 @@ _GKE = GpuVocabulary(
                 _gke("nvidia-tesla-v100", 16, "NVIDIA V100", None),
                 _gke("nvidia-tesla-p100", 16, "NVIDIA P100", None),
                 _gke("nvidia-tesla-p4", 8, "NVIDIA P4", None),
-                _gke("nvidia-tesla-k80", 12, "NVIDIA K80", None, "end of support on Compute Engine"),
+                _gke(
+                    "nvidia-tesla-k80", 12, "NVIDIA K80", None, f"{_OLDER}; end of support on Compute Engine"
+                ),
             )
         }
     ),

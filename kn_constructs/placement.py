@@ -147,6 +147,7 @@ class GpuPlacement:
                             f"invalid label value {value!r}",
                             value=value,
                             allowed="a Kubernetes label value (<= 63 characters)",
+                            hint=self._class_hint(value) if field_name == "classes" else None,
                         )
                     )
                 elif value in seen:
@@ -210,6 +211,12 @@ class GpuPlacement:
             elif need is not None:
                 found.extend(_memory_problems(vocab, value, known.memory_gib if known else None, need, at))
         return found
+
+    def _class_hint(self, value: str) -> str | None:
+        """The "did you mean" for a class that is not even a label value (``RTX A6000``)."""
+        vocab = vocabulary(self.class_label)
+        guesses = vocab.suggestions(value) if vocab is not None and not self.allow_unknown_classes else ()
+        return f"did you mean {' or '.join(guesses)}?" if guesses else None
 
     def _memory_need_problems(self, path: str) -> list[Problem]:
         need = self.gpu_memory_gib

@@ -255,7 +255,9 @@ def test_every_placement_problem_reported_at_once() -> None:
         GpuPlacement(classes=["NVIDIA-A100-SXM4-80GB", "H100_PCIe", "a.b"], allow_unknown_classes=True),
         GpuPlacement(classes=["A" * 63], allow_unknown_classes=True),
         GpuPlacement(
-            classes=[f"C{i}" for i in range(10)], regions=[f"R{i}" for i in range(10)], allow_unknown_classes=True
+            classes=[f"C{i}" for i in range(10)],
+            regions=[f"R{i}" for i in range(10)],
+            allow_unknown_classes=True,
         ),
         GpuPlacement(classes=["A40"], regions=[f"R{i}" for i in range(99)]),
     ],

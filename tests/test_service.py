@@ -103,7 +103,11 @@ def test_contract_affinity_kn_place_1_kn_place_2(contract: dict[str, Any]) -> No
     node_affinity = contract["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]
     required = node_affinity["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
     assert required == [
-        {"matchExpressions": [{"key": "gpu.nvidia.com/class", "operator": "In", "values": ["A40", "RTX_A5000"]}]}
+        {
+            "matchExpressions": [
+                {"key": "gpu.nvidia.com/class", "operator": "In", "values": ["A40", "RTX_A5000"]}
+            ]
+        }
     ]
     preferred = node_affinity["preferredDuringSchedulingIgnoredDuringExecution"]
     weight = {}
@@ -117,7 +121,10 @@ def test_contract_affinity_kn_place_1_kn_place_2(contract: dict[str, Any]) -> No
     assert weight[(cls, "A40")] > weight[(cls, "RTX_A5000")]
     assert weight[(region, "LGA1")] > weight[(region, "ORD1")]
     # The class matters more than the region: an A40 in ORD1 beats an RTX_A5000 in LGA1.
-    assert weight[(cls, "A40")] + weight[(region, "ORD1")] > weight[(cls, "RTX_A5000")] + weight[(region, "LGA1")]
+    assert (
+        weight[(cls, "A40")] + weight[(region, "ORD1")]
+        > weight[(cls, "RTX_A5000")] + weight[(region, "LGA1")]
+    )
 
 
 def test_contract_env_offline_model_and_secret_refs_kn_model_2_kn_model_4(

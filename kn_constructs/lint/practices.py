@@ -855,12 +855,12 @@ def _node_label_values(spec: Mapping[str, Any]) -> Iterator[tuple[str, str, str]
     for at, term in terms:
         for e, expression in enumerate(_list(_mapping(term).get("matchExpressions"))):
             expression = _mapping(expression)
-            label = expression.get("key")
-            if expression.get("operator") != "In" or not isinstance(label, str):
+            key = expression.get("key")
+            if expression.get("operator") != "In" or not isinstance(key, str):
                 continue
-            for v, value in enumerate(_list(expression.get("values"))):
-                if isinstance(value, str):
-                    yield f"{at}.matchExpressions[{e}].values[{v}]", label, value
+            for v, item in enumerate(_list(expression.get("values"))):
+                if isinstance(item, str):
+                    yield f"{at}.matchExpressions[{e}].values[{v}]", key, item
 
 
 def _gpu_classes(view: ServiceView, rule: LintRule) -> list[Problem]:
