@@ -317,12 +317,19 @@ _GFD_RULE: Final = (
 _GFD_README: Final = (
     "NVIDIA/k8s-device-plugin@1b826acc6af3079d8923bac395c3124b8861a9a6:docs/gpu-feature-discovery/README.md"
 )
-_NVML: Final = f"sanitise(NVML name) per {_GFD_RULE}; memory: NVIDIA's product specification"
+_NVML: Final = f"label: sanitise(NVML device name) per {_GFD_RULE}"
+#: Where each GFD entry's memory comes from.
+_IN_NAME: Final = "memory: in the name"
+_MEM_CW: Final = f"memory: {_CW_2023}"
+_MEM_GCE: Final = "memory: https://cloud.google.com/compute/docs/gpus"
+_MEM_NVIDIA: Final = "memory: NVIDIA's product specification"
 
 
-def _gfd(nvml_name: str, memory: float, source: str = _NVML, note: str = "") -> GpuClass:
+def _gfd(
+    nvml_name: str, memory: float, memory_source: str, *, source: str = _NVML, note: str = ""
+) -> GpuClass:
     label = "-".join(re.sub(r"[^A-Za-z0-9\-_. ]", "", nvml_name).split())
-    return GpuClass(label, memory, nvml_name, source, note)
+    return GpuClass(label, memory, nvml_name, f"{source}; {memory_source}", note)
 
 
 _GFD = GpuVocabulary(
@@ -333,40 +340,39 @@ _GFD = GpuVocabulary(
         {
             c.name: c
             for c in (
-                _gfd("NVIDIA B200", 180),
-                _gfd("NVIDIA H200", 141),
-                _gfd("NVIDIA H100 80GB HBM3", 80),
-                _gfd("NVIDIA H100 PCIe", 80),
-                _gfd("NVIDIA H100 NVL", 94),
-                _gfd("NVIDIA A100-SXM4-80GB", 80),
-                _gfd("NVIDIA A100-SXM4-40GB", 40),
+                _gfd("NVIDIA B200", 180, _MEM_GCE),
+                _gfd("NVIDIA H200", 141, _MEM_GCE),
+                _gfd("NVIDIA H100 80GB HBM3", 80, _IN_NAME),
+                _gfd("NVIDIA H100 PCIe", 80, _MEM_CW),
+                _gfd("NVIDIA H100 NVL", 94, _MEM_NVIDIA),
+                _gfd("NVIDIA A100-SXM4-80GB", 80, _IN_NAME),
+                _gfd("NVIDIA A100-SXM4-40GB", 40, _IN_NAME),
                 _gfd(
                     "A100-SXM4-40GB",
                     40,
-                    f"{_GFD_README} (example labels)",
-                    "the name drivers before R470 report, without the NVIDIA prefix",
+                    _IN_NAME,
+                    source=f"label: {_GFD_README} (example labels)",
+                    note="the name drivers before R470 report, without the NVIDIA prefix",
                 ),
-                _gfd("NVIDIA A100 80GB PCIe", 80),
-                _gfd("NVIDIA A100-PCIE-40GB", 40),
-                _gfd("NVIDIA A40", 48),
-                _gfd("NVIDIA A10", 24),
-                _gfd("NVIDIA A10G", 24),
-                _gfd("NVIDIA L40S", 48),
-                _gfd("NVIDIA L40", 48),
-                _gfd("NVIDIA L4", 24),
-                _gfd("NVIDIA RTX A6000", 48),
-                _gfd("NVIDIA RTX A5000", 24),
-                _gfd("NVIDIA RTX A4000", 16),
-                _gfd(
-                    "Tesla T4", 16, f"{_GFD_README} (label table example); memory: NVIDIA's T4 specification"
-                ),
-                _gfd("Tesla V100-SXM2-32GB", 32),
-                _gfd("Tesla V100-SXM2-16GB", 16),
-                _gfd("Tesla V100-PCIE-32GB", 32),
-                _gfd("Tesla V100-PCIE-16GB", 16),
-                _gfd("Tesla P100-PCIE-16GB", 16),
-                _gfd("Tesla P4", 8),
-                _gfd("Tesla K80", 12, note="one of the board's two GPUs: 12 of its 24 GB"),
+                _gfd("NVIDIA A100 80GB PCIe", 80, _IN_NAME),
+                _gfd("NVIDIA A100-PCIE-40GB", 40, _IN_NAME),
+                _gfd("NVIDIA A40", 48, _MEM_CW),
+                _gfd("NVIDIA A10", 24, _MEM_NVIDIA),
+                _gfd("NVIDIA A10G", 24, _MEM_NVIDIA),
+                _gfd("NVIDIA L40S", 48, _MEM_NVIDIA),
+                _gfd("NVIDIA L40", 48, _MEM_NVIDIA),
+                _gfd("NVIDIA L4", 24, _MEM_GCE),
+                _gfd("NVIDIA RTX A6000", 48, _MEM_CW),
+                _gfd("NVIDIA RTX A5000", 24, _MEM_CW),
+                _gfd("NVIDIA RTX A4000", 16, _MEM_CW),
+                _gfd("Tesla T4", 16, _MEM_GCE, source=f"label: {_GFD_README} (label table example)"),
+                _gfd("Tesla V100-SXM2-32GB", 32, _IN_NAME),
+                _gfd("Tesla V100-SXM2-16GB", 16, _IN_NAME),
+                _gfd("Tesla V100-PCIE-32GB", 32, _IN_NAME),
+                _gfd("Tesla V100-PCIE-16GB", 16, _IN_NAME),
+                _gfd("Tesla P100-PCIE-16GB", 16, _IN_NAME),
+                _gfd("Tesla P4", 8, _MEM_GCE),
+                _gfd("Tesla K80", 12, _MEM_GCE, note="one of the board's two GPUs: 12 of its 24 GB"),
             )
         }
     ),

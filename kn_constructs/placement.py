@@ -235,8 +235,8 @@ class GpuPlacement:
         ]
 
 
-def _is_label_value(value: str) -> bool:
-    return bool(value) and len(value) <= 63 and _LABEL_VALUE.match(value) is not None
+def _is_label_value(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 63 and _LABEL_VALUE.match(value) is not None
 
 
 def _memory_problems(

@@ -85,6 +85,15 @@ def test_gfd_names_are_nvml_names_sanitised_the_way_gfd_does() -> None:
     assert "Tesla-V100-SXM2-16GB" in VOCABULARIES[GFD_PRODUCT_LABEL].classes
 
 
+def test_gfd_memory_read_from_the_name_is_the_size_in_the_name() -> None:
+    from_name = [
+        e for e in VOCABULARIES[GFD_PRODUCT_LABEL].classes.values() if "memory: in the name" in e.source
+    ]
+    assert len(from_name) >= 10
+    for entry in from_name:
+        assert f"{entry.memory_gib:g}GB" in entry.name
+
+
 @pytest.mark.parametrize(
     ("value", "memory"),
     [
