@@ -1013,14 +1013,15 @@ def render_gpus(vocabularies: Mapping[str, Any]) -> str:
             lines += [f"Known misspellings: {spelled}.", ""]
         sources = [entry.source for entry in vocab.classes.values()]
         common = max(sorted(set(sources)), key=sources.count)
+        shared = set(common.split("; "))
         lines += [
-            f"Rows without a source of their own: {_source_links(common)}.",
+            f"Sources shared by the rows (a row lists only what differs): {_source_links(common)}.",
             "",
             "| Class | GPU | Memory (GiB) | Source | Note |",
             "|---|---|---|---|---|",
         ]
         for entry in vocab.classes.values():
-            source = "" if entry.source == common else _source_links(entry.source)
+            source = _source_links("; ".join(part for part in entry.source.split("; ") if part not in shared))
             lines.append(
                 f"| `{entry.name}` | {_cell(entry.product)} | {entry.memory_gib:g} |"
                 f" {_cell(source)} | {_cell(_source_links(entry.note))} |"
