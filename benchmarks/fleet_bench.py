@@ -47,7 +47,7 @@ chart = Chart(app, "fleet", namespace="models")
 cluster = KnativeClusterConfig(chart, "knative")
 fleet = ModelFleet(chart, "models", cluster=cluster, gpu_budget=8 * n,
                    image="registry.example.com/llm-server@sha256:" + "b" * 64,
-                   gpu=GpuPlacement(classes=["A100", "A40"], regions=["LGA1", "ORD1"], count=1))
+                   gpu=GpuPlacement(classes=["A100_PCIE_80GB", "A40"], regions=["LGA1", "ORD1"], count=1))
 shapes = [
     dict(batching=Batching.in_flight(max_sequences=64), longest_request_seconds=60,
          autoscaling=AutoscalerProfile.from_startup(mean_seconds=45), max_scale=8),

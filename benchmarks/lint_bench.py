@@ -67,7 +67,7 @@ def planned_service(i: int) -> dict[str, Any]:
         image=f"registry.example.com/server-{i % 5}{DIGEST}",
         model=model,
         gpu=GpuPlacement(
-            classes=["A40", "A5000", "L40S"][: 1 + i % 3], regions=["LGA1", "ORD1"], count=1 + i % 2
+            classes=["A40", "RTX_A5000", "RTX_A6000"][: 1 + i % 3], regions=["LGA1", "ORD1"], count=1 + i % 2
         ),
         longest_request_seconds=5 + i % 100,
         batching=batching,
@@ -110,7 +110,7 @@ def handwritten_service(i: int) -> dict[str, Any]:
         spec["terminationGracePeriodSeconds"] = 600
     if i % 2 == 0:
         spec["timeoutSeconds"] = 30 + i % 500
-    spec["nodeSelector"] = {"gpu.nvidia.com/class": ("A40", "A5000")[i % 2]}
+    spec["nodeSelector"] = {"gpu.nvidia.com/class": ("A40", "RTX_A5000")[i % 2]}
     return {
         "apiVersion": "serving.knative.dev/v1",
         "kind": "Service",

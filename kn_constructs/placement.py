@@ -6,16 +6,22 @@ own region example is malformed Kubernetes (a ``preference`` that is a list); he
 each preferred term carries its own ``matchExpressions``. KN-GPU-1: GPUs are requested
 explicitly as ``nvidia.com/gpu`` limits. KN-PLACE-3: affinity needs Knative's
 ``kubernetes.podspec-affinity`` flag.
+
+KN-PLACE-1 also checks the class names against the catalogue of the class label
+(:mod:`kn_constructs.gpus`): a class no node carries is refused with "did you mean", and
+``gpu_memory_gib`` refuses classes with too little memory.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from kn_constructs.errors import Problem
+from kn_constructs.gpus import GpuVocabulary, unknown_class_problem, vocabulary
 
 __all__ = ["AFFINITY_FLAG", "GpuPlacement"]
 
@@ -31,9 +37,10 @@ class GpuPlacement:
     """Where a model may run.
 
     Attributes:
-        classes: Acceptable GPU classes, best first (``["A40", "A5000"]``). Becomes a
+        classes: Acceptable GPU classes, best first (``["A40", "RTX_A5000"]``). Becomes a
             required node affinity ``<class_label> In [...]`` plus preferred terms
-            ranking them in this order. At least one.
+            ranking them in this order. At least one. Each must be a value of the class
+            label's catalogue (``docs/gpus.md``) unless ``allow_unknown_classes``.
         regions: Acceptable regions, best first (``["LGA1", "ORD1"]``). Becomes
             preferred terms (required too when ``require_regions``). Default: none.
         count: GPUs per pod (tensor parallelism), written as the ``nvidia.com/gpu``
@@ -46,6 +53,16 @@ class GpuPlacement:
         class_label: Node label holding the GPU class (default ``gpu.nvidia.com/class``).
         region_label: Node label holding the region (default ``topology.kubernetes.io/region``).
         resource_name: Extended resource name for GPUs (default ``nvidia.com/gpu``).
+        gpu_memory_gib: GPU memory the model needs on each GPU, in GiB (for a model split over
+            ``count`` GPUs, its share per GPU). Every class must have at least this much, by
+            the catalogue's memory (KN-PLACE-1). Default ``None``: not checked. Needs classes
+            the catalogue knows.
+        allow_unknown_classes: Accept classes the catalogue of ``class_label`` does not list
+            (a new GPU, a cluster's own labels). Default ``False``: an unknown class is an
+            error with "did you mean". A ``class_label`` without a catalogue (any label
+            other than ``gpu.nvidia.com/class``, ``nvidia.com/gpu.product`` and
+            ``cloud.google.com/gke-accelerator``) is never checked against one; its classes
+            need only be valid label values.
     """
 
     classes: Sequence[str]
@@ -56,6 +73,8 @@ class GpuPlacement:
     class_label: str = "gpu.nvidia.com/class"
     region_label: str = "topology.kubernetes.io/region"
     resource_name: str = "nvidia.com/gpu"
+    gpu_memory_gib: float | None = None
+    allow_unknown_classes: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "classes", tuple(self.classes))
@@ -111,7 +130,7 @@ class GpuPlacement:
                     "at least one GPU class is required",
                     value=list(self.classes),
                     allowed="a non-empty list of GPU classes",
-                    hint='e.g. classes=["A40", "A5000"]',
+                    hint='e.g. classes=["A40", "RTX_A5000"]',
                 )
             )
         for field_name, values, code in (
@@ -128,6 +147,7 @@ class GpuPlacement:
                             f"invalid label value {value!r}",
                             value=value,
                             allowed="a Kubernetes label value (<= 63 characters)",
+                            hint=self._class_hint(value) if field_name == "classes" else None,
                         )
                     )
                 elif value in seen:
@@ -141,6 +161,7 @@ class GpuPlacement:
                         )
                     )
                 seen.add(value)
+        found.extend(self._class_problems(path))
         if not 1 <= self.count <= 16:
             found.append(
                 Problem(
@@ -174,6 +195,77 @@ class GpuPlacement:
                 )
             )
         return found
+
+    def _class_problems(self, path: str) -> list[Problem]:
+        """KN-PLACE-1: each valid class is one the label's catalogue knows, with memory enough."""
+        found = self._memory_need_problems(path)
+        need = self.gpu_memory_gib if not found else None
+        vocab = vocabulary(self.class_label)
+        for i, value in enumerate(self.classes):
+            if not _is_label_value(value) or value in self.classes[:i]:
+                continue  # reported above as an invalid label value or a duplicate
+            at = f"{path}.classes[{i}]"
+            known = vocab.lookup(value) if vocab is not None else None
+            if known is None and vocab is not None and not self.allow_unknown_classes:
+                found.append(unknown_class_problem(vocab, value, at))
+            elif need is not None:
+                found.extend(_memory_problems(vocab, value, known.memory_gib if known else None, need, at))
+        return found
+
+    def _class_hint(self, value: str) -> str | None:
+        """The "did you mean" for a class that is not even a label value (``RTX A6000``)."""
+        vocab = vocabulary(self.class_label)
+        guesses = vocab.suggestions(value) if vocab is not None and not self.allow_unknown_classes else ()
+        return f"did you mean {' or '.join(guesses)}?" if guesses else None
+
+    def _memory_need_problems(self, path: str) -> list[Problem]:
+        need = self.gpu_memory_gib
+        if need is None or (
+            isinstance(need, int | float) and not isinstance(need, bool) and math.isfinite(need) and need > 0
+        ):
+            return []
+        return [
+            Problem(
+                "KN-PLACE-1",
+                f"{path}.gpu_memory_gib",
+                f"expected a GPU memory need > 0 GiB, got {need!r}",
+                value=need,
+                allowed="a finite number of GiB > 0, or None (not checked)",
+            )
+        ]
+
+
+def _is_label_value(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 63 and _LABEL_VALUE.match(value) is not None
+
+
+def _memory_problems(
+    vocab: GpuVocabulary | None, value: str, memory: float | None, need: float, at: str
+) -> list[Problem]:
+    if memory is None:
+        return [
+            Problem(
+                "KN-PLACE-1",
+                at,
+                f"cannot check gpu_memory_gib={need:g}: the memory of GPU class {value!r} is not in the"
+                " catalogue",
+                value=value,
+                hint="list only catalogued classes (docs/gpus.md), or drop gpu_memory_gib",
+            )
+        ]
+    if memory >= need:
+        return []
+    fitting = [c.name for c in vocab.classes.values() if c.memory_gib >= need] if vocab else []
+    return [
+        Problem(
+            "KN-PLACE-1",
+            at,
+            f"GPU class {value} has {memory:g} GiB of GPU memory; the model needs {need:g} GiB per GPU",
+            value=value,
+            allowed=f"classes with >= {need:g} GiB" + (f": {', '.join(fitting)}" if fitting else ""),
+            hint="drop the class, or split the model over more GPUs (count) and lower gpu_memory_gib",
+        )
+    ]
 
 
 def _in(key: str, values: list[str]) -> dict[str, object]:

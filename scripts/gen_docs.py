@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Generate ``docs/practices.md`` and ``docs/errors.md`` from the catalogues and the repository.
+"""Generate ``docs/practices.md``, ``docs/errors.md`` and ``docs/gpus.md`` from the catalogues.
 
-The two pages are never edited by hand. They are built from:
+The pages are never edited by hand. They are built from:
 
 * the practice catalogue ``kn_constructs.practices.PRACTICES`` and the Knative rule catalogue
   ``kn_constructs.knative.rules.KNATIVE_RULES`` (with ``DEFAULT_HINTS``);
@@ -10,7 +10,8 @@ The two pages are never edited by hand. They are built from:
 * live examples: small bad inputs run through the real checks (:func:`practice_examples`,
   :func:`knative_examples`), so every "typical message" in ``docs/errors.md`` is what the
   library prints today. An example that stops producing its code is an error here;
-* the linter's rule table, ``kn_constructs.lint.LINT_RULES``, when that package exists.
+* the linter's rule table, ``kn_constructs.lint.LINT_RULES``, when that package exists;
+* the GPU class catalogue ``kn_constructs.gpus.VOCABULARIES`` (``docs/gpus.md``).
 
 Usage::
 
@@ -43,6 +44,7 @@ if str(ROOT) not in sys.path:
 #: The generated pages, relative to the repository root.
 PRACTICES_PAGE = Path("docs/practices.md")
 ERRORS_PAGE = Path("docs/errors.md")
+GPUS_PAGE = Path("docs/gpus.md")
 #: Files that define the catalogues: they list every code, so they are not "places that enforce".
 DEFINITION_FILES = frozenset({"kn_constructs/practices/catalogue.py", "kn_constructs/knative/rules.py"})
 #: Keyword arguments whose codes silence a warning instead of testing it.
@@ -352,7 +354,7 @@ def _base_props(**overrides: Any) -> Any:
             endpoint="https://object.lga1.example.com",
             credentials_secret="s3-credentials",
         ),
-        "gpu": GpuPlacement(classes=["A40", "A5000"], regions=["LGA1", "ORD1"], count=1),
+        "gpu": GpuPlacement(classes=["A40", "RTX_A5000"], regions=["LGA1", "ORD1"], count=1),
         "batching": Batching.fixed(8),
         "longest_request_seconds": 10,
         "autoscaling": AutoscalerProfile.from_startup(mean_seconds=20),
@@ -447,7 +449,11 @@ def practice_examples() -> dict[str, list[Callable[[], list[Any]]]]:
         "KN-SCALE-1": [lambda: _plan(cold_start_budget_seconds=5)],
         "KN-SCALE-2": [lambda: _plan(min_scale=5, max_scale=3), lambda: _plan(max_scale=None)],
         "KN-SCALE-3": [lambda: _plan(initial_scale=0)],
-        "KN-PLACE-1": [lambda: _plan(gpu=GpuPlacement(classes=[]))],
+        "KN-PLACE-1": [
+            lambda: _plan(gpu=GpuPlacement(classes=[])),
+            lambda: _plan(gpu=GpuPlacement(classes=["A40", "A5000"])),
+            lambda: _plan(gpu=GpuPlacement(classes=["A40", "RTX_A5000"], gpu_memory_gib=40)),
+        ],
         "KN-PLACE-2": [lambda: _plan(gpu=GpuPlacement(classes=["A40"], regions=["LGA1", "LGA1"]))],
         "KN-PLACE-3": [lambda: _plan(cluster=ClusterSettings()), lambda: _plan()],
         "KN-GPU-1": [lambda: _plan(gpu=GpuPlacement(classes=["A40"], count=0))],
@@ -901,8 +907,7 @@ def render_errors(
         "",
         "## Library codes",
         "",
-        "Input the library's own tools refuse, outside the practices and Knative's rules"
-        " (always errors).",
+        "Input the library's own tools refuse, outside the practices and Knative's rules (always errors).",
         "",
         "| Code | Meaning |",
         "|---|---|",
@@ -911,8 +916,125 @@ def render_errors(
     return "\n".join(lines) + "\n"
 
 
+GPUS_INTRO = """\
+# GPU classes: the catalogue
+
+A pod reaches GPU nodes through a node label: `GpuPlacement(classes=[...])` becomes a required node
+affinity `<class_label> In [...]`. A value no node carries (`A4O`, `a100`, or the guide's own
+`A5000`) matches nothing: the pods stay pending and nothing reports an error. So the library
+knows, for each label it has a catalogue for, which values exist and how much memory each GPU
+has, and checks the classes you list against it
+([KN-PLACE-1](practices.md#kn-place-1)):
+
+- a class the catalogue does not know is an **error** when the construct is built, with "did you
+  mean" (case, `-`, `_` and spaces are ignored when guessing: `A4O` -> `A40`, `a100` -> the A100
+  classes, `A5000` -> `RTX_A5000`);
+- `gpu_memory_gib` (the memory the model needs on each GPU) refuses classes with less memory;
+- `kn-constructs lint` **warns** on the same unknown values in `nodeSelector` and in the `In`
+  expressions of node affinity (required and preferred) of any Knative Service.
+
+```python
+from kn_constructs import GpuPlacement
+
+# The classes CoreWeave's nodes carry; best first.
+placement = GpuPlacement(classes=["A40", "RTX_A5000"], regions=["LGA1", "ORD1"], gpu_memory_gib=20)
+assert placement.problems() == []
+
+(problem,) = GpuPlacement(classes=["A40", "A5000"]).problems()
+assert problem.code == "KN-PLACE-1" and "did you mean RTX_A5000?" in problem.message
+```
+
+**The guide's `A5000`.** The guide's example lists `A40, A5000`; CoreWeave's node labels (and its
+own manifests) say `RTX_A5000`. The library uses the real label everywhere and says so when it
+sees `A5000`.
+
+## Other labels and classes the catalogue lacks
+
+The catalogue is chosen by `class_label`:
+
+| `class_label` | Catalogue |
+|---|---|
+VOCABULARY_ROWS
+| any other label | none: classes are only checked to be valid, distinct label values |
+
+For a class the catalogue does not list (a GPU newer than the catalogue, a cluster's own
+labels), say so explicitly: `allow_unknown_classes=True` accepts any valid label value under a
+catalogued label. A label without a catalogue is never checked against one. `gpu_memory_gib`
+needs the memory of every class, so it is refused with a class the catalogue does not know.
+
+```python
+from kn_constructs import GpuPlacement
+
+GpuPlacement(classes=["A40", "L40S"], allow_unknown_classes=True)  # accepted as given
+GpuPlacement(classes=["big-gpu"], class_label="example.com/gpu")  # no catalogue: not checked
+assert GpuPlacement(classes=["NVIDIA-H100-80GB-HBM3"], class_label="nvidia.com/gpu.product").problems() == []
+assert GpuPlacement(classes=["nvidia-l4"], class_label="cloud.google.com/gke-accelerator").problems() == []
+```
+
+Memory is the vendor's nominal size per GPU, in GiB (the sources say "GB"; GPU memory comes in
+binary sizes, and the driver reports a little less as usable). Every entry names its source;
+nothing is listed that a source does not show. This page is generated from
+`kn_constructs.gpus.VOCABULARIES` by `scripts/gen_docs.py`.
+"""
+
+_GITHUB_SOURCE = re.compile(r"(?P<repo>[\w.-]+/[\w.-]+)@(?P<sha>[0-9a-f]{40}):(?P<path>[^\s;()]+)")
+
+
+def _source_links(text: str) -> str:
+    """Sources as Markdown links: ``owner/repo@sha:path`` -> a GitHub permalink, URLs linked."""
+
+    def github(match: re.Match[str]) -> str:
+        repo, sha, path = match["repo"], match["sha"], match["path"]
+        return f"[{repo}:{path}@{sha[:8]}](https://github.com/{repo}/blob/{sha}/{path})"
+
+    linked = _GITHUB_SOURCE.sub(github, text)
+    return re.sub(r"(?<![(\[])(https://[^\s;()]+)", r"<\1>", linked)
+
+
+def render_gpus(vocabularies: Mapping[str, Any]) -> str:
+    """The text of ``docs/gpus.md``."""
+    rows = "\n".join(
+        f"| `{label}` | {_cell(v.title)} ([below](#{_anchor(label)})) |" for label, v in vocabularies.items()
+    )
+    lines = [GENERATED_NOTE, "", GPUS_INTRO.replace("VOCABULARY_ROWS", rows).rstrip("\n")]
+    for label, vocab in vocabularies.items():
+        lines += ["", f"## {label}", "", f"{vocab.title}. Source: {_source_links(vocab.source)}.", ""]
+        if vocab.mig_and_sharing_suffixes:
+            lines += [
+                "GFD adds `-MIG-<n>g.<m>gb` for a MIG slice (memory: `<m>` GiB) and `-SHARED` for a",
+                "time-sliced GPU that is not renamed; the catalogue accepts both suffixes on the names",
+                "below.",
+                "",
+            ]
+        if vocab.spellings:
+            spelled = "; ".join(
+                f"`{wrong}` -> `{right}` ({why})" for wrong, (right, why) in vocab.spellings.items()
+            )
+            lines += [f"Known misspellings: {spelled}.", ""]
+        sources = [entry.source for entry in vocab.classes.values()]
+        common = max(sorted(set(sources)), key=sources.count)
+        shared = set(common.split("; "))
+        lines += [
+            f"Sources shared by the rows (a row lists only what differs): {_source_links(common)}.",
+            "",
+            "| Class | GPU | Memory (GiB) | Source | Note |",
+            "|---|---|---|---|---|",
+        ]
+        for entry in vocab.classes.values():
+            source = _source_links("; ".join(part for part in entry.source.split("; ") if part not in shared))
+            lines.append(
+                f"| `{entry.name}` | {_cell(entry.product)} | {entry.memory_gib:g} |"
+                f" {_cell(source)} | {_cell(_source_links(entry.note))} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _anchor(heading: str) -> str:
+    return re.sub(r"[^a-z0-9 -]", "", heading.lower()).replace(" ", "-")
+
+
 def render(root: Path = ROOT) -> dict[Path, str]:
-    """Both pages, by path relative to ``root``."""
+    """Every generated page, by path relative to ``root``."""
     from kn_constructs.knative.rules import DEFAULT_HINTS, KNATIVE_RULES
     from kn_constructs.practices import PRACTICES
 
@@ -928,7 +1050,9 @@ def render(root: Path = ROOT) -> dict[Path, str]:
         examples(knative_examples()),
         lint_rules(),
     )
-    return {PRACTICES_PAGE: practices_text, ERRORS_PAGE: errors_text}
+    from kn_constructs.gpus import VOCABULARIES
+
+    return {PRACTICES_PAGE: practices_text, ERRORS_PAGE: errors_text, GPUS_PAGE: render_gpus(VOCABULARIES)}
 
 
 def without_line_numbers(text: str) -> str:
@@ -960,7 +1084,7 @@ def check(root: Path = ROOT, *, strict: bool = False) -> list[str]:
 
 
 def write(root: Path = ROOT) -> list[Path]:
-    """(Re)write both pages; returns the paths written."""
+    """(Re)write every generated page; returns the paths written."""
     written = []
     for rel, text in render(root).items():
         path = root / rel

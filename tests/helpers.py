@@ -28,7 +28,7 @@ def contract_props(**overrides: Any) -> dict[str, Any]:
             endpoint="https://object.lga1.example.com",
             credentials_secret="s3-credentials",
         ),
-        "gpu": GpuPlacement(classes=["A40", "A5000"], regions=["LGA1", "ORD1"], count=1),
+        "gpu": GpuPlacement(classes=["A40", "RTX_A5000"], regions=["LGA1", "ORD1"], count=1),
         "batching": Batching.fixed(8),
         "longest_request_seconds": 10,
         "autoscaling": AutoscalerProfile.from_startup(mean_seconds=20),

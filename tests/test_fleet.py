@@ -51,7 +51,7 @@ def contract_fleet(
         cluster=cluster,
         gpu_budget=gpu_budget,
         image=IMAGE,
-        gpu=GpuPlacement(classes=["A100", "A40"], regions=["LGA1"], count=1),
+        gpu=GpuPlacement(classes=["A100_PCIE_80GB", "A40"], regions=["LGA1"], count=1),
         router=router,
         **fleet_props,
     )

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from kn_constructs.gpus import VOCABULARIES
 from kn_constructs.placement import AFFINITY_FLAG, GpuPlacement
 
 CLASS = "gpu.nvidia.com/class"
@@ -21,7 +22,7 @@ REGION = "topology.kubernetes.io/region"
 
 
 def contract() -> GpuPlacement:
-    return GpuPlacement(classes=["A40", "A5000"], regions=["LGA1", "ORD1"])
+    return GpuPlacement(classes=["A40", "RTX_A5000"], regions=["LGA1", "ORD1"])
 
 
 def node_affinity(placement: GpuPlacement) -> dict[str, Any]:
@@ -60,7 +61,7 @@ def test_kn_place_1_required_affinity_admits_every_class() -> None:
     required = node_affinity(contract())["requiredDuringSchedulingIgnoredDuringExecution"]
     assert required == {
         "nodeSelectorTerms": [
-            {"matchExpressions": [{"key": CLASS, "operator": "In", "values": ["A40", "A5000"]}]}
+            {"matchExpressions": [{"key": CLASS, "operator": "In", "values": ["A40", "RTX_A5000"]}]}
         ]
     }
 
@@ -78,33 +79,33 @@ def test_kn_place_2_each_preferred_term_is_self_contained() -> None:
         assert expression["operator"] == "In"
         (value,) = expression["values"]
         seen.add((expression["key"], value))
-    assert seen == {(CLASS, "A40"), (CLASS, "A5000"), (REGION, "LGA1"), (REGION, "ORD1")}
+    assert seen == {(CLASS, "A40"), (CLASS, "RTX_A5000"), (REGION, "LGA1"), (REGION, "ORD1")}
     weights = [term["weight"] for term in preferred]
     assert weights == sorted(weights, reverse=True)
 
 
 def test_kn_place_1_better_class_in_worse_region_outscores_worse_class_in_better_region() -> None:
     placement = contract()
-    assert score(placement, node("A40", "ORD1")) > score(placement, node("A5000", "LGA1"))
+    assert score(placement, node("A40", "ORD1")) > score(placement, node("RTX_A5000", "LGA1"))
 
 
-@pytest.mark.parametrize("gpu", ["A40", "A5000"])
+@pytest.mark.parametrize("gpu", ["A40", "RTX_A5000"])
 def test_kn_place_2_first_region_outranks_second_for_the_same_class(gpu: str) -> None:
     placement = contract()
     assert score(placement, node(gpu, "LGA1")) > score(placement, node(gpu, "ORD1"))
 
 
 def test_kn_place_2_rank_by_region_flips_the_order() -> None:
-    placement = GpuPlacement(classes=["A40", "A5000"], regions=["LGA1", "ORD1"], rank_by="region")
-    assert score(placement, node("A5000", "LGA1")) > score(placement, node("A40", "ORD1"))
-    assert score(placement, node("A40", "LGA1")) > score(placement, node("A5000", "LGA1"))
+    placement = GpuPlacement(classes=["A40", "RTX_A5000"], regions=["LGA1", "ORD1"], rank_by="region")
+    assert score(placement, node("RTX_A5000", "LGA1")) > score(placement, node("A40", "ORD1"))
+    assert score(placement, node("A40", "LGA1")) > score(placement, node("RTX_A5000", "LGA1"))
 
 
 def test_kn_place_1_unlisted_class_is_not_schedulable_listed_ones_are() -> None:
     placement = contract()
     assert schedulable(placement, node("A40", "ORD1"))
-    assert schedulable(placement, node("A5000", "SJC1"))
-    assert not schedulable(placement, node("H100", "LGA1"))
+    assert schedulable(placement, node("RTX_A5000", "SJC1"))
+    assert not schedulable(placement, node("H100_PCIE", "LGA1"))
     assert not schedulable(placement, {REGION: "LGA1"})
 
 
@@ -138,7 +139,7 @@ def test_single_class_without_regions_has_no_preferred_terms() -> None:
 
 def test_custom_labels_are_used() -> None:
     placement = GpuPlacement(
-        classes=["A40", "A5000"],
+        classes=["A40", "RTX_A5000"],
         regions=["LGA1"],
         class_label="gpu/type",
         region_label="example.com/region",
@@ -161,10 +162,10 @@ def test_defaults() -> None:
 
 
 def test_sequences_are_frozen_to_tuples() -> None:
-    classes = ["A40", "A5000"]
+    classes = ["A40", "RTX_A5000"]
     placement = GpuPlacement(classes=classes)
-    classes.append("H100")
-    assert placement.classes == ("A40", "A5000")
+    classes.append("H100_PCIE")
+    assert placement.classes == ("A40", "RTX_A5000")
 
 
 # ----------------------------------------------------------------- failure table
@@ -178,8 +179,8 @@ def test_sequences_are_frozen_to_tuples() -> None:
         (GpuPlacement(classes=["A 40"]), "KN-PLACE-1", "gpu.classes[0]"),
         (GpuPlacement(classes=["-A40"]), "KN-PLACE-1", "gpu.classes[0]"),
         (GpuPlacement(classes=["A40-"]), "KN-PLACE-1", "gpu.classes[0]"),
-        (GpuPlacement(classes=["A" * 64]), "KN-PLACE-1", "gpu.classes[0]"),
-        (GpuPlacement(classes=["A40", "A5000", "A40"]), "KN-PLACE-1", "gpu.classes[2]"),
+        (GpuPlacement(classes=["A" * 64], allow_unknown_classes=True), "KN-PLACE-1", "gpu.classes[0]"),
+        (GpuPlacement(classes=["A40", "RTX_A5000", "A40"]), "KN-PLACE-1", "gpu.classes[2]"),
         (GpuPlacement(classes=["A40"], regions=["LGA1", "ORD 1"]), "KN-PLACE-2", "gpu.regions[1]"),
         (GpuPlacement(classes=["A40"], regions=["lga1/a"]), "KN-PLACE-2", "gpu.regions[0]"),
         (GpuPlacement(classes=["A40"], regions=["LGA1", "LGA1"]), "KN-PLACE-2", "gpu.regions[1]"),
@@ -187,7 +188,11 @@ def test_sequences_are_frozen_to_tuples() -> None:
         (GpuPlacement(classes=["A40"], count=17), "KN-GPU-1", "gpu.count"),
         (GpuPlacement(classes=["A40"], count=-1), "KN-GPU-1", "gpu.count"),
         (
-            GpuPlacement(classes=[f"C{i}" for i in range(12)], regions=[f"R{i}" for i in range(9)]),
+            GpuPlacement(
+                classes=[f"C{i}" for i in range(12)],
+                regions=[f"R{i}" for i in range(9)],
+                allow_unknown_classes=True,
+            ),
             "KN-PLACE-1",
             "gpu",
         ),
@@ -244,12 +249,16 @@ def test_every_placement_problem_reported_at_once() -> None:
     "placement",
     [
         GpuPlacement(classes=["A40"]),
-        GpuPlacement(classes=["A40", "A5000"], regions=["LGA1", "ORD1"]),
+        GpuPlacement(classes=["A40", "RTX_A5000"], regions=["LGA1", "ORD1"]),
         GpuPlacement(classes=["A40"], count=1),
         GpuPlacement(classes=["A40"], count=16),
-        GpuPlacement(classes=["NVIDIA-A100-SXM4-80GB", "H100_PCIe", "a.b"]),
-        GpuPlacement(classes=["A" * 63]),
-        GpuPlacement(classes=[f"C{i}" for i in range(10)], regions=[f"R{i}" for i in range(10)]),
+        GpuPlacement(classes=["NVIDIA-A100-SXM4-80GB", "H100_PCIe", "a.b"], allow_unknown_classes=True),
+        GpuPlacement(classes=["A" * 63], allow_unknown_classes=True),
+        GpuPlacement(
+            classes=[f"C{i}" for i in range(10)],
+            regions=[f"R{i}" for i in range(10)],
+            allow_unknown_classes=True,
+        ),
         GpuPlacement(classes=["A40"], regions=[f"R{i}" for i in range(99)]),
     ],
     ids=[
@@ -269,22 +278,7 @@ def test_valid_placements_have_no_problems(placement: GpuPlacement) -> None:
 
 # ----------------------------------------------------------------- properties
 
-CLASS_POOL = [
-    "A40",
-    "A5000",
-    "A6000",
-    "A100",
-    "H100",
-    "H200",
-    "L40S",
-    "RTX4000",
-    "V100",
-    "T4",
-    "A10",
-    "L4",
-    "B200",
-    "GH200",
-]
+CLASS_POOL = list(VOCABULARIES[CLASS].classes)
 REGION_POOL = [
     "LGA1",
     "ORD1",

@@ -103,7 +103,11 @@ def test_contract_affinity_kn_place_1_kn_place_2(contract: dict[str, Any]) -> No
     node_affinity = contract["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]
     required = node_affinity["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
     assert required == [
-        {"matchExpressions": [{"key": "gpu.nvidia.com/class", "operator": "In", "values": ["A40", "A5000"]}]}
+        {
+            "matchExpressions": [
+                {"key": "gpu.nvidia.com/class", "operator": "In", "values": ["A40", "RTX_A5000"]}
+            ]
+        }
     ]
     preferred = node_affinity["preferredDuringSchedulingIgnoredDuringExecution"]
     weight = {}
@@ -114,10 +118,13 @@ def test_contract_affinity_kn_place_1_kn_place_2(contract: dict[str, Any]) -> No
         weight[(expression["key"], expression["values"][0])] = term["weight"]
         assert 1 <= term["weight"] <= 100
     cls, region = "gpu.nvidia.com/class", "topology.kubernetes.io/region"
-    assert weight[(cls, "A40")] > weight[(cls, "A5000")]
+    assert weight[(cls, "A40")] > weight[(cls, "RTX_A5000")]
     assert weight[(region, "LGA1")] > weight[(region, "ORD1")]
-    # The class matters more than the region: an A40 in ORD1 beats an A5000 in LGA1.
-    assert weight[(cls, "A40")] + weight[(region, "ORD1")] > weight[(cls, "A5000")] + weight[(region, "LGA1")]
+    # The class matters more than the region: an A40 in ORD1 beats an RTX_A5000 in LGA1.
+    assert (
+        weight[(cls, "A40")] + weight[(region, "ORD1")]
+        > weight[(cls, "RTX_A5000")] + weight[(region, "LGA1")]
+    )
 
 
 def test_contract_env_offline_model_and_secret_refs_kn_model_2_kn_model_4(
@@ -600,7 +607,7 @@ def test_extra_env_and_secret_refs(tmp_path: Path) -> None:
 
 
 def test_shared_memory_and_multi_gpu(tmp_path: Path) -> None:
-    doc = build_one(tmp_path, gpu=GpuPlacement(classes=["H100"], count=4), shared_memory="16Gi")
+    doc = build_one(tmp_path, gpu=GpuPlacement(classes=["H100_NVLINK_80GB"], count=4), shared_memory="16Gi")
     pod = doc["spec"]["template"]["spec"]
     assert pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == 4
     assert {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "16Gi"}} in pod["volumes"]

@@ -67,7 +67,7 @@ spec:
           requiredDuringSchedulingIgnoredDuringExecution:
             nodeSelectorTerms:
               - matchExpressions:
-                  - {key: gpu.nvidia.com/class, operator: In, values: [A40, A5000]}
+                  - {key: gpu.nvidia.com/class, operator: In, values: [A40, RTX_A5000]}
           preferredDuringSchedulingIgnoredDuringExecution:
             - weight: 100
               preference:

@@ -18,7 +18,7 @@ chart = Chart(app, "fleet", namespace="models")
 cluster = KnativeClusterConfig(chart, "knative")
 fleet = ModelFleet(chart, "models", cluster=cluster, gpu_budget=16,
                    image="registry.example.com/llm-server@sha256:" + "b" * 64,
-                   gpu=GpuPlacement(classes=["A100", "A40"], regions=["LGA1"], count=1))
+                   gpu=GpuPlacement(classes=["A100_PCIE_80GB", "A40"], regions=["LGA1"], count=1))
 fleet.add_model("chat", model=weights("chat"), batching=Batching.in_flight(max_sequences=64),
                 longest_request_seconds=60,
                 autoscaling=AutoscalerProfile.from_startup(mean_seconds=45), max_scale=8)

@@ -22,7 +22,7 @@ GpuInferenceService(
     model=ModelSource.tensorizer("s3://models/llama-3-8b/model.tensors",
                                  endpoint="https://object.lga1.example.com",
                                  credentials_secret="s3-credentials"),
-    gpu=GpuPlacement(classes=["A40", "A5000"], regions=["LGA1", "ORD1"], count=1),
+    gpu=GpuPlacement(classes=["A40", "RTX_A5000"], regions=["LGA1", "ORD1"], count=1),
     batching=Batching.fixed(8),          # target 8; containerConcurrency in [8, 16]
     longest_request_seconds=10,          # timeoutSeconds 12
     autoscaling=AutoscalerProfile.from_startup(mean_seconds=20),  # window 40s, panic 50%

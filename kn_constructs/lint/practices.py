@@ -25,6 +25,7 @@ from typing import Any, Final, Literal
 from kn_constructs._format import format_number
 from kn_constructs.batching import FIXED_HARD_CEILING
 from kn_constructs.errors import Problem, Severity
+from kn_constructs.gpus import VOCABULARIES, unknown_class_problem
 from kn_constructs.images import IMAGE_DIGEST
 from kn_constructs.inference import (
     LONG_REQUEST_WARN_SECONDS,
@@ -824,6 +825,64 @@ def _labels(view: ServiceView, rule: LintRule) -> list[Problem]:
     ]
 
 
+# --------------------------------------------------------------------------- GPU classes (KN-PLACE-1)
+
+_NODE_AFFINITY: Final = f"{_SPEC}.affinity.nodeAffinity"
+
+
+def _node_label_values(spec: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """``(path, label, value)`` for each value a pod asks of a node label.
+
+    From ``nodeSelector`` and the ``In`` expressions of its node affinity (required terms first,
+    then preferred ones).
+    """
+    for label, value in _mapping(spec.get("nodeSelector")).items():
+        if isinstance(value, str):
+            yield f"{_SPEC}.nodeSelector.{label}", str(label), value
+    node_affinity = _mapping(_mapping(spec.get("affinity")).get("nodeAffinity"))
+    required = _mapping(node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution"))
+    terms = [
+        (f"{_NODE_AFFINITY}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{t}]", term)
+        for t, term in enumerate(_list(required.get("nodeSelectorTerms")))
+    ]
+    terms += [
+        (
+            f"{_NODE_AFFINITY}.preferredDuringSchedulingIgnoredDuringExecution[{t}].preference",
+            _mapping(term).get("preference"),
+        )
+        for t, term in enumerate(_list(node_affinity.get("preferredDuringSchedulingIgnoredDuringExecution")))
+    ]
+    for at, term in terms:
+        for e, expression in enumerate(_list(_mapping(term).get("matchExpressions"))):
+            expression = _mapping(expression)
+            key = expression.get("key")
+            if expression.get("operator") != "In" or not isinstance(key, str):
+                continue
+            for v, item in enumerate(_list(expression.get("values"))):
+                if isinstance(item, str):
+                    yield f"{at}.matchExpressions[{e}].values[{v}]", key, item
+
+
+def _gpu_classes(view: ServiceView, rule: LintRule) -> list[Problem]:
+    found: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for at, label, value in _node_label_values(view.spec):
+        vocab = VOCABULARIES.get(label)
+        if vocab is None or vocab.lookup(value) is not None or (label, value) in seen:
+            continue
+        seen.add((label, value))  # one finding per unknown value, where it is first asked for
+        problem = unknown_class_problem(
+            vocab,
+            value,
+            at,
+            code=rule.id,
+            severity=rule.severity,
+            escape="if your nodes do carry it, the catalogue (docs/gpus.md) lacks it: ignore this finding",
+        )
+        found.append(problem)
+    return found
+
+
 #: Every lint rule, in report order. ``docs/lint.md`` lists this table.
 LINT_RULES: Final[tuple[LintRule, ...]] = (
     LintRule(
@@ -902,6 +961,13 @@ LINT_RULES: Final[tuple[LintRule, ...]] = (
     LintRule("KN-SCALE-2", "warning", "gpu", "no max-scale (or 0, unlimited) on a GPU service", _max_scale),
     LintRule(
         "KN-OPS-1", "warning", "gpu", "no app.kubernetes.io/name label on the Service or template", _labels
+    ),
+    LintRule(
+        "KN-PLACE-1",
+        "warning",
+        "any",
+        "a node selector or node affinity asking for a GPU class its label's catalogue does not know",
+        _gpu_classes,
     ),
 )
 

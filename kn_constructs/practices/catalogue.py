@@ -356,8 +356,10 @@ _ALL = (
         "KN-PLACE-1",
         _PLACE,
         "GPU class with fallbacks",
-        "default, error",
-        "Required affinity on all acceptable classes, preferred terms weighted by order.",
+        "default, error, lint",
+        "Required affinity on all acceptable classes, preferred terms weighted by order; each class"
+        " is a value its label's catalogue knows (else an error, and a lint warning, with 'did you"
+        " mean') with enough memory for gpu_memory_gib.",
     ),
     _p(
         "KN-PLACE-2",

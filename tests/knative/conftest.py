@@ -63,7 +63,7 @@ spec:
           requiredDuringSchedulingIgnoredDuringExecution:
             nodeSelectorTerms:
               - matchExpressions:
-                  - {key: gpu.nvidia.com/class, operator: In, values: [A40, A5000]}
+                  - {key: gpu.nvidia.com/class, operator: In, values: [A40, RTX_A5000]}
 """
 
 _GPU_SERVICE: dict[str, Any] = yaml.safe_load(GPU_SERVICE_YAML)
