@@ -276,7 +276,6 @@ def doc_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, An
     workdir = tmp_path_factory.mktemp("docs-run")
     env = dict(os.environ)
     env["CDK8S_OUTDIR"] = str(workdir / "cdk8s.out")
-    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     env.setdefault("CDK8S_CHECK_UPGRADE", "false")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     args = [str(d) for d in DOCS_WITH_PYTHON]
