@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -39,8 +40,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The exit status when the reader of standard output went away (``kn-constructs lint | head``):
+#: 128 + SIGPIPE, what a shell reports for a command that SIGPIPE ended.
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 findings, 2 usage error)."""
+    """Run the command line; returns the exit code (0 ok, 1 findings, 2 usage error).
+
+    When standard output is a pipe that its reader closed early (``kn-constructs ... | head``),
+    the command stops quietly with :data:`EXIT_BROKEN_PIPE`, like a command ended by SIGPIPE,
+    instead of printing a ``BrokenPipeError`` traceback.
+    """
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # a broken pipe shows here, inside the handler, not at exit
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
@@ -49,6 +70,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     code: int = func(args)
     return code
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's last flush cannot fail again.
+
+    The recipe of the Python documentation (``signal``, "Note on SIGPIPE").
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (stdout replaced): nothing to flush
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

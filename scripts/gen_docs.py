@@ -181,13 +181,25 @@ def find_places(root: Path, codes: Iterable[str]) -> dict[str, list[Place]]:
 
 
 def _strings(node: ast.AST, *, skip: Collection[int] = frozenset()) -> list[str]:
-    """String literals under ``node``, leaving out ``acknowledge=...`` arguments and ``skip`` ids."""
+    """String literals under ``node``, leaving out acknowledged codes and ``skip`` ids.
+
+    Acknowledged codes are ``acknowledge=[...]`` arguments and ``"acknowledge": [...]`` entries of
+    a dict of props: they silence a warning, they do not test it.
+    """
     out: list[str] = []
 
     def visit(current: ast.AST) -> None:
         if id(current) in skip:
             return
         if isinstance(current, ast.keyword) and current.arg in ACKNOWLEDGE_KEYWORDS:
+            return
+        if isinstance(current, ast.Dict):  # props as a dict: {"acknowledge": [...], ...}
+            for key, value in zip(current.keys, current.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value in ACKNOWLEDGE_KEYWORDS:
+                    continue
+                if key is not None:
+                    visit(key)
+                visit(value)
             return
         if isinstance(current, ast.Constant) and isinstance(current.value, str):
             out.append(current.value)

@@ -34,7 +34,9 @@ def contract_props(**overrides: Any) -> dict[str, Any]:
         "autoscaling": AutoscalerProfile.from_startup(mean_seconds=20),
         "min_scale": 0,
         "max_scale": 3,
-        "acknowledge": ["KN-PLACE-3"],
+        # No cluster declared (KN-PLACE-3), and scale to zero with a 20 s startup against
+        # timeoutSeconds 12 (KN-SCALE-1): the tests that are about them override this.
+        "acknowledge": ["KN-PLACE-3", "KN-SCALE-1"],
     }
     props.update(overrides)
     return props

@@ -33,7 +33,7 @@ def configmaps(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def test_default_config_renders_autoscaler_and_the_features_services_need(tmp_path: Path) -> None:
     def build(chart: Chart) -> None:
         cluster = KnativeClusterConfig(chart, "knative")
-        GpuInferenceService(chart, "llama", **contract_props(cluster=cluster, acknowledge=[]))
+        GpuInferenceService(chart, "llama", **contract_props(cluster=cluster, acknowledge=["KN-SCALE-1"]))
 
     _, docs = synth(tmp_path, build)
     maps = configmaps(docs)
@@ -60,7 +60,9 @@ def test_pvc_service_enables_pvc_flags_it_needs_only(tmp_path: Path) -> None:
     def build(chart: Chart) -> None:
         cluster = KnativeClusterConfig(chart, "knative")
         GpuInferenceService(
-            chart, "ro", **contract_props(cluster=cluster, model=ModelSource.pvc("weights"), acknowledge=[])
+            chart,
+            "ro",
+            **contract_props(cluster=cluster, model=ModelSource.pvc("weights"), acknowledge=["KN-SCALE-1"]),
         )
 
     _, docs = synth(tmp_path, build)

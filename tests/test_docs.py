@@ -17,6 +17,7 @@ interpreter that executes the blocks; it writes ``WORKDIR/results.json``.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import functools
 import importlib.util
@@ -276,7 +277,6 @@ def doc_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, An
     workdir = tmp_path_factory.mktemp("docs-run")
     env = dict(os.environ)
     env["CDK8S_OUTDIR"] = str(workdir / "cdk8s.out")
-    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     env.setdefault("CDK8S_CHECK_UPGRADE", "false")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     args = [str(d) for d in DOCS_WITH_PYTHON]
@@ -329,6 +329,131 @@ def test_yaml_excerpt_is_what_the_docs_python_synthesized(
 @pytest.mark.parametrize("doc", [d for d in doc_files() if d.exists()], ids=rel)
 def test_relative_links_resolve(doc: Path) -> None:
     assert broken_links(doc) == []
+
+
+#: The repository, as pyproject.toml's project URLs name it; the README links into it absolutely.
+REPO_URL = "https://github.com/kn-constructs/kn-constructs"
+_REPO_LINK = re.compile(r"^" + re.escape(REPO_URL) + r"(?:/(blob|tree)/main/([^#]*))?(?:#(.*))?$")
+
+
+def repository_link_problem(target: str, root: Path = ROOT) -> str | None:
+    """Why an absolute link into the repository would not resolve on ``main``, or None."""
+    match = _REPO_LINK.match(target)
+    if match is None:
+        return None  # another site, or the repository's issues and such: not checked here
+    kind, path_part, anchor = match.groups()
+    resolved = root / unquote(path_part) if kind else root / "README.md"
+    if not resolved.exists():
+        return f"{target}: {path_part} does not exist"
+    if kind == "blob" and not resolved.is_file():
+        return f"{target}: {path_part} is a folder (use /tree/main/)"
+    if kind == "tree" and not resolved.is_dir():
+        return f"{target}: {path_part} is a file (use /blob/main/)"
+    if anchor and resolved.suffix == ".md" and anchor not in heading_anchors(resolved.read_text("utf-8")):
+        return f"{target}: no heading #{anchor} in {resolved.relative_to(root).as_posix()}"
+    return None
+
+
+def test_readme_links_are_absolute_and_resolve_on_main() -> None:
+    # The README is also the package's page on an index, where relative links lead nowhere.
+    targets = links((ROOT / "README.md").read_text("utf-8"))
+    relative = [t for t in targets if not _SCHEME.match(t)]
+    assert relative == [], f"README.md: make these links absolute ({REPO_URL}/blob/main/...)"
+    problems = [problem for t in targets if (problem := repository_link_problem(t)) is not None]
+    assert problems == []
+    assert any(_REPO_LINK.match(t) for t in targets)  # the check above saw links into the repository
+
+
+def test_repository_link_problems_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "page.md").write_text("# Page\n## Part two\n", encoding="utf-8")
+    (tmp_path / "README.md").write_text("# Readme\n## Requirements\n", encoding="utf-8")
+    ok = [
+        f"{REPO_URL}/blob/main/docs/page.md#part-two",
+        f"{REPO_URL}/tree/main/docs",
+        f"{REPO_URL}#requirements",
+        "https://cdk8s.io",
+    ]
+    assert [repository_link_problem(t, tmp_path) for t in ok] == [None] * len(ok)
+    bad = [
+        f"{REPO_URL}/blob/main/docs/gone.md",
+        f"{REPO_URL}/blob/main/docs",
+        f"{REPO_URL}/tree/main/docs/page.md",
+        f"{REPO_URL}/blob/main/docs/page.md#part-three",
+        f"{REPO_URL}#install",
+    ]
+    assert all(repository_link_problem(t, tmp_path) is not None for t in bad)
+
+
+def test_project_urls_name_the_repository_the_docs_link_to() -> None:
+    import tomllib
+
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["urls"]
+    assert urls["Repository"] == REPO_URL
+    for name in ("Documentation", "Changelog"):
+        assert repository_link_problem(urls[name]) is None and urls[name].startswith(REPO_URL + "/")
+    assert urls["Issues"] == f"{REPO_URL}/issues"
+
+
+def _project_version() -> str:
+    import tomllib
+
+    version: str = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+    return version
+
+
+def test_pre_commit_snippet_rev_is_this_versions_tag() -> None:
+    # Release X.Y.Z is tagged vX.Y.Z (docs/releasing.md); the snippet must name that tag.
+    import kn_constructs
+
+    version = _project_version()
+    assert kn_constructs.__version__ == version
+    snippets = [
+        block.code
+        for doc in doc_files()
+        for block in parse_blocks(doc.read_text("utf-8"))
+        if block.lang == "yaml" and "id: kn-constructs-lint" in block.code
+    ]
+    assert snippets, "no pre-commit snippet found in the docs"
+    for code in snippets:
+        assert re.findall(r"^\s*-?\s*repo:\s*(\S+)", code, re.MULTILINE) == [REPO_URL]
+        assert re.findall(r"^\s*rev:\s*(\S+)", code, re.MULTILINE) == [f"v{version}"]
+
+
+def test_git_installs_in_the_docs_name_this_versions_tag() -> None:
+    found = [
+        (rel(doc), ref)
+        for doc in doc_files()
+        for ref in re.findall(re.escape(f"git+{REPO_URL}") + r"@([^\s\"'#]+)", doc.read_text("utf-8"))
+    ]
+    assert found  # docs/lint.md's CI recipes install the linter this way
+    assert {ref for _, ref in found} == {f"v{_project_version()}"}, found
+
+
+#: ``pip install kn-constructs`` (or ``"kn_constructs[plot]"``): a name only, which needs an index.
+_PIP_FROM_INDEX = re.compile(
+    r"pip3?\s+install\s+(?:-\S+\s+)*[\"']?kn[-_]constructs(?:\[[^\]]*\])?(?:[<>=!~][^\s\"']*)?[\"']?(?=\s|$|`)",
+    re.IGNORECASE,
+)
+
+
+def test_docs_never_install_from_a_package_index_where_it_is_not_published() -> None:
+    offenders = [
+        f"{rel(doc)}:{number}: {line.strip()}"
+        for doc in doc_files()
+        for number, line in enumerate(doc.read_text("utf-8").splitlines(), start=1)
+        if _PIP_FROM_INDEX.search(line)
+    ]
+    assert offenders == [], "install from a checkout, a built wheel or git+URL@tag instead"
+
+
+def test_the_index_install_pattern_matches_only_names() -> None:
+    assert _PIP_FROM_INDEX.search("pip install kn-constructs")
+    assert _PIP_FROM_INDEX.search('- run: pip install "kn-constructs[plot]"')
+    assert _PIP_FROM_INDEX.search("`pip install -U kn_constructs==0.1.0`")
+    assert not _PIP_FROM_INDEX.search('pip install "/path/to/kn-constructs[node]"')
+    assert not _PIP_FROM_INDEX.search("pip install kn-constructs/dist/kn_constructs-0.1.0-py3-none-any.whl")
+    assert not _PIP_FROM_INDEX.search(f'pip install "git+{REPO_URL}@v0.1.0"')
 
 
 def test_generated_pages_are_current() -> None:
@@ -490,6 +615,12 @@ def test_find_places_counts_code_not_docs_or_catalogues(tmp_path: Path) -> None:
     )
     found = gen.find_places(tmp_path, ["KN-ZZ-1", "KN-ZZ-2"])
     assert found == {"KN-ZZ-1": [gen.Place("kn_constructs/check.py", 6, "check")], "KN-ZZ-2": []}
+
+
+def test_acknowledged_codes_in_a_dict_of_props_are_not_tests() -> None:
+    gen = load_gen_docs()
+    tree = ast.parse('build(props={"acknowledge": ["KN-ZZ-1"], "image": "KN-ZZ-2"}, acknowledge=["KN-ZZ-3"])')
+    assert gen._strings(tree) == ["image", "KN-ZZ-2"]
 
 
 def test_check_ignores_line_numbers_unless_strict() -> None:

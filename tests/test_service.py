@@ -488,7 +488,11 @@ def test_message_format_reads_like_knative(tmp_path: Path) -> None:
             "KN-BATCH-1",
             id="cc-above-1.5x",
         ),
-        pytest.param({"cold_start_budget_seconds": 5}, "KN-SCALE-1", id="cold-start-over-budget"),
+        pytest.param(
+            {"cold_start_budget_seconds": 5, "acknowledge": ["KN-PLACE-3"]},
+            "KN-SCALE-1",
+            id="cold-start-over-budget",
+        ),
         pytest.param(
             {"model": ModelSource.tensorizer("s3://m/x.tensors", region="LAS1")},
             "KN-MODEL-3",
@@ -536,7 +540,7 @@ def test_contract_example_warns_only_that_a_cold_request_outlives_its_timeout_kn
     app = App(outdir=str(tmp_path / "out"))
     chart = Chart(app, "inference")
     with pytest.warns(KnWarning) as record:
-        service = GpuInferenceService(chart, "llama", **contract_props())
+        service = GpuInferenceService(chart, "llama", **contract_props(acknowledge=["KN-PLACE-3"]))
     assert [w.message.code for w in record if isinstance(w.message, KnWarning)] == ["KN-SCALE-1"]
     (problem,) = service.warnings
     assert problem.path == "llama.min_scale" and "timeoutSeconds 12" in problem.message

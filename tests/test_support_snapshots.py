@@ -50,6 +50,8 @@ pytestmark = pytest.mark.slow
 def run_pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     env.pop("PYTEST_ADDOPTS", None)
+    for name in [n for n in env if n.startswith("PYTEST_XDIST_")]:
+        env.pop(name)  # under `-n 2` the inner run is not an xdist worker (syrupy would stay silent)
     return subprocess.run(
         [
             sys.executable,

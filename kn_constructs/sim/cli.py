@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import json
 import sys
 import time
@@ -100,11 +101,30 @@ def _add_startup_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: How to get matplotlib for ``--plot`` (the ``plot`` extra's one requirement), as a command that
+#: works whether kn_constructs came from a package index, a wheel or a checkout.
+MATPLOTLIB_INSTALL = 'pip install "matplotlib>=3.8"'
+
+
+def _plot_path(value: str) -> str:
+    """``--plot``'s type: refuses the option before the run when matplotlib is not installed."""
+    if importlib.util.find_spec("matplotlib") is None:
+        raise argparse.ArgumentTypeError(
+            f"needs matplotlib, which is not installed; install it with: {MATPLOTLIB_INSTALL}"
+        )
+    return value
+
+
 def _add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated trace and the startups")
     parser.add_argument("--cluster", metavar="FILE.yaml", help="Knative ConfigMaps (config-autoscaler...)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.add_argument("--plot", metavar="FILE.png", help="draw load, pods, queue and latency over time")
+    parser.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        type=_plot_path,
+        help="draw load, pods, queue and latency over time (needs matplotlib)",
+    )
     parser.add_argument(
         "--progress", action="store_true", help="show a progress bar even when not on a terminal"
     )
