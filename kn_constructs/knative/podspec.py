@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from kn_constructs.errors import Problem
+from kn_constructs.images import image_problems
 from kn_constructs.knative import rules as kn
 from kn_constructs.knative._go import quote
 from kn_constructs.knative._problems import (
@@ -50,6 +51,8 @@ _FIELD: Final = "KNATIVE-FIELD-VALUE"
 _FLAG: Final = "KNATIVE-FEATURE-FLAG"
 _FORBIDDEN: Final = "KNATIVE-FORBIDDEN-FIELD"
 _PROBE: Final = "KNATIVE-PROBE"
+_K8S_PROBE: Final = "K8S-PROBE"
+_K8S_ENV: Final = "K8S-ENV"
 _RESERVED: Final = "KNATIVE-RESERVED"
 _TIMEOUT: Final = "KNATIVE-TIMEOUT"
 _VOLUME: Final = "KNATIVE-VOLUME"
@@ -770,6 +773,59 @@ def _probe(
             )
     if readiness:
         _readiness_numbers(p, at, chk)
+    elif port_name is not None:
+        _kubernetes_probe_numbers(p, at, chk)
+
+
+def _kubernetes_probe_numbers(p: Mapping[str, Any], at: str, chk: _Check) -> None:
+    """Kubernetes' ``validateProbe`` + ``validateLivenessProbe``/``validateStartupProbe``.
+
+    Knative passes liveness and startup probes of the serving container through to the
+    Deployment (only their handler is its rule). Kubernetes defaults 0 first
+    (``SetDefaults_Probe``: timeout 1, period 10, success 1, failure 3), then refuses negatives,
+    a successThreshold other than 1 and a probe terminationGracePeriodSeconds <= 0.
+    """
+    hint = "Knative admits it, but the API server refuses the Deployment: the pods never start"
+    numbers = {
+        key: _int(p.get(key), join(at, key), chk)
+        for key in ("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold")
+    }
+    for key, value in numbers.items():
+        if value is not None and value < 0:
+            chk.add(
+                invalid(
+                    _K8S_PROBE,
+                    join(at, key),
+                    f"{value}: must be greater than or equal to 0",
+                    value=value,
+                    allowed=">= 0 (0 = the Kubernetes default)",
+                    hint=hint,
+                )
+            )
+    success = numbers["successThreshold"]
+    if success is not None and success > 1:
+        chk.add(
+            invalid(
+                _K8S_PROBE,
+                join(at, "successThreshold"),
+                f"{success}: must be 1",
+                value=success,
+                allowed="1",
+                hint=hint,
+            )
+        )
+    grace = _int(p.get("terminationGracePeriodSeconds"), join(at, "terminationGracePeriodSeconds"), chk)
+    if grace is not None and grace <= 0:
+        chk.add(
+            invalid(
+                _K8S_PROBE,
+                join(at, "terminationGracePeriodSeconds"),
+                f"{grace}: must be greater than 0",
+                value=grace,
+                allowed="> 0",
+                hint=hint,
+            )
+        )
 
 
 def _readiness_numbers(p: Mapping[str, Any], at: str, chk: _Check) -> None:
@@ -976,6 +1032,20 @@ def _env(container: Mapping[str, Any], at: str, kind: Kind, chk: _Check) -> None
         name = env.get("name")
         if not isinstance(name, str) or name == "":
             chk.add(missing(_FIELD, join(e_at, "name")))
+        elif any(ord(ch) < 0x20 or ord(ch) > 0x7E or ch == "=" for ch in name):
+            # Kubernetes' IsRelaxedEnvVarName (RelaxedEnvironmentVariableValidation, default
+            # since 1.32, GA in 1.34): '1BAD' is fine, '=' or non-printable characters are not.
+            chk.add(
+                invalid(
+                    _K8S_ENV,
+                    join(e_at, "name"),
+                    f"{quote(name)}: a valid environment variable name must consist only of "
+                    "printable ASCII characters other than '='",
+                    value=name,
+                    allowed="printable ASCII other than '='",
+                    hint="the API server refuses the Deployment Knative creates: the pods never start",
+                )
+            )
         elif name in reserved:
             chk.add(
                 problem(
@@ -1120,6 +1190,9 @@ def _container(
     image = container.get("image")
     if not isinstance(image, str) or image == "":
         chk.add(missing(_CONTAINERS, join(at, "image"), hint="every container needs an image"))
+    else:
+        for found in image_problems(join(at, "image"), image):
+            chk.add(found)
     _ports(container, at, kind, chk)
     _resources(container, at, chk)
     _container_security_context(container, at, chk)

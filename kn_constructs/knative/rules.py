@@ -5,6 +5,11 @@ Everything here is read from Knative Serving's own validation code (tag ``knativ
 :mod:`kn_constructs.knative` read these constants, and so do the constructs, so that a rule is
 written once.
 
+Three tables, by who refuses: :data:`KNATIVE_RULES` (Knative's admission webhook, after its
+defaulting), :data:`K8S_RULES` (the Kubernetes API server: Knative admits, the pods never
+start), :data:`RECONCILE_RULES` (Knative admits, its reconciler fails); :data:`RULES` is all of
+them.
+
 Short names used in ``source`` fields:
 
 - ``AV`` = ``pkg/apis/autoscaling/annotation_validation.go``
@@ -106,6 +111,9 @@ __all__ = [
     "INT32_MAX",
     "KNATIVE_CLASS_SUFFIX",
     "KNATIVE_RULES",
+    "K8S_RULES",
+    "RECONCILE_RULES",
+    "RULES",
     "KPA_CLASS",
     "KPA_METRICS",
     "NETWORKING_PREFIX",
@@ -147,12 +155,18 @@ class KnativeRule:
     Attributes:
         code: Stable identifier used as :attr:`Problem.code <kn_constructs.errors.Problem.code>`.
         title: What the rule family covers, in a line.
-        source: The Knative file and function that enforce it (short names in the module doc).
+        source: The file and function that enforce it (short names in the module doc); for
+            ``K8S-…`` codes a Kubernetes file (``kubernetes/kubernetes`` or ``apimachinery``).
+        authority: Who refuses it: ``"knative"`` (Knative's admission webhook, after its
+            defaulting), ``"kubernetes"`` (the API server's validation of the object Knative
+            creates, so the pods never start) or ``"reconcile"`` (Knative admits the object and
+            its reconciler then fails it).
     """
 
     code: str
     title: str
     source: str
+    authority: str = "knative"
 
 
 def _catalogue(*rules: KnativeRule) -> Mapping[str, KnativeRule]:
@@ -170,7 +184,7 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
     KnativeRule(
         "KNATIVE-ANNOTATION-VALUE",
         "syntax or range of one annotation (autoscaling, queue sidecar)",
-        "AV ValidateAnnotations; RVV validateQueueSidecarResourceAnnotations",
+        "AV ValidateAnnotations; RVV RevisionSpec.Validate -> validateQueueSidecarResourceAnnotations",
     ),
     KnativeRule(
         "KNATIVE-ANNOTATION-KEY",
@@ -180,11 +194,13 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
     KnativeRule(
         "KNATIVE-SCALE-BOUNDS",
         "min/max/initial/activation scale cross-field rules and config-autoscaler max-scale-limit",
-        "AV validateMinMaxScale, validateMaxScaleWithinLimit, validateInitialScale",
+        "AV validateMinMaxScale, validateMaxScaleWithinLimit, validateInitialScale, "
+        "validateActivationScale",
     ),
     KnativeRule(
         "KNATIVE-CONTAINER-CONCURRENCY",
-        "spec.containerConcurrency within [0 or 1, container-concurrency-max-limit]",
+        "spec.containerConcurrency within [0 or 1, container-concurrency-max-limit] (0 only while "
+        "allow-container-concurrency-zero is true, the default)",
         "MDV ValidateContainerConcurrency",
     ),
     KnativeRule(
@@ -209,8 +225,10 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
     ),
     KnativeRule(
         "KNATIVE-PROBE",
-        "probe handler, fields, named ports, readiness thresholds, sidecar and init probes",
-        "K8SV validateProbe, validateReadinessProbe, validateSidecarContainer, validateInitContainer",
+        "probe handler, fields, named ports, readiness thresholds (after Knative's defaulting: "
+        "0 becomes 1 or 3 once periodSeconds is set), sidecar and init probes",
+        "K8SV validateProbe, validateReadinessProbe, validateSidecarContainer, validateInitContainer; "
+        "defaults: pkg/apis/serving/v1/revision_defaults.go applyReadinessProbeDefaults",
     ),
     KnativeRule(
         "KNATIVE-NAME",
@@ -234,13 +252,14 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
     ),
     KnativeRule(
         "KNATIVE-CONTAINERS",
-        "container list and the serving port: count, exactly one port, port name/protocol, "
-        "unique names, image present",
-        "K8SV ValidatePodSpec, validateContainersPorts, validateContainerPorts",
+        "container list and the serving port: count, exactly one port, port name ('' allowed), "
+        "protocol, containerPort 0..65535 (0 allowed), unique names, image present",
+        "K8SV ValidatePodSpec, validateContainersPorts, validateContainerPorts, "
+        "validateContainerPortBasic",
     ),
     KnativeRule(
         "KNATIVE-FIELD-VALUE",
-        "other PodSpec values Knative checks: env names, envFrom, securityContext ids, "
+        "other PodSpec values Knative checks: env name present, envFrom, securityContext ids, "
         "terminationMessagePolicy, serviceAccountName, emptyDir medium",
         "K8SV validate, validateEnvVar, validateEnvFrom, validateSecurityContext",
     ),
@@ -250,17 +269,84 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
         "MDV ValidateClusterVisibilityLabel",
     ),
     KnativeRule(
+        "KNATIVE-IMAGE",
+        "container image reference go-containerregistry cannot parse (weak validation): "
+        "registry, lower-case repository of 2..255 characters, tag, sha256 digest of 64 lower-case hex",
+        "K8SV validate (name.ParseReference(image, name.WeakValidation)); go-containerregistry "
+        "v0.20.3 pkg/name ParseReference, NewTag, NewDigest, NewRepository, checkRegistry",
+    ),
+    KnativeRule(
         "KNATIVE-CONFIGMAP",
-        "invalid value in config-autoscaler, config-defaults, config-features, config-gc or "
-        "config-deployment",
-        "ASC validate; DEF NewDefaultsConfigFromMap; FEAT NewFeaturesConfigFromMap; "
-        "pkg/gc/config.go; pkg/deployment/config.go",
+        "invalid value in config-autoscaler, config-defaults, config-gc or config-deployment "
+        "(refused); config-features keys or values Knative ignores (warnings)",
+        "ASC NewConfigFromMap -> validate; DEF NewDefaultsConfigFromMap (and its container-name-template "
+        "check); FEAT NewFeaturesConfigFromMap -> asFlag (ignores unknown values); "
+        "pkg/gc/config.go NewConfigFromConfigMapFunc; pkg/deployment/config.go NewConfigFromMap",
     ),
     KnativeRule(
         "KNATIVE-SCHEMA",
         "wrong apiVersion, kind or shape (a map for a list, a number for a string, unknown fields)",
         "the CRD schema in config/core/300-resources and the Kubernetes API types",
     ),
+)
+
+#: What the Kubernetes API server refuses in the objects Knative creates (the Deployment's pod
+#: template) or in the Knative object's metadata: Knative admits these, the pods never start.
+#: Sources are ``kubernetes/kubernetes`` files (``pkg/apis/core/validation/validation.go`` =
+#: ``CORE``; ``staging/src/k8s.io/apimachinery`` = ``APIM``).
+K8S_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
+    KnativeRule(
+        "K8S-LABEL",
+        "label keys (qualified names) and values (<= 63 characters, alphanumeric ends) in metadata "
+        "and nodeSelector",
+        "APIM pkg/apis/meta/v1/validation/validation.go ValidateLabels -> ValidateLabelName "
+        "(validation.IsQualifiedName), validation.IsValidLabelValue; CORE ValidatePodSpec (nodeSelector)",
+        "kubernetes",
+    ),
+    KnativeRule(
+        "K8S-ANNOTATION",
+        "annotation keys (qualified names, checked in lower case) and their total size (256 KiB)",
+        "APIM pkg/api/validation/objectmeta.go ValidateAnnotations",
+        "kubernetes",
+    ),
+    KnativeRule(
+        "K8S-ENV",
+        "environment variable names: printable ASCII other than '=' (RelaxedEnvironmentVariableValidation, "
+        "on by default since Kubernetes 1.32, GA in 1.34)",
+        "CORE ValidateEnv (validation.IsRelaxedEnvVarName in APIM pkg/util/validation/validation.go)",
+        "kubernetes",
+    ),
+    KnativeRule(
+        "K8S-PROBE",
+        "liveness and startup probe numbers (Knative checks only their handler): non-negative, "
+        "successThreshold 1",
+        "CORE validateProbe (ValidateNonnegativeField), validateLivenessProbe, validateStartupProbe "
+        "(after SetDefaults_Probe: 0 becomes the Kubernetes default)",
+        "kubernetes",
+    ),
+    KnativeRule(
+        "K8S-NODE-AFFINITY",
+        "node affinity match expressions: label key, operator and its values",
+        "CORE ValidateNodeSelectorRequirement, validateNodeSelectorTerm",
+        "kubernetes",
+    ),
+)
+
+#: What Knative's webhook admits but its reconcilers then fail: the object never becomes ready.
+RECONCILE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
+    KnativeRule(
+        "KNATIVE-RECONCILE-TAG-HOST",
+        "a traffic tag whose '<tag>-<name>' host label passes 63 characters: the Route never "
+        "becomes ready",
+        "pkg/reconciler/route/domains/domains.go HostnameFromTemplate, DomainNameFromTemplate "
+        "(validation.IsFullyQualifiedDomainName)",
+        "reconcile",
+    ),
+)
+
+#: Every rule code the checks of :mod:`kn_constructs.knative` can report, by code.
+RULES: Final[Mapping[str, KnativeRule]] = MappingProxyType(
+    {**KNATIVE_RULES, **K8S_RULES, **RECONCILE_RULES}
 )
 
 #: A short, generic fix for each rule code, used when a check has nothing more specific to say.
@@ -288,6 +374,14 @@ DEFAULT_HINTS: Final[Mapping[str, str]] = MappingProxyType(
         "KNATIVE-FIELD-VALUE": "use one of the allowed values",
         "KNATIVE-LABEL": "the only allowed value is cluster-local",
         "KNATIVE-CONFIGMAP": "Knative refuses the whole ConfigMap until this is fixed",
+        "KNATIVE-IMAGE": "use registry/repository[:tag][@sha256:<64 lower-case hex>], repository in lower case",
+        "K8S-LABEL": "keys: [prefix/]name with alphanumerics, '-', '_', '.'; values: at most 63 such "
+        "characters, starting and ending with an alphanumeric",
+        "K8S-ANNOTATION": "keys: [prefix/]name with alphanumerics, '-', '_', '.'",
+        "K8S-ENV": "use printable ASCII without '='",
+        "K8S-PROBE": "use 0 or more (0 means the Kubernetes default); successThreshold 1",
+        "K8S-NODE-AFFINITY": "In/NotIn need values, Exists/DoesNotExist none, Gt/Lt exactly one",
+        "KNATIVE-RECONCILE-TAG-HOST": "shorten the tag or the service name",
         "KNATIVE-SCHEMA": "match the Knative Service API (serving.knative.dev/v1) and YAML types",
     }
 )

@@ -21,7 +21,7 @@ from kn_constructs.knative.annotations import (
     check_template_annotations,
 )
 from kn_constructs.knative.configmaps import CONFIG_NAMESPACE, CONFIGMAP_NAMES, check_configmap
-from kn_constructs.knative.names import dns1035_messages
+from kn_constructs.knative.names import annotations_problems, dns1035_messages, labels_problems
 from kn_constructs.knative.podspec import check_revision_spec
 from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings
 from kn_constructs.knative.traffic import check_traffic
@@ -93,7 +93,9 @@ def _metadata(
         else:
             found += check_no_autoscaling_annotations(annotations, path="metadata.annotations")
             found += check_rollout_duration(annotations, path="metadata.annotations")
+    found += annotations_problems("metadata.annotations", annotations)
     labels = metadata.get("labels")
+    found += labels_problems("metadata.labels", labels)
     if isinstance(labels, Mapping):
         visibility = labels.get(_VISIBILITY_LABEL)
         if visibility is not None and visibility != _CLUSTER_LOCAL:
@@ -279,6 +281,8 @@ def _check_kind(manifest: Mapping[str, Any], kind: str, *, settings: ClusterSett
         found.append(schema("spec.template.metadata", "object", template_meta))
         template_meta = {}
     found += _revision_name(template_meta, metadata)
+    found += labels_problems("spec.template.metadata.labels", template_meta.get("labels"))
+    found += annotations_problems("spec.template.metadata.annotations", template_meta.get("annotations"))
     found += check_template_annotations(
         template_meta.get("annotations") or {},
         settings=settings,
