@@ -35,7 +35,7 @@ spec:
       timeoutSeconds: 12
       containers:
         - name: model-server
-          image: registry.example.com/llm-server@sha256:aaaa...
+          image: registry.example.com/llm-server@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
           ports: [{containerPort: 8080, name: http1}]
           env:
             - {name: HF_HUB_OFFLINE, value: "1"}

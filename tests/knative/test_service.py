@@ -228,7 +228,8 @@ def test_traffic_tag_length_uses_the_service_name(gpu_service: dict[str, Any]) -
     gpu_service["metadata"]["name"] = "l" * 60
     gpu_service["spec"]["traffic"] = [{"latestRevision": True, "percent": 100, "tag": "canary"}]
     problem = only(check_service(gpu_service, settings=AFFINITY_ON))
-    assert (problem.code, problem.path) == ("KNATIVE-TRAFFIC", "spec.traffic[0].tag")
+    assert (problem.code, problem.path) == ("KNATIVE-RECONCILE-TAG-HOST", "spec.traffic[0].tag")
+    assert problem.severity == "error"
 
 
 def test_everything_at_once(gpu_service: dict[str, Any]) -> None:
