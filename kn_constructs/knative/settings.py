@@ -5,7 +5,7 @@
 accepted, each defaulting to Knative v1.23's own default. Build one from the cluster's
 ConfigMaps with :meth:`ClusterSettings.from_configmaps`, or state the differences directly::
 
-    settings = ClusterSettings(max_scale_limit=10).with_features(
+    settings = ClusterSettings(max_scale_limit=10, max_scale=10).with_features(
         {"kubernetes.podspec-affinity": "enabled"}
     )
 """

@@ -301,9 +301,9 @@ def test_manifest_ignores_everything_else(manifest: Any) -> None:
 
 
 def test_settings_change_the_outcome(gpu_service: dict[str, Any]) -> None:
-    strict = ClusterSettings(max_scale_limit=2, max_revision_timeout_seconds=10).with_features(
-        {"kubernetes.podspec-affinity": "enabled"}
-    )
+    strict = ClusterSettings(
+        max_scale_limit=2, max_scale=2, max_revision_timeout_seconds=10, revision_timeout_seconds=10
+    ).with_features({"kubernetes.podspec-affinity": "enabled"})
     paths = [p.path for p in check_service(gpu_service, settings=strict)]
     assert paths == [
         "spec.template.metadata.annotations.autoscaling.knative.dev/max-scale",

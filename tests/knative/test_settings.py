@@ -186,8 +186,8 @@ def test_from_configmaps_warnings_do_not_raise() -> None:
 
 
 def test_pickle_copy_and_replace_keep_the_value() -> None:
-    s = ClusterSettings(max_scale_limit=7).with_features({"kubernetes.podspec-affinity": "allowed"})
+    s = ClusterSettings(max_scale_limit=7, max_scale=7).with_features({"kubernetes.podspec-affinity": "allowed"})
     assert pickle.loads(pickle.dumps(s)) == s
     assert copy.deepcopy(s) == s
     assert copy.copy(s) == s
-    assert dataclasses.replace(s, max_scale_limit=8).feature("kubernetes.podspec-affinity") == "allowed"
+    assert dataclasses.replace(s, max_scale_limit=8, max_scale=8).feature("kubernetes.podspec-affinity") == "allowed"
