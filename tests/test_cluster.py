@@ -115,7 +115,9 @@ def test_reason_is_written_into_the_changes_annotation(tmp_path: Path) -> None:
     ("changes", "field", "message"),
     [
         pytest.param(
-            {"max_scale_up_rate": 1.0}, "max_scale_up_rate", "max-scale-up-rate = 1, must be greater than 1.0",
+            {"max_scale_up_rate": 1.0},
+            "max_scale_up_rate",
+            "max-scale-up-rate = 1, must be greater than 1.0",
             id="up-rate-1",
         ),
         pytest.param(
@@ -125,7 +127,9 @@ def test_reason_is_written_into_the_changes_annotation(tmp_path: Path) -> None:
             id="down-rate-below-1",
         ),
         pytest.param(
-            {"stable_window_seconds": 5}, "stable_window_seconds", "stable-window = 5s, must be in [6s; 1h0m0s] range",
+            {"stable_window_seconds": 5},
+            "stable_window_seconds",
+            "stable-window = 5s, must be in [6s; 1h0m0s] range",
             id="window-5s",
         ),
         pytest.param(
@@ -135,7 +139,9 @@ def test_reason_is_written_into_the_changes_annotation(tmp_path: Path) -> None:
             id="panic-0.5",
         ),
         pytest.param(
-            {"min_scale": 4, "max_scale": 3}, "min_scale", "min-scale (4) must be less than max-scale (3)",
+            {"min_scale": 4, "max_scale": 3},
+            "min_scale",
+            "min-scale (4) must be less than max-scale (3)",
             id="min-above-max",
         ),
         pytest.param(
@@ -151,15 +157,21 @@ def test_reason_is_written_into_the_changes_annotation(tmp_path: Path) -> None:
             id="issue-10-concurrency-over-limit",
         ),
         pytest.param(
-            {"max_scale_limit": 10}, "max_scale", "max-scale = 0, must be in [1, max-scale-limit(10)] range",
+            {"max_scale_limit": 10},
+            "max_scale",
+            "max-scale = 0, must be in [1, max-scale-limit(10)] range",
             id="limit-needs-default-max-scale",
         ),
     ],
 )
-def test_invalid_settings_are_refused_like_knative(changes: dict[str, object], field: str, message: str) -> None:
+def test_invalid_settings_are_refused_like_knative(
+    changes: dict[str, object], field: str, message: str
+) -> None:
     with pytest.raises(ValidationError) as info:
         ClusterSettings(**changes)  # type: ignore[arg-type]
-    assert [(p.code, p.path, p.message) for p in info.value.problems] == [("KNATIVE-CONFIGMAP", field, message)]
+    assert [(p.code, p.path, p.message) for p in info.value.problems] == [
+        ("KNATIVE-CONFIGMAP", field, message)
+    ]
 
 
 def test_max_scale_up_rate_inf_is_accepted_like_knative() -> None:
@@ -181,8 +193,14 @@ def test_unknown_or_invalid_feature_flag_is_a_warning_with_did_you_mean(tmp_path
     assert (typo.code, typo.severity) == ("KNATIVE-CONFIGMAP", "warning")
     assert "did you mean 'kubernetes.podspec-affinity'?" in typo.message
     value = found["knative.config-features.data.kubernetes.podspec-tolerations"]
-    assert (value.code, value.severity, value.message) == ("KNATIVE-CONFIGMAP", "warning", "invalid value: on")
-    assert config.settings.feature("kubernetes.podspec-tolerations") == "disabled"  # Knative keeps the default
+    assert (value.code, value.severity, value.message) == (
+        "KNATIVE-CONFIGMAP",
+        "warning",
+        "invalid value: on",
+    )
+    assert (
+        config.settings.feature("kubernetes.podspec-tolerations") == "disabled"
+    )  # Knative keeps the default
 
 
 def test_longer_timeout_renders_config_defaults_and_lets_the_service_through(tmp_path: Path) -> None:

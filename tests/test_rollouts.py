@@ -210,14 +210,9 @@ def test_cluster_renders_config_gc_with_knative_checks(tmp_path: Path) -> None:
     assert gc["data"]["min-non-active-revisions"] == "0"
     assert gc["data"]["retain-since-create-time"] == "1h"
     assert check_manifest(gc) == []
-    app = App(outdir=str(tmp_path / "bad"))
     with pytest.raises(ValidationError) as info:
-        KnativeClusterConfig(
-            Chart(app, "c"),
-            "knative",
-            settings=ClusterSettings(min_non_active_revisions=30, max_non_active_revisions=10),
-        )
-    assert any(p.path.startswith("knative.config-gc.data") for p in info.value.problems)
+        ClusterSettings(min_non_active_revisions=30, max_non_active_revisions=10)
+    assert [(p.code, p.path) for p in info.value.problems] == [("KNATIVE-CONFIGMAP", "min_non_active_revisions")]
 
 
 # --------------------------------------------------------------------------- fleets
@@ -231,7 +226,7 @@ def test_fleet_checks_every_service_rolling_at_once_kn_roll_3(tmp_path: Path) ->
         "models",
         gpu_budget=100,
         router=False,
-        image="registry.example.com/s@sha256:" + "d" * 64,
+        image="registry.example.com/srv@sha256:" + "d" * 64,
         gpu=GpuPlacement(classes=["A40"]),
         autoscaling=AutoscalerProfile.from_startup(20),
         longest_request_seconds=5,

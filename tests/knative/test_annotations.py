@@ -478,7 +478,7 @@ def test_all_problems_at_once_in_knatives_order() -> None:
 
 def test_max_scale_parse_error_with_limit_reports_like_knative() -> None:
     problems = check_autoscaling_annotations(
-        ann(max_scale="x"), settings=ClusterSettings(max_scale_limit=5), path=P
+        ann(max_scale="x"), settings=ClusterSettings(max_scale_limit=5, max_scale=5), path=P
     )
     assert [p.message for p in problems] == [
         "invalid value: x",
