@@ -20,7 +20,7 @@ from kn_constructs._format import format_number, format_seconds
 from kn_constructs.batching import Batching
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, RenderDefectError
-from kn_constructs.images import unpinned_image_reason
+from kn_constructs.images import image_problems, unpinned_image_reason
 from kn_constructs.knative import rules as kn
 from kn_constructs.knative.names import dns1035_problems
 from kn_constructs.knative.service import check_service
@@ -281,6 +281,10 @@ class _Planner:
         image = self.p.image
         if not image or len(image.split()) != 1:
             self._add([Problem("KNATIVE-SCHEMA", "image", f"invalid image reference {image!r}", value=image)])
+            return
+        bad = image_problems("image", image)
+        if bad:
+            self._add(bad)
             return
         why = unpinned_image_reason(image)
         if why is not None:
@@ -635,9 +639,10 @@ class _Planner:
                     Problem(
                         "KN-SCALE-3",
                         "initial_scale" if p.initial_scale is not None else "current_pods",
-                        f"initial-scale {initial} is above max-scale {max_scale}: Knative caps the"
-                        f" pods at {max_scale}, but the revision turns ready only with {initial}"
-                        " ready pods, so it never does",
+                        f"initial-scale {initial} is above max-scale {max_scale}: until the revision"
+                        f" first reaches {initial} pods Knative raises its floor to initial-scale, and"
+                        f" the bounds step returns that floor even above max-scale, so it starts"
+                        f" {initial} pods, past the cap of {max_scale}, before it comes back under it",
                         value=initial,
                         allowed=f"<= {max_scale} (max-scale)",
                         hint="raise max_scale to hold the traffic you have, or roll out gradually"
