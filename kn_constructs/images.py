@@ -53,7 +53,7 @@ _HOST_CHARS: Final = frozenset(
 )
 
 
-class _BadName(ValueError):
+class _BadNameError(ValueError):
     """go-containerregistry's ``ErrBadName``."""
 
 
@@ -77,9 +77,9 @@ class ImageReference:
 def _check_element(name: str, element: str, allowed: str, low: int, high: int) -> None:
     """``checkElement``: a length in runes, then the character set."""
     if not low <= len(element) <= high:
-        raise _BadName(f"{name} must be between {low} and {high} characters in length: {element}")
+        raise _BadNameError(f"{name} must be between {low} and {high} characters in length: {element}")
     if any(ch not in allowed for ch in element):
-        raise _BadName(f"{name} can only contain the characters `{allowed}`: {element}")
+        raise _BadNameError(f"{name} can only contain the characters `{allowed}`: {element}")
 
 
 def _valid_optional_port(port: str) -> bool:
@@ -109,7 +109,7 @@ def _host_error(host: str) -> bool:
 def _registry(name: str) -> str:
     """``NewRegistry`` (weak): an RFC 3986 authority; ``docker.io`` means Docker Hub."""
     if _host_error(name):
-        raise _BadName(f"registries must be valid RFC 3986 URI authorities: {name}")
+        raise _BadNameError(f"registries must be valid RFC 3986 URI authorities: {name}")
     if name == "":
         return _DEFAULT_REGISTRY
     return _DEFAULT_REGISTRY if name == _DEFAULT_REGISTRY_ALIAS else name
@@ -118,7 +118,7 @@ def _registry(name: str) -> str:
 def _repository(name: str) -> tuple[str, str]:
     """``NewRepository`` (weak): ``(registry, repository)``."""
     if not name:
-        raise _BadName("a repository name must be specified")
+        raise _BadNameError("a repository name must be specified")
     registry, repo = "", name
     first, sep, rest = name.partition("/")
     if sep and ("." in first or ":" in first):
@@ -150,21 +150,20 @@ def _digest(name: str) -> ImageReference:
     """``NewDigest`` (weak), with go-digest's ``Canonical.Validate``."""
     parts = name.split("@")
     if len(parts) != 2:
-        raise _BadName(
-            "a digest must contain exactly one '@' separator (e.g. registry/repository@digest) "
-            f"saw: {name}"
+        raise _BadNameError(
+            f"a digest must contain exactly one '@' separator (e.g. registry/repository@digest) saw: {name}"
         )
     base, dig = parts
     if not dig.startswith(_DIGEST_PREFIX):
-        raise _BadName(f"unsupported digest algorithm: {dig}")
+        raise _BadNameError(f"unsupported digest algorithm: {dig}")
     hex_part = dig[len(_DIGEST_PREFIX) :]
     if len(hex_part) != 64:
-        raise _BadName("invalid checksum digest length")
+        raise _BadNameError("invalid checksum digest length")
     if _DIGEST_HEX.fullmatch(hex_part) is None:
-        raise _BadName("invalid checksum digest format")
+        raise _BadNameError("invalid checksum digest format")
     try:
         tagged = _tag(base)
-    except _BadName:
+    except _BadNameError:
         pass
     else:
         base = _repository_name(tagged.registry, tagged.repository)
@@ -181,10 +180,10 @@ def parse_image_reference(image: str) -> ImageReference:
     """
     try:
         return _tag(image)
-    except _BadName as tag_error:
+    except _BadNameError as tag_error:
         try:
             return _digest(image)
-        except _BadName as digest_error:
+        except _BadNameError as digest_error:
             raise ValueError(str(digest_error if "@" in image else tag_error)) from None
 
 

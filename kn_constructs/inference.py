@@ -22,7 +22,7 @@ from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, RenderDefectError
 from kn_constructs.images import image_problems, unpinned_image_reason
 from kn_constructs.knative import rules as kn
-from kn_constructs.knative.names import dns1035_problems
+from kn_constructs.knative.names import dns1035_problems, env_name_problems
 from kn_constructs.knative.service import check_service
 from kn_constructs.knative.settings import DEFAULT_SETTINGS, STRICT_FLAGS, ClusterSettings
 from kn_constructs.placement import AFFINITY_FLAG, GpuPlacement
@@ -70,7 +70,6 @@ DERIVATIONS_ANNOTATION = "kn-constructs.io/derivations"
 #: The serving container's name.
 CONTAINER_NAME = "model-server"
 
-_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
 _FLAG_PROP = {
     AFFINITY_FLAG: ("gpu", "KN-PLACE-3"),
@@ -761,8 +760,8 @@ class _Planner:
                         )
                     ]
                 )
-            elif not _ENV_NAME.match(name):
-                self._add([Problem("KNATIVE-SCHEMA", path, f"invalid env var name {name!r}", value=name)])
+            elif env_name_problems(path, name):
+                self._add(env_name_problems(path, name))
             elif name in own:
                 code = "KN-MODEL-4" if name in OFFLINE_ENV else "KN-MODEL-2"
                 self._add(

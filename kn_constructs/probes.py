@@ -100,7 +100,9 @@ class Probes:
             port: The container port (named explicitly in every probe).
             startup_budget_seconds: How long the startup probe must tolerate.
         """
-        startup_failures = max(1, math.ceil(startup_budget_seconds / self._effective("startup_period_seconds")))
+        startup_failures = max(
+            1, math.ceil(startup_budget_seconds / self._effective("startup_period_seconds"))
+        )
         return {
             "readinessProbe": {
                 "httpGet": {"path": self.readiness_path, "port": port},

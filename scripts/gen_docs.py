@@ -901,8 +901,7 @@ def render_errors(
         "",
         "## Library codes",
         "",
-        "Input the library's own tools refuse, outside the practices and Knative's rules"
-        " (always errors).",
+        "Input the library's own tools refuse, outside the practices and Knative's rules (always errors).",
         "",
         "| Code | Meaning |",
         "|---|---|",

@@ -215,7 +215,9 @@ def test_cluster_renders_config_gc_with_knative_checks(tmp_path: Path) -> None:
     assert check_manifest(gc) == []
     with pytest.raises(ValidationError) as info:
         ClusterSettings(min_non_active_revisions=30, max_non_active_revisions=10)
-    assert [(p.code, p.path) for p in info.value.problems] == [("KNATIVE-CONFIGMAP", "min_non_active_revisions")]
+    assert [(p.code, p.path) for p in info.value.problems] == [
+        ("KNATIVE-CONFIGMAP", "min_non_active_revisions")
+    ]
 
 
 # --------------------------------------------------------------------------- fleets

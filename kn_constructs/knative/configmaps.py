@@ -447,7 +447,12 @@ def _defaults(data: Mapping[str, object] | None, path: str) -> tuple[Parsed, lis
         )
     for key, finding in templates:
         if finding is not None and finding.kind == "execute":
-            r.fail(key, f"error executing template: {finding.message}", allowed=_TEMPLATE_ALLOWED, hint=_TEMPLATE_HINT)
+            r.fail(
+                key,
+                f"error executing template: {finding.message}",
+                allowed=_TEMPLATE_ALLOWED,
+                hint=_TEMPLATE_HINT,
+            )
         elif finding is not None and finding.kind == "unsupported":
             r.problems.append(
                 problem(
@@ -537,7 +542,9 @@ def feature_problems(flag: str, raw: object, path: str) -> list[Problem]:
         return [schema(path, "string", raw)]
     if feature_value(flag, raw) is not None:
         return []
-    allowed_values = kn.SECURE_POD_DEFAULTS_VALUES if flag == kn.FLAG_SECURE_POD_DEFAULTS else kn.FEATURE_VALUES
+    allowed_values = (
+        kn.SECURE_POD_DEFAULTS_VALUES if flag == kn.FLAG_SECURE_POD_DEFAULTS else kn.FEATURE_VALUES
+    )
     return [
         problem(
             _CODE,

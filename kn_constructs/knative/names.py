@@ -18,19 +18,21 @@ from kn_constructs.knative._go import quote
 __all__ = [
     "ANNOTATIONS_MAX_BYTES",
     "DNS1035_MAX_LENGTH",
+    "DNS1123_SUBDOMAIN_MAX_LENGTH",
     "LABEL_VALUE_MAX_LENGTH",
     "annotation_key_problems",
     "annotations_problems",
-    "label_key_problems",
-    "label_value_messages",
-    "label_value_problems",
-    "labels_problems",
-    "DNS1123_SUBDOMAIN_MAX_LENGTH",
     "dns1035_messages",
     "dns1035_problems",
     "dns1123_label_messages",
     "dns1123_subdomain_messages",
+    "env_name_messages",
+    "env_name_problems",
     "is_dns1035_label",
+    "label_key_problems",
+    "label_value_messages",
+    "label_value_problems",
+    "labels_problems",
     "qualified_name_messages",
 ]
 
@@ -336,3 +338,38 @@ def annotations_problems(path: str, annotations: object) -> list[Problem]:
             )
         )
     return found
+
+
+def env_name_messages(name: str) -> list[str]:
+    """Kubernetes' ``validation.IsRelaxedEnvVarName`` messages (the rule since 1.32); empty if valid.
+
+    Any printable ASCII character but ``=`` is allowed, so ``1BAD`` is a valid name.
+    """
+    found = []
+    if name == "":
+        found.append("environment variable name must be non-empty")
+    if any(ord(ch) < 0x20 or ord(ch) > 0x7E or ch == "=" for ch in name):
+        found.append(
+            "a valid environment variable name must consist only of printable ASCII characters other than '='"
+        )
+    return found
+
+
+def env_name_problems(path: str, name: str) -> list[Problem]:
+    """``K8S-ENV`` problems for an environment variable name (``ValidateEnv``).
+
+    Args:
+        path: The name's path (``spec.template.spec.containers[0].env[0].name``).
+        name: The name.
+    """
+    return [
+        Problem(
+            "K8S-ENV",
+            path,
+            f"Invalid value: {quote(name)}: {message}",
+            value=name,
+            allowed="printable ASCII other than '='",
+            hint="the API server refuses the Deployment Knative creates: the pods never start",
+        )
+        for message in env_name_messages(name)
+    ]

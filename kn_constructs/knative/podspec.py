@@ -40,7 +40,12 @@ from kn_constructs.knative._problems import (
     problem,
     schema,
 )
-from kn_constructs.knative.names import dns1123_label_messages, dns1123_subdomain_messages
+from kn_constructs.knative.names import (
+    dns1123_label_messages,
+    dns1123_subdomain_messages,
+    env_name_messages,
+    env_name_problems,
+)
 from kn_constructs.knative.settings import DEFAULT_SETTINGS, STRICT_FLAGS, ClusterSettings
 
 __all__ = ["check_revision_spec", "required_features"]
@@ -52,7 +57,6 @@ _FLAG: Final = "KNATIVE-FEATURE-FLAG"
 _FORBIDDEN: Final = "KNATIVE-FORBIDDEN-FIELD"
 _PROBE: Final = "KNATIVE-PROBE"
 _K8S_PROBE: Final = "K8S-PROBE"
-_K8S_ENV: Final = "K8S-ENV"
 _RESERVED: Final = "KNATIVE-RESERVED"
 _TIMEOUT: Final = "KNATIVE-TIMEOUT"
 _VOLUME: Final = "KNATIVE-VOLUME"
@@ -788,7 +792,13 @@ def _kubernetes_probe_numbers(p: Mapping[str, Any], at: str, chk: _Check) -> Non
     hint = "Knative admits it, but the API server refuses the Deployment: the pods never start"
     numbers = {
         key: _int(p.get(key), join(at, key), chk)
-        for key in ("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold")
+        for key in (
+            "initialDelaySeconds",
+            "timeoutSeconds",
+            "periodSeconds",
+            "successThreshold",
+            "failureThreshold",
+        )
     }
     for key, value in numbers.items():
         if value is not None and value < 0:
@@ -1032,20 +1042,11 @@ def _env(container: Mapping[str, Any], at: str, kind: Kind, chk: _Check) -> None
         name = env.get("name")
         if not isinstance(name, str) or name == "":
             chk.add(missing(_FIELD, join(e_at, "name")))
-        elif any(ord(ch) < 0x20 or ord(ch) > 0x7E or ch == "=" for ch in name):
+        elif env_name_messages(name):
             # Kubernetes' IsRelaxedEnvVarName (RelaxedEnvironmentVariableValidation, default
             # since 1.32, GA in 1.34): '1BAD' is fine, '=' or non-printable characters are not.
-            chk.add(
-                invalid(
-                    _K8S_ENV,
-                    join(e_at, "name"),
-                    f"{quote(name)}: a valid environment variable name must consist only of "
-                    "printable ASCII characters other than '='",
-                    value=name,
-                    allowed="printable ASCII other than '='",
-                    hint="the API server refuses the Deployment Knative creates: the pods never start",
-                )
-            )
+            for found in env_name_problems(join(e_at, "name"), name):
+                chk.add(found)
         elif name in reserved:
             chk.add(
                 problem(

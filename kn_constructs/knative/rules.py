@@ -109,11 +109,9 @@ __all__ = [
     "GATED_VOLUME_TYPES",
     "HPA_CLASS",
     "INT32_MAX",
+    "K8S_RULES",
     "KNATIVE_CLASS_SUFFIX",
     "KNATIVE_RULES",
-    "K8S_RULES",
-    "RECONCILE_RULES",
-    "RULES",
     "KPA_CLASS",
     "KPA_METRICS",
     "NETWORKING_PREFIX",
@@ -129,10 +127,12 @@ __all__ = [
     "QUEUE_RESOURCE_PERCENTAGE_MAX",
     "QUEUE_RESOURCE_PERCENTAGE_MIN",
     "QUEUE_SIDECAR_RESOURCE_ANNOTATIONS",
+    "RECONCILE_RULES",
     "RESERVED_CONTAINER_NAMES",
     "RESERVED_ENV_VARS",
     "RESERVED_MOUNT_PATHS",
     "RESERVED_PORTS",
+    "RULES",
     "SCALE_DOWN_DELAY_MAX_SECONDS",
     "SCALE_TO_ZERO_POD_RETENTION_MAX_SECONDS",
     "SECURE_POD_DEFAULTS_VALUES",
@@ -194,8 +194,7 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
     KnativeRule(
         "KNATIVE-SCALE-BOUNDS",
         "min/max/initial/activation scale cross-field rules and config-autoscaler max-scale-limit",
-        "AV validateMinMaxScale, validateMaxScaleWithinLimit, validateInitialScale, "
-        "validateActivationScale",
+        "AV validateMinMaxScale, validateMaxScaleWithinLimit, validateInitialScale, validateActivationScale",
     ),
     KnativeRule(
         "KNATIVE-CONTAINER-CONCURRENCY",
@@ -254,8 +253,7 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
         "KNATIVE-CONTAINERS",
         "container list and the serving port: count, exactly one port, port name ('' allowed), "
         "protocol, containerPort 0..65535 (0 allowed), unique names, image present",
-        "K8SV ValidatePodSpec, validateContainersPorts, validateContainerPorts, "
-        "validateContainerPortBasic",
+        "K8SV ValidatePodSpec, validateContainersPorts, validateContainerPorts, validateContainerPortBasic",
     ),
     KnativeRule(
         "KNATIVE-FIELD-VALUE",
@@ -336,8 +334,7 @@ K8S_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
 RECONCILE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
     KnativeRule(
         "KNATIVE-RECONCILE-TAG-HOST",
-        "a traffic tag whose '<tag>-<name>' host label passes 63 characters: the Route never "
-        "becomes ready",
+        "a traffic tag whose '<tag>-<name>' host label passes 63 characters: the Route never becomes ready",
         "pkg/reconciler/route/domains/domains.go HostnameFromTemplate, DomainNameFromTemplate "
         "(validation.IsFullyQualifiedDomainName)",
         "reconcile",
@@ -345,9 +342,7 @@ RECONCILE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
 )
 
 #: Every rule code the checks of :mod:`kn_constructs.knative` can report, by code.
-RULES: Final[Mapping[str, KnativeRule]] = MappingProxyType(
-    {**KNATIVE_RULES, **K8S_RULES, **RECONCILE_RULES}
-)
+RULES: Final[Mapping[str, KnativeRule]] = MappingProxyType({**KNATIVE_RULES, **K8S_RULES, **RECONCILE_RULES})
 
 #: A short, generic fix for each rule code, used when a check has nothing more specific to say.
 DEFAULT_HINTS: Final[Mapping[str, str]] = MappingProxyType(
@@ -374,7 +369,8 @@ DEFAULT_HINTS: Final[Mapping[str, str]] = MappingProxyType(
         "KNATIVE-FIELD-VALUE": "use one of the allowed values",
         "KNATIVE-LABEL": "the only allowed value is cluster-local",
         "KNATIVE-CONFIGMAP": "Knative refuses the whole ConfigMap until this is fixed",
-        "KNATIVE-IMAGE": "use registry/repository[:tag][@sha256:<64 lower-case hex>], repository in lower case",
+        "KNATIVE-IMAGE": "use registry/repository[:tag][@sha256:<64 lower-case hex>], "
+        "repository in lower case",
         "K8S-LABEL": "keys: [prefix/]name with alphanumerics, '-', '_', '.'; values: at most 63 such "
         "characters, starting and ending with an alphanumeric",
         "K8S-ANNOTATION": "keys: [prefix/]name with alphanumerics, '-', '_', '.'",

@@ -123,7 +123,12 @@ _SETTINGS_KEYS: Final[Mapping[str, tuple[str, str, tuple[type, ...], _Render]]] 
         ),
         "target_burst_capacity": (CONFIG_AUTOSCALER, "target-burst-capacity", (int, float), format_number),
         "stable_window_seconds": (CONFIG_AUTOSCALER, "stable-window", (int,), format_seconds),
-        "panic_window_percentage": (CONFIG_AUTOSCALER, "panic-window-percentage", (int, float), format_number),
+        "panic_window_percentage": (
+            CONFIG_AUTOSCALER,
+            "panic-window-percentage",
+            (int, float),
+            format_number,
+        ),
         "panic_threshold_percentage": (
             CONFIG_AUTOSCALER,
             "panic-threshold-percentage",
@@ -163,7 +168,12 @@ _SETTINGS_KEYS: Final[Mapping[str, tuple[str, str, tuple[type, ...], _Render]]] 
         "retain_since_create_time": (CONFIG_GC, "retain-since-create-time", (str,), str),
         "retain_since_last_active_time": (CONFIG_GC, "retain-since-last-active-time", (str,), str),
         "min_non_active_revisions": (CONFIG_GC, "min-non-active-revisions", (int,), str),
-        "max_non_active_revisions": (CONFIG_GC, "max-non-active-revisions", (int, type(None)), _disabled_or_int),
+        "max_non_active_revisions": (
+            CONFIG_GC,
+            "max-non-active-revisions",
+            (int, type(None)),
+            _disabled_or_int,
+        ),
     }
 )
 

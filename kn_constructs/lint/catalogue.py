@@ -108,9 +108,9 @@ def rules_markdown() -> str:
         "| Code | What is refused | Enforced by |",
         "|---|---|---|",
     ]
-    for rule in RULES.values():
-        if rule.code not in KNATIVE_RULES:
-            lines.append(f"| `{rule.code}` | {_cell(rule.title)} | {_cell(rule.source)} |")
+    for other in RULES.values():
+        if other.code not in KNATIVE_RULES:
+            lines.append(f"| `{other.code}` | {_cell(other.title)} | {_cell(other.source)} |")
     lines += ["", RULES_END]
     return "\n".join(lines)
 

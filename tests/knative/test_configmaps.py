@@ -503,7 +503,8 @@ def test_non_string_values_are_schema_errors() -> None:
         ),
         pytest.param(
             {"kubernetes.podspec-affinty": "enabled"},
-            "unknown feature flag \"kubernetes.podspec-affinty\" (did you mean 'kubernetes.podspec-affinity'?)",
+            'unknown feature flag "kubernetes.podspec-affinty"'
+            " (did you mean 'kubernetes.podspec-affinity'?)",
             id="unknown flag",
         ),
     ],

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kn_constructs.errors import Problem
-from kn_constructs.knative import KNATIVE_RULES, check_manifest
+from kn_constructs.knative import check_manifest
 from kn_constructs.knative.rules import RULES
 from kn_constructs.lint import (
     LINT_RULES,
