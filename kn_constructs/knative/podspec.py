@@ -19,6 +19,7 @@ problem says so in its hint.
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
@@ -45,6 +46,8 @@ from kn_constructs.knative.names import (
     dns1123_subdomain_messages,
     env_name_messages,
     env_name_problems,
+    label_key_problems,
+    labels_problems,
 )
 from kn_constructs.knative.settings import DEFAULT_SETTINGS, STRICT_FLAGS, ClusterSettings
 
@@ -803,10 +806,10 @@ def _kubernetes_probe_numbers(p: Mapping[str, Any], at: str, chk: _Check) -> Non
     for key, value in numbers.items():
         if value is not None and value < 0:
             chk.add(
-                invalid(
+                problem(
                     _K8S_PROBE,
                     join(at, key),
-                    f"{value}: must be greater than or equal to 0",
+                    f"Invalid value: {value}: must be greater than or equal to 0",
                     value=value,
                     allowed=">= 0 (0 = the Kubernetes default)",
                     hint=hint,
@@ -815,10 +818,10 @@ def _kubernetes_probe_numbers(p: Mapping[str, Any], at: str, chk: _Check) -> Non
     success = numbers["successThreshold"]
     if success is not None and success > 1:
         chk.add(
-            invalid(
+            problem(
                 _K8S_PROBE,
                 join(at, "successThreshold"),
-                f"{success}: must be 1",
+                f"Invalid value: {success}: must be 1",
                 value=success,
                 allowed="1",
                 hint=hint,
@@ -827,10 +830,10 @@ def _kubernetes_probe_numbers(p: Mapping[str, Any], at: str, chk: _Check) -> Non
     grace = _int(p.get("terminationGracePeriodSeconds"), join(at, "terminationGracePeriodSeconds"), chk)
     if grace is not None and grace <= 0:
         chk.add(
-            invalid(
+            problem(
                 _K8S_PROBE,
                 join(at, "terminationGracePeriodSeconds"),
-                f"{grace}: must be greater than 0",
+                f"Invalid value: {grace}: must be greater than 0",
                 value=grace,
                 allowed="> 0",
                 hint=hint,
@@ -1403,7 +1406,74 @@ def check_revision_spec(
                 )
             )
     _timeouts(spec, path, chk)
+    _node_placement(spec, path, chk)
     return chk.found
+
+
+# --------------------------------------------------------------------------- node placement
+
+_SELECTOR_OPERATORS: Final = frozenset({"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"})
+
+
+def _match_expression(expr: Mapping[str, Any], at: str, chk: _Check) -> None:
+    """Kubernetes' ``ValidateNodeSelectorRequirement`` (``K8S-NODE-AFFINITY``)."""
+    code, hint = "K8S-NODE-AFFINITY", "Knative admits it, but the API server refuses the Deployment"
+    operator, values = expr.get("operator"), expr.get("values") or []
+    count = len(values) if isinstance(values, list) else 0
+    rule: str | None = None
+    if operator in ("In", "NotIn") and count == 0:
+        rule = "Required value: must be specified when `operator` is 'In' or 'NotIn'"
+    elif operator in ("Exists", "DoesNotExist") and count > 0:
+        rule = "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"
+    elif operator in ("Gt", "Lt") and count != 1:
+        rule = "Required value: must be specified single value when `operator` is 'Lt' or 'Gt'"
+    if rule is not None:
+        chk.add(problem(code, join(at, "values"), rule, value=values, allowed="see the operator", hint=hint))
+    if operator not in _SELECTOR_OPERATORS:
+        chk.add(
+            problem(
+                code,
+                join(at, "operator"),
+                f"Invalid value: {quote(str(operator))}: not a valid selector operator",
+                value=_scalar(operator),
+                allowed=", ".join(sorted(_SELECTOR_OPERATORS)),
+                hint=hint,
+            )
+        )
+    key = expr.get("key")
+    if isinstance(key, str):
+        for found in label_key_problems("", key, code=code):
+            chk.add(dataclasses.replace(found, path=join(at, "key")))
+
+
+def _node_placement(spec: Mapping[str, Any], path: str, chk: _Check) -> None:
+    """``nodeSelector`` labels (``K8S-LABEL``) and node affinity terms (``K8S-NODE-AFFINITY``)."""
+    for found in labels_problems(join(path, "nodeSelector"), spec.get("nodeSelector")):
+        chk.add(found)
+    affinity = spec.get("affinity")
+    node = affinity.get("nodeAffinity") if isinstance(affinity, Mapping) else None
+    if not isinstance(node, Mapping):
+        return
+    n_at = join(join(path, "affinity"), "nodeAffinity")
+    terms: list[tuple[str, object]] = []
+    required = node.get("requiredDuringSchedulingIgnoredDuringExecution")
+    if isinstance(required, Mapping) and isinstance(required.get("nodeSelectorTerms"), list):
+        r_at = join(join(n_at, "requiredDuringSchedulingIgnoredDuringExecution"), "nodeSelectorTerms")
+        terms += [(index(r_at, i), term) for i, term in enumerate(required["nodeSelectorTerms"])]
+    preferred = node.get("preferredDuringSchedulingIgnoredDuringExecution")
+    if isinstance(preferred, list):
+        p_at = join(n_at, "preferredDuringSchedulingIgnoredDuringExecution")
+        for i, item in enumerate(preferred):
+            if isinstance(item, Mapping):
+                terms.append((join(index(p_at, i), "preference"), item.get("preference")))
+    for t_at, term in terms:
+        if not isinstance(term, Mapping):
+            continue
+        exprs = term.get("matchExpressions")
+        if isinstance(exprs, list):
+            for i, expr in enumerate(exprs):
+                if isinstance(expr, Mapping):
+                    _match_expression(expr, index(join(t_at, "matchExpressions"), i), chk)
 
 
 # --------------------------------------------------------------------------- required features

@@ -324,7 +324,8 @@ K8S_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
     ),
     KnativeRule(
         "K8S-NODE-AFFINITY",
-        "node affinity match expressions: label key, operator and its values",
+        "node affinity match expressions: label key, operator and the number of values (Kubernetes "
+        "does not check the values themselves)",
         "CORE ValidateNodeSelectorRequirement, validateNodeSelectorTerm",
         "kubernetes",
     ),
