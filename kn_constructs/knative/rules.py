@@ -290,43 +290,45 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
 
 #: What the Kubernetes API server refuses in the objects Knative creates (the Deployment's pod
 #: template) or in the Knative object's metadata: Knative admits these, the pods never start.
-#: Sources are ``kubernetes/kubernetes`` files (``pkg/apis/core/validation/validation.go`` =
-#: ``CORE``; ``staging/src/k8s.io/apimachinery`` = ``APIM``).
+#: Sources are ``kubernetes/kubernetes`` files (``pkg/apis/core/validation/validation.go`` and
+#: ``staging/src/k8s.io/apimachinery``).
+_CORE: Final = "kubernetes pkg/apis/core/validation/validation.go"
+_APIM: Final = "k8s.io/apimachinery"
 K8S_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
     KnativeRule(
         "K8S-LABEL",
         "label keys (qualified names) and values (<= 63 characters, alphanumeric ends) in metadata "
         "and nodeSelector",
-        "APIM pkg/apis/meta/v1/validation/validation.go ValidateLabels -> ValidateLabelName "
-        "(validation.IsQualifiedName), validation.IsValidLabelValue; CORE ValidatePodSpec (nodeSelector)",
+        f"{_APIM} pkg/apis/meta/v1/validation/validation.go ValidateLabels -> ValidateLabelName "
+        f"(validation.IsQualifiedName), validation.IsValidLabelValue; {_CORE} ValidatePodSpec (nodeSelector)",
         "kubernetes",
     ),
     KnativeRule(
         "K8S-ANNOTATION",
         "annotation keys (qualified names, checked in lower case) and their total size (256 KiB)",
-        "APIM pkg/api/validation/objectmeta.go ValidateAnnotations",
+        f"{_APIM} pkg/api/validation/objectmeta.go ValidateAnnotations",
         "kubernetes",
     ),
     KnativeRule(
         "K8S-ENV",
         "environment variable names: printable ASCII other than '=' (RelaxedEnvironmentVariableValidation, "
         "on by default since Kubernetes 1.32, GA in 1.34)",
-        "CORE ValidateEnv (validation.IsRelaxedEnvVarName in APIM pkg/util/validation/validation.go)",
+        f"{_CORE} ValidateEnv; {_APIM} pkg/util/validation/validation.go IsRelaxedEnvVarName",
         "kubernetes",
     ),
     KnativeRule(
         "K8S-PROBE",
         "liveness and startup probe numbers (Knative checks only their handler): non-negative, "
         "successThreshold 1",
-        "CORE validateProbe (ValidateNonnegativeField), validateLivenessProbe, validateStartupProbe "
-        "(after SetDefaults_Probe: 0 becomes the Kubernetes default)",
+        f"{_CORE} validateProbe (ValidateNonnegativeField), validateLivenessProbe, "
+        "validateStartupProbe (after SetDefaults_Probe: 0 becomes the Kubernetes default)",
         "kubernetes",
     ),
     KnativeRule(
         "K8S-NODE-AFFINITY",
         "node affinity match expressions: label key, operator and the number of values (Kubernetes "
         "does not check the values themselves)",
-        "CORE ValidateNodeSelectorRequirement, validateNodeSelectorTerm",
+        f"{_CORE} ValidateNodeSelectorRequirement, validateNodeSelectorTerm",
         "kubernetes",
     ),
 )
