@@ -674,6 +674,10 @@ class _Planner:
     def _check_concurrency(self, settings: ClusterSettings) -> None:
         cc = self.p.batching.container_concurrency
         limit = settings.container_concurrency_max_limit
+        # ValidateContainerConcurrency: 0 is Knative's "unlimited", allowed while
+        # allow-container-concurrency-zero is true; only then is KN-CONC-1 the guide's rule alone.
+        knative_low = 0 if settings.allow_container_concurrency_zero else 1
+        knative_refuses = not knative_low <= cc <= limit
         if not 1 <= cc <= limit:
             self._add(
                 [
@@ -684,7 +688,7 @@ class _Planner:
                         value=cc,
                         allowed=f"1..{limit} (container-concurrency-max-limit)",
                         hint="containerConcurrency is the hard per-pod limit; 1 when unsure",
-                        rule="KNATIVE-CONTAINER-CONCURRENCY",
+                        rule="KNATIVE-CONTAINER-CONCURRENCY" if knative_refuses else None,
                     )
                 ]
             )

@@ -394,3 +394,20 @@ def test_property_settings_refused_exactly_when_config_defaults_is(
     assert knative_refuses is (
         cc < 0 or limit < 1 or cc > limit or max_timeout < DEFAULT_SETTINGS.revision_timeout_seconds
     )
+
+
+@pytest.mark.parametrize(("allow_zero", "rule"), [(True, None), (False, "KNATIVE-CONTAINER-CONCURRENCY")])
+def test_construct_concurrency_zero_is_the_guides_rule_not_knatives(
+    tmp_path: Path, allow_zero: bool, rule: str | None
+) -> None:
+    from kn_constructs.batching import Batching
+
+    cluster = ClusterSettings(allow_container_concurrency_zero=allow_zero).with_features(
+        {"kubernetes.podspec-affinity": "enabled"}
+    )
+    chart = Chart(App(outdir=str(tmp_path)), "c")
+    batching = Batching(mode="none", container_concurrency=0, target=1)
+    with pytest.raises(ValidationError) as info:
+        GpuInferenceService(chart, "llama", **contract_props(batching=batching, cluster=cluster))
+    (problem,) = info.value.find("KN-CONC-1", "llama.batching.container_concurrency")
+    assert problem.rule == rule
