@@ -10,7 +10,8 @@ defaulting), :data:`K8S_RULES` (the Kubernetes API server: Knative admits, the p
 start), :data:`RECONCILE_RULES` (Knative admits, its reconciler fails); :data:`RULES` is all of
 them.
 
-Short names used in ``source`` fields:
+Short names written in ``source`` fields, expanded to the full paths when the tables are built
+(so the docs show ``pkg/apis/serving/k8s_validation.go validate``):
 
 - ``AV`` = ``pkg/apis/autoscaling/annotation_validation.go``
 - ``ASC`` = ``pkg/autoscaler/config/config.go``
@@ -25,6 +26,8 @@ Short names used in ``source`` fields:
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -138,6 +141,7 @@ __all__ = [
     "SECURE_POD_DEFAULTS_VALUES",
     "SERVING_API_VERSION",
     "SIDECAR_RESERVED_ENV_VARS",
+    "SOURCE_FILES",
     "TARGET_MIN",
     "TARGET_UTILIZATION_MAX",
     "TARGET_UTILIZATION_MIN",
@@ -169,8 +173,29 @@ class KnativeRule:
     authority: str = "knative"
 
 
+#: Short name -> file of ``knative/serving`` at ``knative-v1.23.0``.
+SOURCE_FILES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "AV": "pkg/apis/autoscaling/annotation_validation.go",
+        "ASC": "pkg/autoscaler/config/config.go",
+        "DEF": "pkg/apis/config/defaults.go",
+        "FEAT": "pkg/apis/config/features.go",
+        "K8SV": "pkg/apis/serving/k8s_validation.go",
+        "MASK": "pkg/apis/serving/fieldmask.go",
+        "MDV": "pkg/apis/serving/metadata_validation.go",
+        "RVV": "pkg/apis/serving/v1/revision_validation.go",
+        "RTV": "pkg/apis/serving/v1/route_validation.go",
+    }
+)
+_SHORT_NAME: Final = re.compile(r"\b(" + "|".join(SOURCE_FILES) + r")\b")
+
+
 def _catalogue(*rules: KnativeRule) -> Mapping[str, KnativeRule]:
-    return MappingProxyType({rule.code: rule for rule in rules})
+    expanded = (
+        dataclasses.replace(rule, source=_SHORT_NAME.sub(lambda m: SOURCE_FILES[m.group(1)], rule.source))
+        for rule in rules
+    )
+    return MappingProxyType({rule.code: rule for rule in expanded})
 
 
 #: Every Knative rule family, by code. Problems produced by :mod:`kn_constructs.knative`
@@ -263,8 +288,10 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
     ),
     KnativeRule(
         "KNATIVE-LABEL",
-        "the networking.knative.dev/visibility label must be cluster-local",
-        "MDV ValidateClusterVisibilityLabel",
+        "the networking.knative.dev/visibility label: only cluster-local has an effect (a warning: "
+        "Knative admits any value since serving#12397 and the Route stays public)",
+        "pkg/reconciler/route/config/domain.go LookupDomainForLabels; "
+        "pkg/reconciler/route/visibility/visibility.go routeVisibility",
     ),
     KnativeRule(
         "KNATIVE-IMAGE",
@@ -370,7 +397,7 @@ DEFAULT_HINTS: Final[Mapping[str, str]] = MappingProxyType(
         "KNATIVE-CONTAINERS": "one serving container declares exactly one port; every container "
         "needs an image",
         "KNATIVE-FIELD-VALUE": "use one of the allowed values",
-        "KNATIVE-LABEL": "the only allowed value is cluster-local",
+        "KNATIVE-LABEL": "cluster-local, or no label for a public service",
         "KNATIVE-CONFIGMAP": "Knative refuses the whole ConfigMap until this is fixed",
         "KNATIVE-IMAGE": "use registry/repository[:tag][@sha256:<64 lower-case hex>], "
         "repository in lower case",

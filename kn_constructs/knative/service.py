@@ -99,14 +99,18 @@ def _metadata(
     if isinstance(labels, Mapping):
         visibility = labels.get(_VISIBILITY_LABEL)
         if visibility is not None and visibility != _CLUSTER_LOCAL:
+            # Knative stopped validating the value in v1.1 (serving#12397): any other value is
+            # admitted and the Route stays public (config-domain LookupDomainForLabels).
             found.append(
-                invalid(
+                problem(
                     "KNATIVE-LABEL",
                     join("metadata.labels", _VISIBILITY_LABEL),
-                    visibility,
+                    f"{quote(str(visibility))} has no effect: only cluster-local makes the service "
+                    "cluster-local, any other value leaves it public",
                     value=visibility,
                     allowed=_CLUSTER_LOCAL,
-                    hint="leave the label out for a public service",
+                    hint="use cluster-local for a private service, or leave the label out",
+                    severity="warning",
                 )
             )
     elif labels is not None:

@@ -118,14 +118,6 @@ INVALID: list[tuple[str, str, Any, str, str, str]] = [
         "rollout-duration=211s44ms is not at second precision",
     ),
     (
-        "visibility label",
-        "metadata/labels",
-        {"networking.knative.dev/visibility": "public"},
-        "KNATIVE-LABEL",
-        "metadata.labels.networking.knative.dev/visibility",
-        "invalid value: public",
-    ),
-    (
         "TestValidateRevisionName/BYO name without the service prefix",
         "spec/template/metadata/name",
         "foo",

@@ -411,3 +411,10 @@ def test_construct_concurrency_zero_is_the_guides_rule_not_knatives(
         GpuInferenceService(chart, "llama", **contract_props(batching=batching, cluster=cluster))
     (problem,) = info.value.find("KN-CONC-1", "llama.batching.container_concurrency")
     assert problem.rule == rule
+
+
+def test_visibility_label_other_than_cluster_local_is_admitted_with_a_warning() -> None:
+    # serving#12397 removed validateClusterVisibilityLabel; the Route stays public.
+    (problem,) = check_manifest(service(labels={"networking.knative.dev/visibility": "public"}))
+    assert (problem.code, problem.severity) == ("KNATIVE-LABEL", "warning")
+    assert check_manifest(service(labels={"networking.knative.dev/visibility": "cluster-local"})) == []
