@@ -219,7 +219,7 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
     KnativeRule(
         "KNATIVE-SCALE-BOUNDS",
         "min/max/initial/activation scale cross-field rules and config-autoscaler max-scale-limit",
-        "AV validateMinMaxScale, validateMaxScaleWithinLimit, validateInitialScale, validateActivationScale",
+        "AV validateMinMaxScale (activation-scale too), validateMaxScaleWithinLimit, validateInitialScale",
     ),
     KnativeRule(
         "KNATIVE-CONTAINER-CONCURRENCY",
