@@ -418,3 +418,33 @@ def test_visibility_label_other_than_cluster_local_is_admitted_with_a_warning() 
     (problem,) = check_manifest(service(labels={"networking.knative.dev/visibility": "public"}))
     assert (problem.code, problem.severity) == ("KNATIVE-LABEL", "warning")
     assert check_manifest(service(labels={"networking.knative.dev/visibility": "cluster-local"})) == []
+
+
+_alnum = string.ascii_letters + string.digits
+_name_part = st.builds(
+    lambda first, middle, last: first + middle + last,
+    st.sampled_from(_alnum),
+    st.text(_alnum + "-_.", max_size=20),
+    st.sampled_from(_alnum),
+)
+
+
+@given(
+    st.one_of(
+        _name_part,
+        st.builds(lambda p, n: f"{p}.example.com/{n}", st.text(_LOWER, min_size=1, max_size=10), _name_part),
+    ),
+    st.one_of(st.just(""), _name_part),
+)
+def test_property_labels_built_valid_are_accepted(key: str, value: str) -> None:
+    assert label_key_problems("metadata.labels", key) == []
+    assert label_value_problems(f"metadata.labels.{key}", value) == []
+    assert check_manifest(service(labels={key: value})) == []
+
+
+@given(_name_part, st.sampled_from([" ", "!", "@", "#", "é"]), st.booleans())
+def test_property_labels_built_invalid_are_kubernetes_errors(part: str, bad: str, in_key: bool) -> None:
+    broken = part[: len(part) // 2] + bad + part[len(part) // 2 :]
+    labels = {broken: "v"} if in_key else {"app": broken}
+    found = check_manifest(service(labels=labels))
+    assert {(p.code, p.severity) for p in found} == {("K8S-LABEL", "error")}
