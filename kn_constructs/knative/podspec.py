@@ -352,6 +352,11 @@ def _timeouts(spec: Mapping[str, Any], path: str, chk: _Check) -> None:
         _int(spec.get(key), join(path, key), chk)  # no webhook bounds; type only
     at = join(path, "containerConcurrency")
     concurrency = _int(spec.get("containerConcurrency"), at, chk)
+    defaulted = spec.get("containerConcurrency") is None
+    if defaulted:
+        # RevisionSpec.SetDefaults runs before Validate: an unset containerConcurrency becomes
+        # config-defaults container-concurrency (0 unless changed), which is then validated.
+        concurrency = settings.container_concurrency
     if concurrency is not None:
         low = 0 if settings.allow_container_concurrency_zero else 1
         high = settings.container_concurrency_max_limit
@@ -365,7 +370,11 @@ def _timeouts(spec: Mapping[str, Any], path: str, chk: _Check) -> None:
                     high,
                     value=concurrency,
                     hint=(
-                        "0 (unlimited) is not allowed by config-defaults allow-container-concurrency-zero"
+                        f"unset, it is defaulted to config-defaults container-concurrency ({concurrency}),"
+                        " which the cluster's bounds refuse: set it explicitly"
+                        if defaulted
+                        else "0 (unlimited) is not allowed by config-defaults "
+                        "allow-container-concurrency-zero"
                         if concurrency == 0
                         else "config-defaults container-concurrency-max-limit sets the upper bound"
                         if concurrency > high

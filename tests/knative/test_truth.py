@@ -448,3 +448,23 @@ def test_property_labels_built_invalid_are_kubernetes_errors(part: str, bad: str
     labels = {broken: "v"} if in_key else {"app": broken}
     found = check_manifest(service(labels=labels))
     assert {(p.code, p.severity) for p in found} == {("K8S-LABEL", "error")}
+
+
+def test_unset_container_concurrency_is_defaulted_before_validation() -> None:
+    # revision_defaults.go SetDefaults: nil -> config-defaults container-concurrency (0); then
+    # ValidateContainerConcurrency refuses 0 when allow-container-concurrency-zero is false.
+    spec = {"containers": [{"image": "registry.example.com/llm:1"}]}
+    strict = ClusterSettings(allow_container_concurrency_zero=False)
+    (problem,) = check_revision_spec(spec, settings=strict)
+    assert (problem.code, problem.path, problem.message) == (
+        "KNATIVE-CONTAINER-CONCURRENCY",
+        f"{SPEC}.containerConcurrency",
+        "expected 1 <= 0 <= 1000",
+    )
+    assert (
+        check_revision_spec(
+            spec, settings=ClusterSettings(allow_container_concurrency_zero=False, container_concurrency=4)
+        )
+        == []
+    )
+    assert check_revision_spec(spec) == []
