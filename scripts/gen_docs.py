@@ -558,6 +558,7 @@ def knative_examples() -> dict[str, list[Callable[[], list[Any]]]]:
         "K8S-PROBE": [
             lambda: _check(_service(_container(livenessProbe={"httpGet": {}, "successThreshold": 2}))),
         ],
+        "K8S-RESOURCE": [lambda: _check(_service(_container(resources={"limits": {"gpu": 1}})))],
         "K8S-NODE-AFFINITY": [
             lambda: _check(
                 _service(

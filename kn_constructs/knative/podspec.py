@@ -48,6 +48,7 @@ from kn_constructs.knative.names import (
     env_name_problems,
     label_key_problems,
     labels_problems,
+    qualified_name_messages,
 )
 from kn_constructs.knative.settings import DEFAULT_SETTINGS, STRICT_FLAGS, ClusterSettings
 
@@ -1147,6 +1148,8 @@ def _resources(container: Mapping[str, Any], at: str, chk: _Check) -> None:
         values = _mapping(resources.get(key), join(r_at, key), chk)
         for name, quantity in (values or {}).items():
             q_at = join(join(r_at, key), str(name))
+            for found in resource_name_problems(q_at, str(name)):
+                chk.add(found)
             if isinstance(quantity, bool) or not (
                 isinstance(quantity, int) or (isinstance(quantity, str) and _QUANTITY.match(quantity))
             ):
@@ -1158,6 +1161,43 @@ def _resources(container: Mapping[str, Any], at: str, chk: _Check) -> None:
                         hint="quantities look like 4, 500m, 32Gi or 1e3",
                     )
                 )
+
+
+_STANDARD_CONTAINER_RESOURCES: Final = frozenset({"cpu", "memory", "ephemeral-storage"})
+
+
+def resource_name_problems(path: str, name: str) -> list[Problem]:
+    """``K8S-RESOURCE`` problems for a container resource name (Kubernetes' Pod validation).
+
+    ``validateContainerResourceName``: a qualified name; without a ``/`` it must be a standard
+    container resource (``cpu``, ``memory``, ``ephemeral-storage``, ``hugepages-<size>``);
+    with one, outside ``kubernetes.io``, an extended resource name (``nvidia.com/gpu``): not
+    ``requests.``-prefixed, and ``requests.<name>`` a qualified name.
+
+    Args:
+        path: The resource's path (``...resources.limits.nvidia.com/gpu``).
+        name: The resource name.
+    """
+    hint = "Knative admits it, but the API server refuses the Deployment: the pods never start"
+    messages = list(qualified_name_messages(name))
+    if "/" not in name:
+        if name not in _STANDARD_CONTAINER_RESOURCES and not name.startswith("hugepages-"):
+            messages.append("must be a standard resource for containers")
+    elif "kubernetes.io/" not in name and (
+        name.startswith("requests.") or qualified_name_messages("requests." + name)
+    ):
+        messages.append("doesn't follow extended resource name standard")
+    return [
+        problem(
+            "K8S-RESOURCE",
+            path,
+            f"Invalid value: {quote(name)}: {message}",
+            value=name,
+            allowed="cpu, memory, ephemeral-storage, hugepages-<size>, or <domain>/<name> (nvidia.com/gpu)",
+            hint=hint,
+        )
+        for message in messages
+    ]
 
 
 def _container(

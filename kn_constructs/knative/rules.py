@@ -352,6 +352,13 @@ K8S_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
         "kubernetes",
     ),
     KnativeRule(
+        "K8S-RESOURCE",
+        "container resource names: a standard resource (cpu, memory, ephemeral-storage, hugepages-*) "
+        "or an extended one with a domain (nvidia.com/gpu)",
+        f"{_CORE} ValidateResourceRequirements -> validateContainerResourceName",
+        "kubernetes",
+    ),
+    KnativeRule(
         "K8S-NODE-AFFINITY",
         "node affinity match expressions: label key, operator and the number of values (Kubernetes "
         "does not check the values themselves)",
@@ -406,6 +413,7 @@ DEFAULT_HINTS: Final[Mapping[str, str]] = MappingProxyType(
         "K8S-ANNOTATION": "keys: [prefix/]name with alphanumerics, '-', '_', '.'",
         "K8S-ENV": "use printable ASCII without '='",
         "K8S-PROBE": "use 0 or more (0 means the Kubernetes default); successThreshold 1",
+        "K8S-RESOURCE": "use cpu, memory, ephemeral-storage or a vendor resource such as nvidia.com/gpu",
         "K8S-NODE-AFFINITY": "In/NotIn need values, Exists/DoesNotExist none, Gt/Lt exactly one",
         "KNATIVE-RECONCILE-TAG-HOST": "shorten the tag or the service name",
         "KNATIVE-SCHEMA": "match the Knative Service API (serving.knative.dev/v1) and YAML types",

@@ -468,3 +468,23 @@ def test_unset_container_concurrency_is_defaulted_before_validation() -> None:
         == []
     )
     assert check_revision_spec(spec) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("cpu", True),
+        ("ephemeral-storage", True),
+        ("hugepages-2Mi", True),
+        ("nvidia.com/gpu", True),
+        ("gpu", False),
+        ("requests.example.com/x", False),
+        ("example.com/bad name", False),
+    ],
+)
+def test_resource_names_are_kubernetes_rules(name: str, ok: bool) -> None:
+    # validateContainerResourceName (pkg/apis/core/validation/validation.go).
+    spec = {"containers": [{"image": "registry.example.com/llm:1", "resources": {"limits": {name: 1}}}]}
+    found = check_revision_spec(spec)
+    assert (found == []) is ok
+    assert {p.code for p in found} <= {"K8S-RESOURCE"}
