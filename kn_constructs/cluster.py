@@ -181,10 +181,10 @@ class KnativeClusterConfig(Construct):
         acknowledge: Iterable[str] = (),
     ) -> None:
         base = settings if settings is not None else ClusterSettings()
-        explicit = {flag.lower(): state.lower() for flag, state in (features or {}).items()}
-        problems = _check_explicit_features(explicit, path=f"{id}.features")
-        if not problems:
-            base = base.with_features(explicit)
+        # Knative ignores unknown flags and values (asFlag): warnings, from the config-features check.
+        explicit = dict(features or {})
+        problems: list[Problem] = []
+        base = base.with_features(explicit)
         self._base = base
         self._explicit_features = explicit
         self._auto_features = auto_features
@@ -355,11 +355,7 @@ class KnativeClusterConfig(Construct):
         found: list[Problem] = []
         data = configmap_data(settings, features=self._explicit_features, render_gc=True)
         for name, values in data.items():
-            found.extend(
-                p.under(path)
-                for p in cm.check_configmap(name, values, path=f"{name}.data")
-                if p.severity == "error"
-            )
+            found.extend(p.under(path) for p in cm.check_configmap(name, values, path=f"{name}.data"))
         if settings.max_revision_timeout_seconds > _KNATIVE_DEFAULTS.max_revision_timeout_seconds:
             found.append(
                 Problem(
@@ -392,33 +388,3 @@ class KnativeClusterConfig(Construct):
                     )
                 )
         return found + [p for p in self._configmap_problems(settings, path=path) if p.severity == "warning"]
-
-
-def _check_explicit_features(features: Mapping[str, str], *, path: str) -> list[Problem]:
-    found = []
-    known = ClusterSettings().features
-    for flag, state in features.items():
-        if flag not in known:
-            found.append(
-                Problem(
-                    "KNATIVE-CONFIGMAP",
-                    f"{path}.{flag}",
-                    f"unknown config-features flag {flag!r}",
-                    value=flag,
-                    hint="Knative ignores unknown flags silently; check the spelling",
-                )
-            )
-        elif state not in ("enabled", "disabled", "allowed") and not (
-            flag == "secure-pod-defaults" and state == "allowrootbounded"
-        ):
-            found.append(
-                Problem(
-                    "KNATIVE-CONFIGMAP",
-                    f"{path}.{flag}",
-                    f"invalid value: {state}",
-                    value=state,
-                    allowed="enabled, disabled, allowed",
-                    hint="Knative ignores invalid values silently and keeps the default",
-                )
-            )
-    return found

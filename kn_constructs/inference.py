@@ -20,9 +20,9 @@ from kn_constructs._format import format_number, format_seconds
 from kn_constructs.batching import Batching
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, RenderDefectError
-from kn_constructs.images import unpinned_image_reason
+from kn_constructs.images import image_problems, unpinned_image_reason
 from kn_constructs.knative import rules as kn
-from kn_constructs.knative.names import dns1035_problems
+from kn_constructs.knative.names import dns1035_problems, env_name_problems
 from kn_constructs.knative.service import check_service
 from kn_constructs.knative.settings import DEFAULT_SETTINGS, STRICT_FLAGS, ClusterSettings
 from kn_constructs.placement import AFFINITY_FLAG, GpuPlacement
@@ -70,7 +70,6 @@ DERIVATIONS_ANNOTATION = "kn-constructs.io/derivations"
 #: The serving container's name.
 CONTAINER_NAME = "model-server"
 
-_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
 _FLAG_PROP = {
     AFFINITY_FLAG: ("gpu", "KN-PLACE-3"),
@@ -281,6 +280,10 @@ class _Planner:
         image = self.p.image
         if not image or len(image.split()) != 1:
             self._add([Problem("KNATIVE-SCHEMA", "image", f"invalid image reference {image!r}", value=image)])
+            return
+        bad = image_problems("image", image)
+        if bad:
+            self._add(bad)
             return
         why = unpinned_image_reason(image)
         if why is not None:
@@ -635,9 +638,10 @@ class _Planner:
                     Problem(
                         "KN-SCALE-3",
                         "initial_scale" if p.initial_scale is not None else "current_pods",
-                        f"initial-scale {initial} is above max-scale {max_scale}: Knative caps the"
-                        f" pods at {max_scale}, but the revision turns ready only with {initial}"
-                        " ready pods, so it never does",
+                        f"initial-scale {initial} is above max-scale {max_scale}: until the revision"
+                        f" first reaches {initial} pods Knative raises its floor to initial-scale, and"
+                        f" the bounds step returns that floor even above max-scale, so it starts"
+                        f" {initial} pods, past the cap of {max_scale}, before it comes back under it",
                         value=initial,
                         allowed=f"<= {max_scale} (max-scale)",
                         hint="raise max_scale to hold the traffic you have, or roll out gradually"
@@ -670,6 +674,10 @@ class _Planner:
     def _check_concurrency(self, settings: ClusterSettings) -> None:
         cc = self.p.batching.container_concurrency
         limit = settings.container_concurrency_max_limit
+        # ValidateContainerConcurrency: 0 is Knative's "unlimited", allowed while
+        # allow-container-concurrency-zero is true; only then is KN-CONC-1 the guide's rule alone.
+        knative_low = 0 if settings.allow_container_concurrency_zero else 1
+        knative_refuses = not knative_low <= cc <= limit
         if not 1 <= cc <= limit:
             self._add(
                 [
@@ -680,7 +688,7 @@ class _Planner:
                         value=cc,
                         allowed=f"1..{limit} (container-concurrency-max-limit)",
                         hint="containerConcurrency is the hard per-pod limit; 1 when unsure",
-                        rule="KNATIVE-CONTAINER-CONCURRENCY",
+                        rule="KNATIVE-CONTAINER-CONCURRENCY" if knative_refuses else None,
                     )
                 ]
             )
@@ -756,8 +764,8 @@ class _Planner:
                         )
                     ]
                 )
-            elif not _ENV_NAME.match(name):
-                self._add([Problem("KNATIVE-SCHEMA", path, f"invalid env var name {name!r}", value=name)])
+            elif env_name_problems(path, name):
+                self._add(env_name_problems(path, name))
             elif name in own:
                 code = "KN-MODEL-4" if name in OFFLINE_ENV else "KN-MODEL-2"
                 self._add(

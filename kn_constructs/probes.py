@@ -26,6 +26,17 @@ __all__ = ["Probes"]
 #: Readiness period x failure threshold above this many seconds warns (KN-PROBE-3).
 READINESS_DETECTION_WARN_SECONDS = 10
 
+#: What ``0`` becomes: Knative's ``applyReadinessProbeDefaults`` (readiness, with a period set)
+#: and Kubernetes' ``SetDefaults_Probe`` (liveness, startup) default it before validating.
+_ZERO_MEANS: dict[str, int] = {
+    "readiness_failure_threshold": 3,
+    "readiness_timeout_seconds": 1,
+    "liveness_period_seconds": 10,
+    "liveness_failure_threshold": 3,
+    "liveness_timeout_seconds": 1,
+    "startup_period_seconds": 10,
+}
+
 
 @dataclass(frozen=True)
 class Probes:
@@ -39,12 +50,15 @@ class Probes:
         readiness_period_seconds: Readiness period. Default 2; allowed 1..9 (KN-PROBE-1:
             below Kubernetes' default of 10). Knative's ``0`` (aggressive probing) is not
             offered: it gives up the failure threshold.
-        readiness_failure_threshold: Failures before unready. Default 3; >= 1.
-        readiness_timeout_seconds: Per-probe timeout. Default 1; >= 1.
-        liveness_period_seconds: Liveness period. Default 10; >= 1.
+        readiness_failure_threshold: Failures before unready. Default 3; >= 0 (0: Knative
+            defaults it to 3).
+        readiness_timeout_seconds: Per-probe timeout. Default 1; >= 0 (0: Knative defaults
+            it to 1).
+        liveness_period_seconds: Liveness period. Default 10; >= 0 (0: Kubernetes' 10).
         liveness_failure_threshold: Failures before a restart. Default 6 (a minute).
-        liveness_timeout_seconds: Per-probe timeout. Default 5; >= 1.
-        startup_period_seconds: Startup probe period. Default 5; >= 1. Its failure
+            >= 0 (0: Kubernetes' 3).
+        liveness_timeout_seconds: Per-probe timeout. Default 5; >= 0 (0: Kubernetes' 1).
+        startup_period_seconds: Startup probe period. Default 5; >= 0 (0: Kubernetes' 10). Its failure
             threshold is derived so the probe tolerates the service's progress
             deadline (worst-case startup with margin, KN-START-2).
     """
@@ -67,12 +81,17 @@ class Probes:
     @property
     def readiness_detection_seconds(self) -> int:
         """Worst time for a pod that stopped being able to serve to be marked unready."""
-        return self.readiness_period_seconds * self.readiness_failure_threshold
+        return self.readiness_period_seconds * self._effective("readiness_failure_threshold")
 
     @property
     def liveness_detection_seconds(self) -> int:
         """Time of failing liveness probes before the container is restarted."""
-        return self.liveness_period_seconds * self.liveness_failure_threshold
+        return self._effective("liveness_period_seconds") * self._effective("liveness_failure_threshold")
+
+    def _effective(self, name: str) -> int:
+        """The value Knative or Kubernetes uses: ``0`` is their default (:data:`_ZERO_MEANS`)."""
+        value: int = getattr(self, name)
+        return _ZERO_MEANS[name] if value == 0 else value
 
     def render(self, *, port: int, startup_budget_seconds: int) -> dict[str, dict[str, object]]:
         """The three probe blocks for the serving container.
@@ -81,7 +100,9 @@ class Probes:
             port: The container port (named explicitly in every probe).
             startup_budget_seconds: How long the startup probe must tolerate.
         """
-        startup_failures = max(1, math.ceil(startup_budget_seconds / self.startup_period_seconds))
+        startup_failures = max(
+            1, math.ceil(startup_budget_seconds / self._effective("startup_period_seconds"))
+        )
         return {
             "readinessProbe": {
                 "httpGet": {"path": self.readiness_path, "port": port},
@@ -140,14 +161,29 @@ class Probes:
             "startup_period_seconds",
         ):
             value = getattr(self, name)
-            if value < 1:
+            if value >= 0:
+                continue  # 0 is defaulted (Knative for readiness, Kubernetes for the others)
+            if name.startswith("readiness_"):
+                # validateReadinessProbe (k8s_validation.go), after Knative's defaulting.
                 found.append(
                     Problem(
                         "KNATIVE-PROBE",
                         f"{path}.{name}",
-                        f"expected 1 <= {value}",
+                        f"expected 1 <= {value} <= 2147483647",
                         value=value,
-                        allowed=">= 1",
+                        allowed=">= 1 (0 = the default)",
+                    )
+                )
+            else:
+                # Kubernetes' validateProbe: Knative passes liveness/startup numbers through.
+                found.append(
+                    Problem(
+                        "K8S-PROBE",
+                        f"{path}.{name}",
+                        f"Invalid value: {value}: must be greater than or equal to 0",
+                        value=value,
+                        allowed=">= 0 (0 = the Kubernetes default)",
+                        hint="the API server refuses the Deployment Knative creates: the pods never start",
                     )
                 )
         if found:

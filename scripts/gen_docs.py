@@ -4,7 +4,8 @@
 The pages are never edited by hand. They are built from:
 
 * the practice catalogue ``kn_constructs.practices.PRACTICES`` and the Knative rule catalogue
-  ``kn_constructs.knative.rules.KNATIVE_RULES`` (with ``DEFAULT_HINTS``);
+  ``kn_constructs.knative.rules.RULES`` (``KNATIVE_RULES``, ``K8S_RULES``, ``RECONCILE_RULES``,
+  with ``DEFAULT_HINTS``);
 * a scan of ``kn_constructs/`` for the places that mention each code, and of ``tests/`` for the
   tests that prove it (the rules are written at the top of ``docs/practices.md``);
 * live examples: small bad inputs run through the real checks (:func:`practice_examples`,
@@ -496,10 +497,11 @@ def _service(
     return service
 
 
-def _check(manifest: Mapping[str, Any]) -> list[Any]:
-    from kn_constructs.knative import check_manifest
+def _check(manifest: Mapping[str, Any], *, features: Mapping[str, str] | None = None) -> list[Any]:
+    from kn_constructs.knative import DEFAULT_SETTINGS, check_manifest
 
-    return list(check_manifest(manifest))
+    settings = DEFAULT_SETTINGS.with_features(features) if features else DEFAULT_SETTINGS
+    return list(check_manifest(manifest, settings=settings))
 
 
 def _container(**fields: Any) -> dict[str, Any]:
@@ -508,7 +510,7 @@ def _container(**fields: Any) -> dict[str, Any]:
 
 def knative_examples() -> dict[str, list[Callable[[], list[Any]]]]:
     """Knative rule code -> small bad manifests that make the Knative layer report it."""
-    from kn_constructs.knative import check_config_autoscaler, check_config_features
+    from kn_constructs.knative import check_config_autoscaler, check_config_defaults, check_config_features
 
     scale = "autoscaling.knative.dev/"
     return {
@@ -560,9 +562,48 @@ def knative_examples() -> dict[str, list[Callable[[], list[Any]]]]:
         ],
         "KNATIVE-CONFIGMAP": [
             lambda: list(check_config_autoscaler({"max-scale-down-rate": "1"})),
-            lambda: list(check_config_features({"kubernetes.podspec-affinity": "on"})),
+            lambda: list(check_config_features({"kubernetes.podspec-afinity": "enabled"})),
+            lambda: list(check_config_defaults({"container-name-template": "{{.Nmae}}"})),
         ],
         "KNATIVE-SCHEMA": [lambda: _check(_service({"containerConcurrency": "8"}))],
+        "KNATIVE-IMAGE": [
+            lambda: _check(_service({"containers": [{"image": "registry.example.com/LLM-Server:v1"}]})),
+            lambda: _check(_service({"containers": [{"image": "registry.example.com/llm@sha256:abc"}]})),
+        ],
+        "K8S-LABEL": [lambda: _check(_service(metadata={"labels": {"bad key!": "x"}}))],
+        "K8S-ANNOTATION": [lambda: _check(_service(metadata={"annotations": {"bad key!": "x"}}))],
+        "K8S-ENV": [lambda: _check(_service(_container(env=[{"name": "A=B", "value": "1"}])))],
+        "K8S-PROBE": [
+            lambda: _check(_service(_container(livenessProbe={"httpGet": {}, "successThreshold": 2}))),
+        ],
+        "K8S-RESOURCE": [lambda: _check(_service(_container(resources={"limits": {"gpu": 1}})))],
+        "K8S-NODE-AFFINITY": [
+            lambda: _check(
+                _service(
+                    {
+                        **_container(),
+                        "affinity": {
+                            "nodeAffinity": {
+                                "requiredDuringSchedulingIgnoredDuringExecution": {
+                                    "nodeSelectorTerms": [
+                                        {"matchExpressions": [{"key": "gpu", "operator": "In", "values": []}]}
+                                    ]
+                                }
+                            }
+                        },
+                    }
+                ),
+                features={"kubernetes.podspec-affinity": "enabled"},
+            ),
+        ],
+        "KNATIVE-RECONCILE-TAG-HOST": [
+            lambda: _check(
+                _service(
+                    metadata={"name": "a-rather-long-service-name-for-a-model"},
+                    traffic=[{"latestRevision": True, "percent": 100, "tag": "canary-for-the-long-model"}],
+                )
+            ),
+        ],
     }
 
 
@@ -769,9 +810,12 @@ def _example_block(found: Sequence[Example]) -> list[str]:
 ERRORS_INTRO = """\
 # Error and warning codes
 
-Every problem the library reports has a stable **code**: a practice ID (`KN-…`, see
-[practices.md](practices.md)) or a Knative rule code (`KNATIVE-…`, for what Knative Serving's
-own webhook would refuse). Codes do not change between versions; messages may.
+Every problem the library reports has a stable **code** that names its authority: a practice
+ID (`KN-…`, an opinion from the guide, see [practices.md](practices.md)); a Knative rule code
+(`KNATIVE-…`, what Knative Serving's admission webhook refuses, after its own defaulting); a
+Kubernetes rule code (`K8S-…`, what the Kubernetes API server refuses in the objects Knative
+creates, so the pods never start); or a reconcile-time code (`KNATIVE-RECONCILE-…`, what
+Knative admits and then fails). Codes do not change between versions; messages may.
 
 ## What a problem looks like
 
@@ -860,43 +904,73 @@ def render_errors(
             lines += ["", "How to fix:", "", *(f"- {fix}." for fix in fixes)]
         elif not found:
             lines += ["", "Not reported as a problem in this version (default, derived or guidance only)."]
-    lines += [
-        "",
-        "## Knative rule codes (`KNATIVE-…`)",
-        "",
-        "These are the rules Knative Serving v1.23's webhook enforces, checked by",
-        "`kn_constructs.knative` over plain manifest dicts (the linter reuses them). The library runs",
-        "them on every manifest it renders, so a `GpuInferenceService` never writes YAML that breaks",
-        "one; when it would, that is a library bug (`kn_constructs.RenderDefectError`). Sources",
-        "are the files of `knative/serving` at tag `knative-v1.23.0`.",
-        "",
-        "| Code | What it covers | Severity |",
-        "|---|---|---|",
-    ]
-    for code, rule in rules.items():
-        found = knative_examples.get(code, [])
-        lines.append(f"| [{code}](#{code.lower()}) | {_cell(rule.title)} | {_severities(['error'], found)} |")
-    for code, rule in rules.items():
-        found = knative_examples.get(code, [])
-        lines += [
-            "",
-            f"### {code}",
-            "",
-            f"**{_sentence(rule.title)}.** Severity: {_severities(['error'], found)}."
-            f" Knative source: `{rule.source}`.",
-        ]
-        block = _example_block(found)
-        if block:
-            lines += ["", *block]
-        if code in hints:
-            lines += ["", f"How to fix: {hints[code]}."]
+    sections = (
+        (
+            "knative",
+            "## Knative rule codes (`KNATIVE-…`)",
+            [
+                "These are the rules Knative Serving v1.23's admission webhook enforces, after its own",
+                "defaulting (it runs `SetDefaults` and then `Validate`), checked by `kn_constructs.knative`",
+                "over plain manifest dicts (the linter reuses them). The library runs them on every",
+                "manifest it renders, so a `GpuInferenceService` never writes YAML that breaks one; when it",
+                "would, that is a library bug (`kn_constructs.RenderDefectError`). Sources are the files",
+                "and functions of `knative/serving` at tag `knative-v1.23.0`.",
+            ],
+            "Knative source",
+        ),
+        (
+            "kubernetes",
+            "## Kubernetes rule codes (`K8S-…`)",
+            [
+                "Knative admits these, but the Kubernetes API server refuses the object (labels and",
+                "annotations on the Knative object itself) or the Deployment Knative creates from the",
+                "revision (env names, probe numbers, node placement): the pods never start. Refused as",
+                "errors all the same. Sources are `kubernetes/kubernetes` (`pkg/apis/core/validation`) and",
+                "`k8s.io/apimachinery`.",
+            ],
+            "Kubernetes source",
+        ),
+        (
+            "reconcile",
+            "## Reconcile-time codes (`KNATIVE-RECONCILE-…`)",
+            [
+                "Knative's webhook admits these; its reconciler then fails the object, which never",
+                "becomes ready. Refused as errors.",
+            ],
+            "Knative source",
+        ),
+    )
+    for authority, heading, intro, source_label in sections:
+        chosen = {code: rule for code, rule in rules.items() if rule.authority == authority}
+        if not chosen:
+            continue
+        lines += ["", heading, "", *intro, "", "| Code | What it covers | Severity |", "|---|---|---|"]
+        for code, rule in chosen.items():
+            found = knative_examples.get(code, [])
+            severity = _severities(["error"], found)
+            lines.append(f"| [{code}](#{code.lower()}) | {_cell(rule.title)} | {severity} |")
+        for code, rule in chosen.items():
+            found = knative_examples.get(code, [])
+            lines += [
+                "",
+                f"### {code}",
+                "",
+                f"**{_sentence(rule.title)}.** Severity: {_severities(['error'], found)}."
+                f" {source_label}: `{rule.source}`.",
+            ]
+            block = _example_block(found)
+            if block:
+                lines += ["", *block]
+            if code in hints:
+                lines += ["", f"How to fix: {hints[code]}."]
     lint_table, lint_note = lint
     lines += [
         "",
         "## Linter rules",
         "",
-        "The linter (`kn-constructs lint`) reports Knative's rules with the `KNATIVE-…` codes above and",
-        "the practices it can judge from YAML with their practice IDs. " + lint_note,
+        "The linter (`kn-constructs lint`) reports Knative's and Kubernetes' rules with the `KNATIVE-…`,",
+        "`K8S-…` and `KNATIVE-RECONCILE-…` codes above and the practices it can judge from YAML with",
+        "their practice IDs. " + lint_note,
     ]
     if lint_table:
         lines += ["", "| Code | Severity | Applies to | What it reports |", "|---|---|---|---|"]
@@ -1047,17 +1121,17 @@ def _anchor(heading: str) -> str:
 
 def render(root: Path = ROOT) -> dict[Path, str]:
     """Every generated page, by path relative to ``root``."""
-    from kn_constructs.knative.rules import DEFAULT_HINTS, KNATIVE_RULES
+    from kn_constructs.knative.rules import DEFAULT_HINTS, RULES
     from kn_constructs.practices import PRACTICES
 
-    codes = [*PRACTICES, *KNATIVE_RULES]
+    codes = [*PRACTICES, *RULES]
     places = find_places(root, codes)
     tests = find_tests(root, codes)
     practices_text = render_practices(PRACTICES, places, tests)
     errors_text = render_errors(
         PRACTICES,
         examples(practice_examples()),
-        KNATIVE_RULES,
+        RULES,
         DEFAULT_HINTS,
         examples(knative_examples()),
         lint_rules(),

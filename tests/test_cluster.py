@@ -114,45 +114,95 @@ def test_reason_is_written_into_the_changes_annotation(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("settings", "key"),
+    ("changes", "field", "message"),
     [
-        pytest.param(ClusterSettings(max_scale_up_rate=1.0), "max-scale-up-rate", id="up-rate-1"),
-        pytest.param(ClusterSettings(max_scale_down_rate=0.5), "max-scale-down-rate", id="down-rate-below-1"),
-        pytest.param(ClusterSettings(stable_window_seconds=5), "stable-window", id="window-5s"),
-        pytest.param(ClusterSettings(panic_window_percentage=0.5), "panic-window-percentage", id="panic-0.5"),
-        pytest.param(ClusterSettings(min_scale=4, max_scale=3), "min-scale", id="min-above-max"),
         pytest.param(
-            ClusterSettings(revision_timeout_seconds=900), "revision-timeout-seconds", id="timeout-over-max"
+            {"max_scale_up_rate": 1.0},
+            "max_scale_up_rate",
+            "max-scale-up-rate = 1, must be greater than 1.0",
+            id="up-rate-1",
+        ),
+        pytest.param(
+            {"max_scale_down_rate": 0.5},
+            "max_scale_down_rate",
+            "max-scale-down-rate = 0.5, must be greater than 1.0",
+            id="down-rate-below-1",
+        ),
+        pytest.param(
+            {"stable_window_seconds": 5},
+            "stable_window_seconds",
+            "stable-window = 5s, must be in [6s; 1h0m0s] range",
+            id="window-5s",
+        ),
+        pytest.param(
+            {"panic_window_percentage": 0.5},
+            "panic_window_percentage",
+            "panic-window-percentage = 0.5, must be in [1, 100] interval",
+            id="panic-0.5",
+        ),
+        pytest.param(
+            {"min_scale": 4, "max_scale": 3},
+            "min_scale",
+            "min-scale (4) must be less than max-scale (3)",
+            id="min-above-max",
+        ),
+        pytest.param(
+            {"revision_timeout_seconds": 900},
+            "revision_timeout_seconds",
+            "revision-timeout-seconds (900) cannot be greater than max-revision-timeout-seconds (600)",
+            id="timeout-over-max",
+        ),
+        pytest.param(
+            {"max_revision_timeout_seconds": 1000, "container_concurrency": 1001},
+            "container_concurrency",
+            "expected 0 <= 1001 <= 1000",
+            id="issue-10-concurrency-over-limit",
+        ),
+        pytest.param(
+            {"max_scale_limit": 10},
+            "max_scale",
+            "max-scale = 0, must be in [1, max-scale-limit(10)] range",
+            id="limit-needs-default-max-scale",
         ),
     ],
 )
-def test_invalid_configmap_values_are_refused_like_knative(
-    tmp_path: Path, settings: ClusterSettings, key: str
+def test_invalid_settings_are_refused_like_knative(
+    changes: dict[str, object], field: str, message: str
 ) -> None:
-    app = App(outdir=str(tmp_path / "out"))
-    chart = Chart(app, "c")
     with pytest.raises(ValidationError) as info:
-        KnativeClusterConfig(chart, "knative", settings=settings)
-    assert any(
-        p.code == "KNATIVE-CONFIGMAP" and p.path.endswith(f".data.{key}") for p in info.value.problems
-    ), [(p.code, p.path) for p in info.value.problems]
-    assert chart.node.try_find_child("knative") is None
+        ClusterSettings(**changes)  # type: ignore[arg-type]
+    assert [(p.code, p.path, p.message) for p in info.value.problems] == [
+        ("KNATIVE-CONFIGMAP", field, message)
+    ]
 
 
-def test_unknown_or_invalid_feature_flag_is_refused(tmp_path: Path) -> None:
+def test_max_scale_up_rate_inf_is_accepted_like_knative() -> None:
+    # config.go validate: only `MaxScaleUpRate <= 1.0` fails; strconv.ParseFloat reads "+Inf".
+    assert ClusterSettings(max_scale_up_rate=float("inf")).max_scale_up_rate == float("inf")
+
+
+def test_unknown_or_invalid_feature_flag_is_a_warning_with_did_you_mean(tmp_path: Path) -> None:
     app = App(outdir=str(tmp_path / "out"))
     chart = Chart(app, "c")
-    with pytest.raises(ValidationError) as info:
-        KnativeClusterConfig(
+    with pytest.warns(KnWarning) as record:
+        config = KnativeClusterConfig(
             chart,
             "knative",
             features={"kubernetes.podspec-afinity": "enabled", "kubernetes.podspec-tolerations": "on"},
         )
-    paths = {p.path for p in info.value.problems}
-    assert paths == {
-        "knative.features.kubernetes.podspec-afinity",
-        "knative.features.kubernetes.podspec-tolerations",
-    }
+    found = {w.message.problem.path: w.message.problem for w in record if isinstance(w.message, KnWarning)}
+    typo = found["knative.config-features.data.kubernetes.podspec-afinity"]
+    assert (typo.code, typo.severity) == ("KNATIVE-CONFIGMAP", "warning")
+    assert "did you mean 'kubernetes.podspec-affinity'?" in typo.message
+    value = found["knative.config-features.data.kubernetes.podspec-tolerations"]
+    assert (value.code, value.severity, value.message) == (
+        "KNATIVE-CONFIGMAP",
+        "warning",
+        "invalid value: on",
+    )
+    assert (
+        config.settings.feature("kubernetes.podspec-tolerations") == "disabled"
+    )  # Knative keeps the default
 
 
 def test_longer_timeout_renders_config_defaults_and_lets_the_service_through(tmp_path: Path) -> None:

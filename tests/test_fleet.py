@@ -389,7 +389,7 @@ def test_model_warnings_are_emitted_once_per_code_for_the_fleet(tmp_path: Path) 
     fleet = ModelFleet(
         chart,
         "models",
-        image="registry.example.com/s:v1",
+        image="registry.example.com/srv:v1",
         gpu=GpuPlacement(classes=["A40"]),
         router=False,
         max_scale=1,

@@ -130,12 +130,14 @@ def test_kn_start_2_startup_probe_tolerates_the_budget_and_no_more_than_one_peri
         ({"readiness_path": "v2/health/ready"}, "KN-PROBE-1", "probes.readiness_path"),
         ({"readiness_path": ""}, "KN-PROBE-1", "probes.readiness_path"),
         ({"liveness_path": "health"}, "KN-PROBE-1", "probes.liveness_path"),
-        ({"readiness_failure_threshold": 0}, "KNATIVE-PROBE", "probes.readiness_failure_threshold"),
-        ({"readiness_timeout_seconds": 0}, "KNATIVE-PROBE", "probes.readiness_timeout_seconds"),
-        ({"liveness_period_seconds": 0}, "KNATIVE-PROBE", "probes.liveness_period_seconds"),
-        ({"liveness_failure_threshold": 0}, "KNATIVE-PROBE", "probes.liveness_failure_threshold"),
-        ({"liveness_timeout_seconds": -1}, "KNATIVE-PROBE", "probes.liveness_timeout_seconds"),
-        ({"startup_period_seconds": 0}, "KNATIVE-PROBE", "probes.startup_period_seconds"),
+        # Negative only: Knative defaults a readiness 0 (applyReadinessProbeDefaults), Kubernetes
+        # a liveness/startup 0 (SetDefaults_Probe). Readiness is Knative's rule, the rest Pod validation.
+        ({"readiness_failure_threshold": -1}, "KNATIVE-PROBE", "probes.readiness_failure_threshold"),
+        ({"readiness_timeout_seconds": -1}, "KNATIVE-PROBE", "probes.readiness_timeout_seconds"),
+        ({"liveness_period_seconds": -1}, "K8S-PROBE", "probes.liveness_period_seconds"),
+        ({"liveness_failure_threshold": -1}, "K8S-PROBE", "probes.liveness_failure_threshold"),
+        ({"liveness_timeout_seconds": -1}, "K8S-PROBE", "probes.liveness_timeout_seconds"),
+        ({"startup_period_seconds": -1}, "K8S-PROBE", "probes.startup_period_seconds"),
         (
             {"liveness_period_seconds": 1, "liveness_failure_threshold": 3},
             "KN-PROBE-2",
@@ -187,11 +189,11 @@ def test_kn_probe_2_error_names_both_detection_times() -> None:
 
 
 def test_every_field_problem_reported_at_once() -> None:
-    found = Probes(readiness_period_seconds=0, liveness_path="live", startup_period_seconds=0).problems()
+    found = Probes(readiness_period_seconds=0, liveness_path="live", startup_period_seconds=-1).problems()
     assert sorted((p.code, p.path) for p in found) == [
+        ("K8S-PROBE", "probes.startup_period_seconds"),
         ("KN-PROBE-1", "probes.liveness_path"),
         ("KN-PROBE-1", "probes.readiness_period_seconds"),
-        ("KNATIVE-PROBE", "probes.startup_period_seconds"),
     ]
 
 
@@ -286,3 +288,24 @@ def test_kn_probe_1_period_errors_exactly_outside_1_to_9(period: int) -> None:
         assert errors == []
     else:
         assert errors == [("KN-PROBE-1", "probes.readiness_period_seconds")]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"readiness_failure_threshold": 0},
+        {"readiness_timeout_seconds": 0},
+        {"liveness_period_seconds": 0},
+        {"liveness_failure_threshold": 0},
+        {"liveness_timeout_seconds": 0},
+        {"startup_period_seconds": 0},
+    ],
+)
+def test_zero_is_the_default_knative_or_kubernetes_applies(changes: dict[str, int]) -> None:
+    # issue 10: readiness 0 is defaulted by Knative before it validates (revision_defaults.go
+    # applyReadinessProbeDefaults: failureThreshold 3, timeoutSeconds 1); liveness and startup 0
+    # by Kubernetes (SetDefaults_Probe: period 10, failure 3, timeout 1). Not refused.
+    probes = Probes(**changes)  # type: ignore[arg-type]
+    assert [p for p in probes.problems() if p.severity == "error"] == []
+    rendered = probes.render(port=8080, startup_budget_seconds=600)
+    assert rendered["startupProbe"]["failureThreshold"] >= 1

@@ -634,11 +634,14 @@ def test_kn_scale_3_initial_scale_zero_depends_on_the_cluster(
 
 
 def test_kn_scale_2_max_scale_above_cluster_limit() -> None:
-    found = AutoscalerProfile(max_scale=5).problems(settings=ClusterSettings(max_scale_limit=3))
+    found = AutoscalerProfile(max_scale=5).problems(settings=ClusterSettings(max_scale_limit=3, max_scale=3))
     assert [(p.code, p.path, p.rule) for p in found] == [
         ("KN-SCALE-2", "autoscaling.max_scale", "KNATIVE-SCALE-BOUNDS")
     ]
-    assert AutoscalerProfile(max_scale=3).problems(settings=ClusterSettings(max_scale_limit=3)) == []
+    assert (
+        AutoscalerProfile(max_scale=3).problems(settings=ClusterSettings(max_scale_limit=3, max_scale=3))
+        == []
+    )
 
 
 # ----------------------------------------------------------------- valid table

@@ -70,8 +70,9 @@ def test_canary_contract_revision_initial_scale_and_traffic(tmp_path: Path) -> N
 
 
 def test_contract_props_with_max_scale_3_cannot_hold_initial_scale_12_kn_scale_3(tmp_path: Path) -> None:
-    # The foundation contract caps max-scale at 3. Knative caps the pods at 3 but waits for
-    # max(min-scale, initial-scale) = 12 ready pods before the revision is ready: it never is.
+    # The foundation contract caps max-scale at 3. Knative's scaler raises the floor to
+    # initial-scale 12 until the revision first reaches it, and applyBounds returns the floor
+    # even above max-scale: 12 pods start, past the cap. Refused as a budget breach.
     error = refused(
         tmp_path,
         revision_name="llama-v2",
@@ -80,6 +81,8 @@ def test_contract_props_with_max_scale_3_cannot_hold_initial_scale_12_kn_scale_3
     )
     (problem,) = error.find("KN-SCALE-3", "llama.current_pods")
     assert problem.value == 12 and problem.allowed == "<= 3 (max-scale)"
+    assert "starts 12 pods, past the cap of 3" in problem.message
+    assert "never" not in problem.message
 
 
 def test_deadlock_contract_500_running_300_spare_kn_roll_3(tmp_path: Path) -> None:
@@ -210,14 +213,11 @@ def test_cluster_renders_config_gc_with_knative_checks(tmp_path: Path) -> None:
     assert gc["data"]["min-non-active-revisions"] == "0"
     assert gc["data"]["retain-since-create-time"] == "1h"
     assert check_manifest(gc) == []
-    app = App(outdir=str(tmp_path / "bad"))
     with pytest.raises(ValidationError) as info:
-        KnativeClusterConfig(
-            Chart(app, "c"),
-            "knative",
-            settings=ClusterSettings(min_non_active_revisions=30, max_non_active_revisions=10),
-        )
-    assert any(p.path.startswith("knative.config-gc.data") for p in info.value.problems)
+        ClusterSettings(min_non_active_revisions=30, max_non_active_revisions=10)
+    assert [(p.code, p.path) for p in info.value.problems] == [
+        ("KNATIVE-CONFIGMAP", "min_non_active_revisions")
+    ]
 
 
 # --------------------------------------------------------------------------- fleets
@@ -231,7 +231,7 @@ def test_fleet_checks_every_service_rolling_at_once_kn_roll_3(tmp_path: Path) ->
         "models",
         gpu_budget=100,
         router=False,
-        image="registry.example.com/s@sha256:" + "d" * 64,
+        image="registry.example.com/srv@sha256:" + "d" * 64,
         gpu=GpuPlacement(classes=["A40"]),
         autoscaling=AutoscalerProfile.from_startup(20),
         longest_request_seconds=5,

@@ -377,7 +377,7 @@ BAD_INPUTS = [
     pytest.param({"cpu": "four"}, "KN-GPU-1", "llama.cpu", id="bad-cpu-quantity"),
     pytest.param(
         {
-            "cluster": AFFINITY_ON.__class__(max_scale_limit=2).with_features(
+            "cluster": AFFINITY_ON.__class__(max_scale_limit=2, max_scale=2).with_features(
                 {"kubernetes.podspec-affinity": "enabled"}
             )
         },

@@ -19,12 +19,14 @@ The ``_example`` key is documentation, never configuration, and is ignored.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import difflib
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, TypeVar
 
 from kn_constructs.errors import Problem
 from kn_constructs.knative import _go
 from kn_constructs.knative import rules as kn
+from kn_constructs.knative._gotemplate import TemplateFinding, template_error
 from kn_constructs.knative._problems import bounds, join, problem, schema
 from kn_constructs.knative.durations import SECOND, format_go_duration_ns, parse_go_duration_ns
 from kn_constructs.knative.names import dns1123_subdomain_messages
@@ -43,6 +45,9 @@ __all__ = [
     "check_config_features",
     "check_config_gc",
     "check_configmap",
+    "did_you_mean",
+    "feature_problems",
+    "feature_value",
     "parse_configmap",
 ]
 
@@ -368,6 +373,15 @@ _RESOURCE_DEFAULT_KEYS: Final = tuple(
 )
 
 
+_TEMPLATE_KEYS: Final = ("init-container-name-template", "container-name-template")
+_TEMPLATE_ALLOWED: Final = "a Go text/template over the revision's ObjectMeta, e.g. {{.Name}}"
+_TEMPLATE_HINT: Final = "fields are ObjectMeta's: .Name, .Namespace, .Labels.<key>, .Annotations.<key>, ..."
+
+
+def _template_finding(raw: str) -> TemplateFinding | None:
+    return template_error(raw)
+
+
 def _defaults(data: Mapping[str, object] | None, path: str) -> tuple[Parsed, list[Problem]]:
     r = _Reader(data, path, _WRAP_PLAIN)
     allow_zero = r.boolean("allow-container-concurrency-zero", True)
@@ -379,6 +393,10 @@ def _defaults(data: Mapping[str, object] | None, path: str) -> tuple[Parsed, lis
     max_limit = r.int64("container-concurrency-max-limit", 1000)
     for key in _RESOURCE_DEFAULT_KEYS:
         r.quantity(key)
+    templates = [(key, _template_finding(r.data[key])) for key in _TEMPLATE_KEYS if key in r.data]
+    for key, finding in templates:
+        if finding is not None and finding.kind == "parse":
+            r.fail(key, finding.message, allowed=_TEMPLATE_ALLOWED, hint=_TEMPLATE_HINT)
 
     if timeout > max_timeout:
         r.fail(
@@ -427,6 +445,27 @@ def _defaults(data: Mapping[str, object] | None, path: str) -> tuple[Parsed, lis
             allowed=f"<= {timeout}",
             hint=None,
         )
+    for key, finding in templates:
+        if finding is not None and finding.kind == "execute":
+            r.fail(
+                key,
+                f"error executing template: {finding.message}",
+                allowed=_TEMPLATE_ALLOWED,
+                hint=_TEMPLATE_HINT,
+            )
+        elif finding is not None and finding.kind == "unsupported":
+            r.problems.append(
+                problem(
+                    _CODE,
+                    r.at(key),
+                    finding.message,
+                    value=r.data[key],
+                    allowed=_TEMPLATE_ALLOWED,
+                    hint="Knative executes it against an empty ObjectMeta and refuses the ConfigMap "
+                    "if that fails: check it on a test cluster",
+                    severity="warning",
+                )
+            )
     parsed: Parsed = {
         "revision_timeout_seconds": timeout,
         "max_revision_timeout_seconds": max_timeout,
@@ -442,7 +481,9 @@ def check_config_defaults(data: Mapping[str, str], *, path: str = "data") -> lis
 
     ``revision-response-start-timeout-seconds`` defaults to ``revision-timeout-seconds``;
     ``enable-service-links`` never fails (anything but true/false means "Kubernetes default").
-    The container name templates are not checked.
+    ``container-name-template`` and ``init-container-name-template`` are parsed as Go templates
+    and executed against an empty ``ObjectMeta``, as Knative does (default ``user-container``
+    and ``init-container``, plain text); an action this port does not evaluate is a warning.
 
     Args:
         data: The ConfigMap's ``data``.
@@ -457,43 +498,75 @@ def check_config_defaults(data: Mapping[str, str], *, path: str = "data") -> lis
 # --------------------------------------------------------------------------- config-features
 
 
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest of ``choices``, or ``""`` when none is close."""
+    close = difflib.get_close_matches(word.lower(), sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def feature_value(flag: str, raw: str) -> str | None:
+    """The value Knative reads for ``flag`` from ``raw``, lower case; ``None`` when it ignores it.
+
+    ``asFlag`` compares with ``strings.EqualFold`` against ``Enabled``, ``Allowed`` and
+    ``Disabled`` (``asSecurePodDefaultsFlag``: ``Disabled``, ``AllowRootBounded``, ``Enabled``):
+    Unicode case folding, so ``ENABLED`` counts; anything else (``on``, ``true``, `` enabled``
+    with a space) is ignored and the default kept.
+    """
+    allowed = kn.SECURE_POD_DEFAULTS_VALUES if flag == kn.FLAG_SECURE_POD_DEFAULTS else kn.FEATURE_VALUES
+    folded = raw.casefold()
+    return folded if folded in allowed else None
+
+
+def feature_problems(flag: str, raw: object, path: str) -> list[Problem]:
+    """Warnings for one config-features entry Knative ignores (an unknown flag or value).
+
+    Args:
+        flag: The key.
+        raw: Its value.
+        path: The entry's path (``config-features.data.<flag>``).
+    """
+    default = kn.FEATURE_DEFAULTS.get(flag)
+    if default is None:
+        return [
+            problem(
+                _CODE,
+                path,
+                f"unknown feature flag {_go.quote(flag)}{did_you_mean(flag, kn.FEATURE_DEFAULTS)}",
+                value=raw,
+                allowed=", ".join(sorted(kn.FEATURE_DEFAULTS)),
+                hint="Knative ignores keys it does not know; check the spelling",
+                severity="warning",
+            )
+        ]
+    if not isinstance(raw, str):
+        return [schema(path, "string", raw)]
+    if feature_value(flag, raw) is not None:
+        return []
+    allowed_values = (
+        kn.SECURE_POD_DEFAULTS_VALUES if flag == kn.FLAG_SECURE_POD_DEFAULTS else kn.FEATURE_VALUES
+    )
+    return [
+        problem(
+            _CODE,
+            path,
+            f"invalid value: {raw}{did_you_mean(raw.strip(), allowed_values)}",
+            value=raw,
+            allowed=", ".join(sorted(allowed_values)) + " (any case)",
+            hint=f"Knative silently ignores it and keeps the default ({default})",
+            severity="warning",
+        )
+    ]
+
+
 def _features(data: Mapping[str, object] | None, path: str) -> tuple[Parsed, list[Problem]]:
     r = _Reader(data, path, _WRAP_PLAIN)
     found = r.problems
     features = dict(kn.FEATURE_DEFAULTS)
     for key, raw in r.data.items():
-        default = kn.FEATURE_DEFAULTS.get(key)
-        if default is None:
-            found.append(
-                problem(
-                    _CODE,
-                    r.at(key),
-                    f"unknown feature flag {_go.quote(key)}",
-                    value=raw,
-                    allowed=", ".join(sorted(kn.FEATURE_DEFAULTS)),
-                    hint="Knative ignores keys it does not know; check the spelling",
-                    severity="warning",
-                )
-            )
-            continue
-        allowed_values = (
-            kn.SECURE_POD_DEFAULTS_VALUES if key == kn.FLAG_SECURE_POD_DEFAULTS else kn.FEATURE_VALUES
-        )
-        value = raw.lower()
-        if value in allowed_values:
+        found += feature_problems(key, raw, r.at(key))
+        value = feature_value(key, raw) if key in kn.FEATURE_DEFAULTS else None
+        if value is not None:
             features[key] = value
-        else:
-            found.append(
-                problem(
-                    _CODE,
-                    r.at(key),
-                    f"invalid value: {raw}",
-                    value=raw,
-                    allowed=", ".join(sorted(allowed_values)),
-                    hint=f"Knative silently ignores it and keeps the default ({default})",
-                    severity="warning",
-                )
-            )
     return {"features": features}, found
 
 

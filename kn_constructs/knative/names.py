@@ -9,18 +9,30 @@ are Kubernetes' ``validation.IsDNS1035Label`` texts wrapped the way Knative wrap
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Final
 
 from kn_constructs.errors import Problem
+from kn_constructs.knative._go import quote
 
 __all__ = [
+    "ANNOTATIONS_MAX_BYTES",
     "DNS1035_MAX_LENGTH",
     "DNS1123_SUBDOMAIN_MAX_LENGTH",
+    "LABEL_VALUE_MAX_LENGTH",
+    "annotation_key_problems",
+    "annotations_problems",
     "dns1035_messages",
     "dns1035_problems",
     "dns1123_label_messages",
     "dns1123_subdomain_messages",
+    "env_name_messages",
+    "env_name_problems",
     "is_dns1035_label",
+    "label_key_problems",
+    "label_value_messages",
+    "label_value_problems",
+    "labels_problems",
     "qualified_name_messages",
 ]
 
@@ -180,3 +192,184 @@ def qualified_name_messages(name: str) -> list[str]:
     if prefix:
         found.extend("prefix part " + msg for msg in dns1123_subdomain_messages(prefix))
     return found
+
+
+# --------------------------------------------------------------------------- labels and annotations
+
+#: Longest label value (``validation.LabelValueMaxLength``).
+LABEL_VALUE_MAX_LENGTH: Final = 63
+#: Largest total size of an object's annotations (``TotalAnnotationSizeLimitB``, 256 KiB).
+ANNOTATIONS_MAX_BYTES: Final = 256 * 1024
+_LABEL_VALUE_FMT: Final = "(" + _QUALIFIED_NAME_FMT + ")?"
+_LABEL_VALUE: Final = re.compile(_LABEL_VALUE_FMT)
+_LABEL_VALUE_REGEX_MSG: Final = _regex_error(
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
+    "'.', and must start and end with an alphanumeric character",
+    _LABEL_VALUE_FMT,
+    "MyValue",
+    "my_value",
+    "12345",
+)
+_K8S_HINT: Final = "Knative admits it, but the API server refuses the object: nothing is created"
+
+
+def label_value_messages(value: str) -> list[str]:
+    """Kubernetes' ``validation.IsValidLabelValue`` messages; empty when valid."""
+    found = []
+    if len(value) > LABEL_VALUE_MAX_LENGTH:
+        found.append(_max_len(LABEL_VALUE_MAX_LENGTH))
+    if _LABEL_VALUE.fullmatch(value) is None:
+        found.append(_LABEL_VALUE_REGEX_MSG)
+    return found
+
+
+def _invalid(code: str, path: str, value: str, message: str, allowed: str, hint: str) -> Problem:
+    return Problem(
+        code,
+        path,
+        f"Invalid value: {_quote(value)}: {message}",
+        value=value,
+        allowed=allowed,
+        hint=hint,
+    )
+
+
+def _quote(value: str) -> str:
+    return quote(value)
+
+
+def label_key_problems(path: str, key: str, *, code: str = "K8S-LABEL") -> list[Problem]:
+    """``K8S-LABEL`` problems for a label key (``ValidateLabelName``: ``IsQualifiedName``).
+
+    Args:
+        path: Where the labels are (``metadata.labels``); the key is appended.
+        key: The label key.
+        code: The problem code (``K8S-NODE-AFFINITY`` for a match expression's key).
+
+    Returns:
+        One problem per Kubernetes message, none when the key is valid.
+    """
+    return [
+        _invalid(
+            code,
+            f"{path}.{key}" if path else key,
+            key,
+            message,
+            "[DNS-1123 subdomain/]name: alphanumerics, '-', '_', '.', at most 63 characters",
+            _K8S_HINT,
+        )
+        for message in qualified_name_messages(key)
+    ]
+
+
+def label_value_problems(path: str, value: str) -> list[Problem]:
+    """``K8S-LABEL`` problems for a label value (``IsValidLabelValue``).
+
+    Args:
+        path: The label's path (``metadata.labels.app.kubernetes.io/part-of``).
+        value: The label value.
+    """
+    return [
+        _invalid(
+            "K8S-LABEL",
+            path,
+            value,
+            message,
+            "empty, or at most 63 alphanumerics, '-', '_', '.', starting and ending with an alphanumeric",
+            _K8S_HINT,
+        )
+        for message in label_value_messages(value)
+    ]
+
+
+def labels_problems(path: str, labels: object) -> list[Problem]:
+    """``K8S-LABEL`` problems for a whole label map (``ValidateLabels``); non-strings are skipped."""
+    if not isinstance(labels, Mapping):
+        return []
+    found: list[Problem] = []
+    for key, value in labels.items():
+        if not isinstance(key, str):
+            continue
+        found += label_key_problems(path, key)
+        if isinstance(value, str):
+            found += label_value_problems(f"{path}.{key}" if path else key, value)
+    return found
+
+
+def annotation_key_problems(path: str, key: str) -> list[Problem]:
+    """``K8S-ANNOTATION`` problems for an annotation key.
+
+    ``ValidateAnnotations`` checks ``IsQualifiedName(strings.ToLower(key))``: upper case is
+    fine, the rest follows the label-key rules.
+    """
+    return [
+        _invalid(
+            "K8S-ANNOTATION",
+            f"{path}.{key}" if path else key,
+            key,
+            message,
+            "[DNS-1123 subdomain/]name: alphanumerics, '-', '_', '.', at most 63 characters",
+            _K8S_HINT,
+        )
+        for message in qualified_name_messages(key.lower())
+    ]
+
+
+def annotations_problems(path: str, annotations: object) -> list[Problem]:
+    """``K8S-ANNOTATION`` problems for an annotation map: each key, then the total size."""
+    if not isinstance(annotations, Mapping):
+        return []
+    found: list[Problem] = []
+    total = 0
+    for key, value in annotations.items():
+        if not isinstance(key, str):
+            continue
+        found += annotation_key_problems(path, key)
+        total += len(key.encode()) + (len(value.encode()) if isinstance(value, str) else 0)
+    if total > ANNOTATIONS_MAX_BYTES:
+        found.append(
+            Problem(
+                "K8S-ANNOTATION",
+                path,
+                f"Too long: may not be more than {ANNOTATIONS_MAX_BYTES} bytes",
+                value=total,
+                allowed=f"<= {ANNOTATIONS_MAX_BYTES} bytes of keys and values",
+                hint=_K8S_HINT,
+            )
+        )
+    return found
+
+
+def env_name_messages(name: str) -> list[str]:
+    """Kubernetes' ``validation.IsRelaxedEnvVarName`` messages (the rule since 1.32); empty if valid.
+
+    Any printable ASCII character but ``=`` is allowed, so ``1BAD`` is a valid name.
+    """
+    found = []
+    if name == "":
+        found.append("environment variable name must be non-empty")
+    if any(ord(ch) < 0x20 or ord(ch) > 0x7E or ch == "=" for ch in name):
+        found.append(
+            "a valid environment variable name must consist only of printable ASCII characters other than '='"
+        )
+    return found
+
+
+def env_name_problems(path: str, name: str) -> list[Problem]:
+    """``K8S-ENV`` problems for an environment variable name (``ValidateEnv``).
+
+    Args:
+        path: The name's path (``spec.template.spec.containers[0].env[0].name``).
+        name: The name.
+    """
+    return [
+        Problem(
+            "K8S-ENV",
+            path,
+            f"Invalid value: {quote(name)}: {message}",
+            value=name,
+            allowed="printable ASCII other than '='",
+            hint="the API server refuses the Deployment Knative creates: the pods never start",
+        )
+        for message in env_name_messages(name)
+    ]

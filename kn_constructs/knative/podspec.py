@@ -19,6 +19,7 @@ problem says so in its hint.
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from kn_constructs.errors import Problem
+from kn_constructs.images import image_problems
 from kn_constructs.knative import rules as kn
 from kn_constructs.knative._go import quote
 from kn_constructs.knative._problems import (
@@ -39,7 +41,15 @@ from kn_constructs.knative._problems import (
     problem,
     schema,
 )
-from kn_constructs.knative.names import dns1123_label_messages, dns1123_subdomain_messages
+from kn_constructs.knative.names import (
+    dns1123_label_messages,
+    dns1123_subdomain_messages,
+    env_name_messages,
+    env_name_problems,
+    label_key_problems,
+    labels_problems,
+    qualified_name_messages,
+)
 from kn_constructs.knative.settings import DEFAULT_SETTINGS, STRICT_FLAGS, ClusterSettings
 
 __all__ = ["check_revision_spec", "required_features"]
@@ -50,6 +60,7 @@ _FIELD: Final = "KNATIVE-FIELD-VALUE"
 _FLAG: Final = "KNATIVE-FEATURE-FLAG"
 _FORBIDDEN: Final = "KNATIVE-FORBIDDEN-FIELD"
 _PROBE: Final = "KNATIVE-PROBE"
+_K8S_PROBE: Final = "K8S-PROBE"
 _RESERVED: Final = "KNATIVE-RESERVED"
 _TIMEOUT: Final = "KNATIVE-TIMEOUT"
 _VOLUME: Final = "KNATIVE-VOLUME"
@@ -342,6 +353,11 @@ def _timeouts(spec: Mapping[str, Any], path: str, chk: _Check) -> None:
         _int(spec.get(key), join(path, key), chk)  # no webhook bounds; type only
     at = join(path, "containerConcurrency")
     concurrency = _int(spec.get("containerConcurrency"), at, chk)
+    defaulted = spec.get("containerConcurrency") is None
+    if defaulted:
+        # RevisionSpec.SetDefaults runs before Validate: an unset containerConcurrency becomes
+        # config-defaults container-concurrency (0 unless changed), which is then validated.
+        concurrency = settings.container_concurrency
     if concurrency is not None:
         low = 0 if settings.allow_container_concurrency_zero else 1
         high = settings.container_concurrency_max_limit
@@ -355,7 +371,11 @@ def _timeouts(spec: Mapping[str, Any], path: str, chk: _Check) -> None:
                     high,
                     value=concurrency,
                     hint=(
-                        "0 (unlimited) is not allowed by config-defaults allow-container-concurrency-zero"
+                        f"unset, it is defaulted to config-defaults container-concurrency ({concurrency}),"
+                        " which the cluster's bounds refuse: set it explicitly"
+                        if defaulted
+                        else "0 (unlimited) is not allowed by config-defaults "
+                        "allow-container-concurrency-zero"
                         if concurrency == 0
                         else "config-defaults container-concurrency-max-limit sets the upper bound"
                         if concurrency > high
@@ -770,6 +790,65 @@ def _probe(
             )
     if readiness:
         _readiness_numbers(p, at, chk)
+    elif port_name is not None:
+        _kubernetes_probe_numbers(p, at, chk)
+
+
+def _kubernetes_probe_numbers(p: Mapping[str, Any], at: str, chk: _Check) -> None:
+    """Kubernetes' ``validateProbe`` + ``validateLivenessProbe``/``validateStartupProbe``.
+
+    Knative passes liveness and startup probes of the serving container through to the
+    Deployment (only their handler is its rule). Kubernetes defaults 0 first
+    (``SetDefaults_Probe``: timeout 1, period 10, success 1, failure 3), then refuses negatives,
+    a successThreshold other than 1 and a probe terminationGracePeriodSeconds <= 0.
+    """
+    hint = "Knative admits it, but the API server refuses the Deployment: the pods never start"
+    numbers = {
+        key: _int(p.get(key), join(at, key), chk)
+        for key in (
+            "initialDelaySeconds",
+            "timeoutSeconds",
+            "periodSeconds",
+            "successThreshold",
+            "failureThreshold",
+        )
+    }
+    for key, value in numbers.items():
+        if value is not None and value < 0:
+            chk.add(
+                problem(
+                    _K8S_PROBE,
+                    join(at, key),
+                    f"Invalid value: {value}: must be greater than or equal to 0",
+                    value=value,
+                    allowed=">= 0 (0 = the Kubernetes default)",
+                    hint=hint,
+                )
+            )
+    success = numbers["successThreshold"]
+    if success is not None and success > 1:
+        chk.add(
+            problem(
+                _K8S_PROBE,
+                join(at, "successThreshold"),
+                f"Invalid value: {success}: must be 1",
+                value=success,
+                allowed="1",
+                hint=hint,
+            )
+        )
+    grace = _int(p.get("terminationGracePeriodSeconds"), join(at, "terminationGracePeriodSeconds"), chk)
+    if grace is not None and grace <= 0:
+        chk.add(
+            problem(
+                _K8S_PROBE,
+                join(at, "terminationGracePeriodSeconds"),
+                f"Invalid value: {grace}: must be greater than 0",
+                value=grace,
+                allowed="> 0",
+                hint=hint,
+            )
+        )
 
 
 def _readiness_numbers(p: Mapping[str, Any], at: str, chk: _Check) -> None:
@@ -976,6 +1055,11 @@ def _env(container: Mapping[str, Any], at: str, kind: Kind, chk: _Check) -> None
         name = env.get("name")
         if not isinstance(name, str) or name == "":
             chk.add(missing(_FIELD, join(e_at, "name")))
+        elif env_name_messages(name):
+            # Kubernetes' IsRelaxedEnvVarName (RelaxedEnvironmentVariableValidation, default
+            # since 1.32, GA in 1.34): '1BAD' is fine, '=' or non-printable characters are not.
+            for found in env_name_problems(join(e_at, "name"), name):
+                chk.add(found)
         elif name in reserved:
             chk.add(
                 problem(
@@ -1064,6 +1148,8 @@ def _resources(container: Mapping[str, Any], at: str, chk: _Check) -> None:
         values = _mapping(resources.get(key), join(r_at, key), chk)
         for name, quantity in (values or {}).items():
             q_at = join(join(r_at, key), str(name))
+            for found in resource_name_problems(q_at, str(name)):
+                chk.add(found)
             if isinstance(quantity, bool) or not (
                 isinstance(quantity, int) or (isinstance(quantity, str) and _QUANTITY.match(quantity))
             ):
@@ -1075,6 +1161,43 @@ def _resources(container: Mapping[str, Any], at: str, chk: _Check) -> None:
                         hint="quantities look like 4, 500m, 32Gi or 1e3",
                     )
                 )
+
+
+_STANDARD_CONTAINER_RESOURCES: Final = frozenset({"cpu", "memory", "ephemeral-storage"})
+
+
+def resource_name_problems(path: str, name: str) -> list[Problem]:
+    """``K8S-RESOURCE`` problems for a container resource name (Kubernetes' Pod validation).
+
+    ``validateContainerResourceName``: a qualified name; without a ``/`` it must be a standard
+    container resource (``cpu``, ``memory``, ``ephemeral-storage``, ``hugepages-<size>``);
+    with one, outside ``kubernetes.io``, an extended resource name (``nvidia.com/gpu``): not
+    ``requests.``-prefixed, and ``requests.<name>`` a qualified name.
+
+    Args:
+        path: The resource's path (``...resources.limits.nvidia.com/gpu``).
+        name: The resource name.
+    """
+    hint = "Knative admits it, but the API server refuses the Deployment: the pods never start"
+    messages = list(qualified_name_messages(name))
+    if "/" not in name:
+        if name not in _STANDARD_CONTAINER_RESOURCES and not name.startswith("hugepages-"):
+            messages.append("must be a standard resource for containers")
+    elif "kubernetes.io/" not in name and (
+        name.startswith("requests.") or qualified_name_messages("requests." + name)
+    ):
+        messages.append("doesn't follow extended resource name standard")
+    return [
+        problem(
+            "K8S-RESOURCE",
+            path,
+            f"Invalid value: {quote(name)}: {message}",
+            value=name,
+            allowed="cpu, memory, ephemeral-storage, hugepages-<size>, or <domain>/<name> (nvidia.com/gpu)",
+            hint=hint,
+        )
+        for message in messages
+    ]
 
 
 def _container(
@@ -1120,6 +1243,9 @@ def _container(
     image = container.get("image")
     if not isinstance(image, str) or image == "":
         chk.add(missing(_CONTAINERS, join(at, "image"), hint="every container needs an image"))
+    else:
+        for found in image_problems(join(at, "image"), image):
+            chk.add(found)
     _ports(container, at, kind, chk)
     _resources(container, at, chk)
     _container_security_context(container, at, chk)
@@ -1329,7 +1455,74 @@ def check_revision_spec(
                 )
             )
     _timeouts(spec, path, chk)
+    _node_placement(spec, path, chk)
     return chk.found
+
+
+# --------------------------------------------------------------------------- node placement
+
+_SELECTOR_OPERATORS: Final = frozenset({"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"})
+
+
+def _match_expression(expr: Mapping[str, Any], at: str, chk: _Check) -> None:
+    """Kubernetes' ``ValidateNodeSelectorRequirement`` (``K8S-NODE-AFFINITY``)."""
+    code, hint = "K8S-NODE-AFFINITY", "Knative admits it, but the API server refuses the Deployment"
+    operator, values = expr.get("operator"), expr.get("values") or []
+    count = len(values) if isinstance(values, list) else 0
+    rule: str | None = None
+    if operator in ("In", "NotIn") and count == 0:
+        rule = "Required value: must be specified when `operator` is 'In' or 'NotIn'"
+    elif operator in ("Exists", "DoesNotExist") and count > 0:
+        rule = "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"
+    elif operator in ("Gt", "Lt") and count != 1:
+        rule = "Required value: must be specified single value when `operator` is 'Lt' or 'Gt'"
+    if rule is not None:
+        chk.add(problem(code, join(at, "values"), rule, value=values, allowed="see the operator", hint=hint))
+    if operator not in _SELECTOR_OPERATORS:
+        chk.add(
+            problem(
+                code,
+                join(at, "operator"),
+                f"Invalid value: {quote(str(operator))}: not a valid selector operator",
+                value=_scalar(operator),
+                allowed=", ".join(sorted(_SELECTOR_OPERATORS)),
+                hint=hint,
+            )
+        )
+    key = expr.get("key")
+    if isinstance(key, str):
+        for found in label_key_problems("", key, code=code):
+            chk.add(dataclasses.replace(found, path=join(at, "key")))
+
+
+def _node_placement(spec: Mapping[str, Any], path: str, chk: _Check) -> None:
+    """``nodeSelector`` labels (``K8S-LABEL``) and node affinity terms (``K8S-NODE-AFFINITY``)."""
+    for found in labels_problems(join(path, "nodeSelector"), spec.get("nodeSelector")):
+        chk.add(found)
+    affinity = spec.get("affinity")
+    node = affinity.get("nodeAffinity") if isinstance(affinity, Mapping) else None
+    if not isinstance(node, Mapping):
+        return
+    n_at = join(join(path, "affinity"), "nodeAffinity")
+    terms: list[tuple[str, object]] = []
+    required = node.get("requiredDuringSchedulingIgnoredDuringExecution")
+    if isinstance(required, Mapping) and isinstance(required.get("nodeSelectorTerms"), list):
+        r_at = join(join(n_at, "requiredDuringSchedulingIgnoredDuringExecution"), "nodeSelectorTerms")
+        terms += [(index(r_at, i), term) for i, term in enumerate(required["nodeSelectorTerms"])]
+    preferred = node.get("preferredDuringSchedulingIgnoredDuringExecution")
+    if isinstance(preferred, list):
+        p_at = join(n_at, "preferredDuringSchedulingIgnoredDuringExecution")
+        for i, item in enumerate(preferred):
+            if isinstance(item, Mapping):
+                terms.append((join(index(p_at, i), "preference"), item.get("preference")))
+    for t_at, term in terms:
+        if not isinstance(term, Mapping):
+            continue
+        exprs = term.get("matchExpressions")
+        if isinstance(exprs, list):
+            for i, expr in enumerate(exprs):
+                if isinstance(expr, Mapping):
+                    _match_expression(expr, index(join(t_at, "matchExpressions"), i), chk)
 
 
 # --------------------------------------------------------------------------- required features

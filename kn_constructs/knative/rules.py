@@ -5,7 +5,13 @@ Everything here is read from Knative Serving's own validation code (tag ``knativ
 :mod:`kn_constructs.knative` read these constants, and so do the constructs, so that a rule is
 written once.
 
-Short names used in ``source`` fields:
+Three tables, by who refuses: :data:`KNATIVE_RULES` (Knative's admission webhook, after its
+defaulting), :data:`K8S_RULES` (the Kubernetes API server: Knative admits, the pods never
+start), :data:`RECONCILE_RULES` (Knative admits, its reconciler fails); :data:`RULES` is all of
+them.
+
+Short names written in ``source`` fields, expanded to the full paths when the tables are built
+(so the docs show ``pkg/apis/serving/k8s_validation.go validate``):
 
 - ``AV`` = ``pkg/apis/autoscaling/annotation_validation.go``
 - ``ASC`` = ``pkg/autoscaler/config/config.go``
@@ -20,6 +26,8 @@ Short names used in ``source`` fields:
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -104,6 +112,7 @@ __all__ = [
     "GATED_VOLUME_TYPES",
     "HPA_CLASS",
     "INT32_MAX",
+    "K8S_RULES",
     "KNATIVE_CLASS_SUFFIX",
     "KNATIVE_RULES",
     "KPA_CLASS",
@@ -121,15 +130,18 @@ __all__ = [
     "QUEUE_RESOURCE_PERCENTAGE_MAX",
     "QUEUE_RESOURCE_PERCENTAGE_MIN",
     "QUEUE_SIDECAR_RESOURCE_ANNOTATIONS",
+    "RECONCILE_RULES",
     "RESERVED_CONTAINER_NAMES",
     "RESERVED_ENV_VARS",
     "RESERVED_MOUNT_PATHS",
     "RESERVED_PORTS",
+    "RULES",
     "SCALE_DOWN_DELAY_MAX_SECONDS",
     "SCALE_TO_ZERO_POD_RETENTION_MAX_SECONDS",
     "SECURE_POD_DEFAULTS_VALUES",
     "SERVING_API_VERSION",
     "SIDECAR_RESERVED_ENV_VARS",
+    "SOURCE_FILES",
     "TARGET_MIN",
     "TARGET_UTILIZATION_MAX",
     "TARGET_UTILIZATION_MIN",
@@ -147,16 +159,43 @@ class KnativeRule:
     Attributes:
         code: Stable identifier used as :attr:`Problem.code <kn_constructs.errors.Problem.code>`.
         title: What the rule family covers, in a line.
-        source: The Knative file and function that enforce it (short names in the module doc).
+        source: The file and function that enforce it (short names in the module doc); for
+            ``K8S-…`` codes a Kubernetes file (``kubernetes/kubernetes`` or ``apimachinery``).
+        authority: Who refuses it: ``"knative"`` (Knative's admission webhook, after its
+            defaulting), ``"kubernetes"`` (the API server's validation of the object Knative
+            creates, so the pods never start) or ``"reconcile"`` (Knative admits the object and
+            its reconciler then fails it).
     """
 
     code: str
     title: str
     source: str
+    authority: str = "knative"
+
+
+#: Short name -> file of ``knative/serving`` at ``knative-v1.23.0``.
+SOURCE_FILES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "AV": "pkg/apis/autoscaling/annotation_validation.go",
+        "ASC": "pkg/autoscaler/config/config.go",
+        "DEF": "pkg/apis/config/defaults.go",
+        "FEAT": "pkg/apis/config/features.go",
+        "K8SV": "pkg/apis/serving/k8s_validation.go",
+        "MASK": "pkg/apis/serving/fieldmask.go",
+        "MDV": "pkg/apis/serving/metadata_validation.go",
+        "RVV": "pkg/apis/serving/v1/revision_validation.go",
+        "RTV": "pkg/apis/serving/v1/route_validation.go",
+    }
+)
+_SHORT_NAME: Final = re.compile(r"\b(" + "|".join(SOURCE_FILES) + r")\b")
 
 
 def _catalogue(*rules: KnativeRule) -> Mapping[str, KnativeRule]:
-    return MappingProxyType({rule.code: rule for rule in rules})
+    expanded = (
+        dataclasses.replace(rule, source=_SHORT_NAME.sub(lambda m: SOURCE_FILES[m.group(1)], rule.source))
+        for rule in rules
+    )
+    return MappingProxyType({rule.code: rule for rule in expanded})
 
 
 #: Every Knative rule family, by code. Problems produced by :mod:`kn_constructs.knative`
@@ -170,7 +209,7 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
     KnativeRule(
         "KNATIVE-ANNOTATION-VALUE",
         "syntax or range of one annotation (autoscaling, queue sidecar)",
-        "AV ValidateAnnotations; RVV validateQueueSidecarResourceAnnotations",
+        "AV ValidateAnnotations; RVV RevisionSpec.Validate -> validateQueueSidecarResourceAnnotations",
     ),
     KnativeRule(
         "KNATIVE-ANNOTATION-KEY",
@@ -180,11 +219,12 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
     KnativeRule(
         "KNATIVE-SCALE-BOUNDS",
         "min/max/initial/activation scale cross-field rules and config-autoscaler max-scale-limit",
-        "AV validateMinMaxScale, validateMaxScaleWithinLimit, validateInitialScale",
+        "AV validateMinMaxScale (activation-scale too), validateMaxScaleWithinLimit, validateInitialScale",
     ),
     KnativeRule(
         "KNATIVE-CONTAINER-CONCURRENCY",
-        "spec.containerConcurrency within [0 or 1, container-concurrency-max-limit]",
+        "spec.containerConcurrency within [0 or 1, container-concurrency-max-limit] (0 only while "
+        "allow-container-concurrency-zero is true, the default)",
         "MDV ValidateContainerConcurrency",
     ),
     KnativeRule(
@@ -209,8 +249,10 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
     ),
     KnativeRule(
         "KNATIVE-PROBE",
-        "probe handler, fields, named ports, readiness thresholds, sidecar and init probes",
-        "K8SV validateProbe, validateReadinessProbe, validateSidecarContainer, validateInitContainer",
+        "probe handler, fields, named ports, readiness thresholds (after Knative's defaulting: "
+        "0 becomes 1 or 3 once periodSeconds is set), sidecar and init probes",
+        "K8SV validateProbe, validateReadinessProbe, validateSidecarContainer, validateInitContainer; "
+        "defaults: pkg/apis/serving/v1/revision_defaults.go applyReadinessProbeDefaults",
     ),
     KnativeRule(
         "KNATIVE-NAME",
@@ -234,27 +276,37 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
     ),
     KnativeRule(
         "KNATIVE-CONTAINERS",
-        "container list and the serving port: count, exactly one port, port name/protocol, "
-        "unique names, image present",
-        "K8SV ValidatePodSpec, validateContainersPorts, validateContainerPorts",
+        "container list and the serving port: count, exactly one port, port name ('' allowed), "
+        "protocol, containerPort 0..65535 (0 allowed), unique names, image present",
+        "K8SV ValidatePodSpec, validateContainersPorts, validateContainerPorts, validateContainerPortBasic",
     ),
     KnativeRule(
         "KNATIVE-FIELD-VALUE",
-        "other PodSpec values Knative checks: env names, envFrom, securityContext ids, "
+        "other PodSpec values Knative checks: env name present, envFrom, securityContext ids, "
         "terminationMessagePolicy, serviceAccountName, emptyDir medium",
         "K8SV validate, validateEnvVar, validateEnvFrom, validateSecurityContext",
     ),
     KnativeRule(
         "KNATIVE-LABEL",
-        "the networking.knative.dev/visibility label must be cluster-local",
-        "MDV ValidateClusterVisibilityLabel",
+        "the networking.knative.dev/visibility label: only cluster-local has an effect (a warning: "
+        "Knative admits any value since serving#12397 and the Route stays public)",
+        "pkg/reconciler/route/config/domain.go LookupDomainForLabels; "
+        "pkg/reconciler/route/visibility/visibility.go routeVisibility",
+    ),
+    KnativeRule(
+        "KNATIVE-IMAGE",
+        "container image reference go-containerregistry cannot parse (weak validation): "
+        "registry, lower-case repository of 2..255 characters, tag, sha256 digest of 64 lower-case hex",
+        "K8SV validate (name.ParseReference(image, name.WeakValidation)); go-containerregistry "
+        "v0.20.3 pkg/name ParseReference, NewTag, NewDigest, NewRepository, checkRegistry",
     ),
     KnativeRule(
         "KNATIVE-CONFIGMAP",
-        "invalid value in config-autoscaler, config-defaults, config-features, config-gc or "
-        "config-deployment",
-        "ASC validate; DEF NewDefaultsConfigFromMap; FEAT NewFeaturesConfigFromMap; "
-        "pkg/gc/config.go; pkg/deployment/config.go",
+        "invalid value in config-autoscaler, config-defaults, config-gc or config-deployment "
+        "(refused); config-features keys or values Knative ignores (warnings)",
+        "ASC NewConfigFromMap -> validate; DEF NewDefaultsConfigFromMap (and its container-name-template "
+        "check); FEAT NewFeaturesConfigFromMap -> asFlag (ignores unknown values); "
+        "pkg/gc/config.go NewConfigFromConfigMapFunc; pkg/deployment/config.go NewConfigFromMap",
     ),
     KnativeRule(
         "KNATIVE-SCHEMA",
@@ -262,6 +314,72 @@ KNATIVE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
         "the CRD schema in config/core/300-resources and the Kubernetes API types",
     ),
 )
+
+#: What the Kubernetes API server refuses in the objects Knative creates (the Deployment's pod
+#: template) or in the Knative object's metadata: Knative admits these, the pods never start.
+#: Sources are ``kubernetes/kubernetes`` files (``pkg/apis/core/validation/validation.go`` and
+#: ``staging/src/k8s.io/apimachinery``).
+_CORE: Final = "kubernetes pkg/apis/core/validation/validation.go"
+_APIM: Final = "k8s.io/apimachinery"
+K8S_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
+    KnativeRule(
+        "K8S-LABEL",
+        "label keys (qualified names) and values (<= 63 characters, alphanumeric ends) in metadata "
+        "and nodeSelector",
+        f"{_APIM} pkg/apis/meta/v1/validation/validation.go ValidateLabels -> ValidateLabelName "
+        f"(validation.IsQualifiedName), validation.IsValidLabelValue; {_CORE} ValidatePodSpec (nodeSelector)",
+        "kubernetes",
+    ),
+    KnativeRule(
+        "K8S-ANNOTATION",
+        "annotation keys (qualified names, checked in lower case) and their total size (256 KiB)",
+        f"{_APIM} pkg/api/validation/objectmeta.go ValidateAnnotations",
+        "kubernetes",
+    ),
+    KnativeRule(
+        "K8S-ENV",
+        "environment variable names: printable ASCII other than '=' (RelaxedEnvironmentVariableValidation, "
+        "on by default since Kubernetes 1.32, GA in 1.34)",
+        f"{_CORE} ValidateEnv; {_APIM} pkg/util/validation/validation.go IsRelaxedEnvVarName",
+        "kubernetes",
+    ),
+    KnativeRule(
+        "K8S-PROBE",
+        "liveness and startup probe numbers (Knative checks only their handler): non-negative, "
+        "successThreshold 1",
+        f"{_CORE} validateProbe (ValidateNonnegativeField), validateLivenessProbe, "
+        "validateStartupProbe (after SetDefaults_Probe: 0 becomes the Kubernetes default)",
+        "kubernetes",
+    ),
+    KnativeRule(
+        "K8S-RESOURCE",
+        "container resource names: a standard resource (cpu, memory, ephemeral-storage, hugepages-*) "
+        "or an extended one with a domain (nvidia.com/gpu)",
+        f"{_CORE} ValidateResourceRequirements -> validateContainerResourceName",
+        "kubernetes",
+    ),
+    KnativeRule(
+        "K8S-NODE-AFFINITY",
+        "node affinity match expressions: label key, operator and the number of values (Kubernetes "
+        "does not check the values themselves)",
+        f"{_CORE} ValidateNodeSelectorRequirement, validateNodeSelectorTerm",
+        "kubernetes",
+    ),
+)
+
+#: What Knative's webhook admits but its reconcilers then fail: the object never becomes ready.
+RECONCILE_RULES: Final[Mapping[str, KnativeRule]] = _catalogue(
+    KnativeRule(
+        "KNATIVE-RECONCILE-TAG-HOST",
+        "a traffic tag whose '<tag>-<name>' host label passes 63 characters: the Route never becomes ready",
+        "pkg/reconciler/route/domains/domains.go HostnameFromTemplate, DomainNameFromTemplate "
+        "(validation.IsFullyQualifiedDomainName)",
+        "reconcile",
+    ),
+)
+
+#: Every rule code the checks of :mod:`kn_constructs.knative` can report, by code.
+RULES: Final[Mapping[str, KnativeRule]] = MappingProxyType({**KNATIVE_RULES, **K8S_RULES, **RECONCILE_RULES})
 
 #: A short, generic fix for each rule code, used when a check has nothing more specific to say.
 DEFAULT_HINTS: Final[Mapping[str, str]] = MappingProxyType(
@@ -286,8 +404,18 @@ DEFAULT_HINTS: Final[Mapping[str, str]] = MappingProxyType(
         "KNATIVE-CONTAINERS": "one serving container declares exactly one port; every container "
         "needs an image",
         "KNATIVE-FIELD-VALUE": "use one of the allowed values",
-        "KNATIVE-LABEL": "the only allowed value is cluster-local",
+        "KNATIVE-LABEL": "cluster-local, or no label for a public service",
         "KNATIVE-CONFIGMAP": "Knative refuses the whole ConfigMap until this is fixed",
+        "KNATIVE-IMAGE": "use registry/repository[:tag][@sha256:<64 lower-case hex>], "
+        "repository in lower case",
+        "K8S-LABEL": "keys: [prefix/]name with alphanumerics, '-', '_', '.'; values: at most 63 such "
+        "characters, starting and ending with an alphanumeric",
+        "K8S-ANNOTATION": "keys: [prefix/]name with alphanumerics, '-', '_', '.'",
+        "K8S-ENV": "use printable ASCII without '='",
+        "K8S-PROBE": "use 0 or more (0 means the Kubernetes default); successThreshold 1",
+        "K8S-RESOURCE": "use cpu, memory, ephemeral-storage or a vendor resource such as nvidia.com/gpu",
+        "K8S-NODE-AFFINITY": "In/NotIn need values, Exists/DoesNotExist none, Gt/Lt exactly one",
+        "KNATIVE-RECONCILE-TAG-HOST": "shorten the tag or the service name",
         "KNATIVE-SCHEMA": "match the Knative Service API (serving.knative.dev/v1) and YAML types",
     }
 )

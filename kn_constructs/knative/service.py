@@ -21,7 +21,7 @@ from kn_constructs.knative.annotations import (
     check_template_annotations,
 )
 from kn_constructs.knative.configmaps import CONFIG_NAMESPACE, CONFIGMAP_NAMES, check_configmap
-from kn_constructs.knative.names import dns1035_messages
+from kn_constructs.knative.names import annotations_problems, dns1035_messages, labels_problems
 from kn_constructs.knative.podspec import check_revision_spec
 from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings
 from kn_constructs.knative.traffic import check_traffic
@@ -93,18 +93,24 @@ def _metadata(
         else:
             found += check_no_autoscaling_annotations(annotations, path="metadata.annotations")
             found += check_rollout_duration(annotations, path="metadata.annotations")
+    found += annotations_problems("metadata.annotations", annotations)
     labels = metadata.get("labels")
+    found += labels_problems("metadata.labels", labels)
     if isinstance(labels, Mapping):
         visibility = labels.get(_VISIBILITY_LABEL)
         if visibility is not None and visibility != _CLUSTER_LOCAL:
+            # Knative stopped validating the value in v1.1 (serving#12397): any other value is
+            # admitted and the Route stays public (config-domain LookupDomainForLabels).
             found.append(
-                invalid(
+                problem(
                     "KNATIVE-LABEL",
                     join("metadata.labels", _VISIBILITY_LABEL),
-                    visibility,
+                    f"{quote(str(visibility))} has no effect: only cluster-local makes the service "
+                    "cluster-local, any other value leaves it public",
                     value=visibility,
                     allowed=_CLUSTER_LOCAL,
-                    hint="leave the label out for a public service",
+                    hint="use cluster-local for a private service, or leave the label out",
+                    severity="warning",
                 )
             )
     elif labels is not None:
@@ -279,6 +285,8 @@ def _check_kind(manifest: Mapping[str, Any], kind: str, *, settings: ClusterSett
         found.append(schema("spec.template.metadata", "object", template_meta))
         template_meta = {}
     found += _revision_name(template_meta, metadata)
+    found += labels_problems("spec.template.metadata.labels", template_meta.get("labels"))
+    found += annotations_problems("spec.template.metadata.annotations", template_meta.get("annotations"))
     found += check_template_annotations(
         template_meta.get("annotations") or {},
         settings=settings,

@@ -5,7 +5,7 @@
 accepted, each defaulting to Knative v1.23's own default. Build one from the cluster's
 ConfigMaps with :meth:`ClusterSettings.from_configmaps`, or state the differences directly::
 
-    settings = ClusterSettings(max_scale_limit=10).with_features(
+    settings = ClusterSettings(max_scale_limit=10, max_scale=10).with_features(
         {"kubernetes.podspec-affinity": "enabled"}
     )
 """
@@ -13,16 +13,28 @@ ConfigMaps with :meth:`ClusterSettings.from_configmaps`, or state the difference
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
+from kn_constructs._format import format_number, format_seconds
 from kn_constructs.errors import Problem, ValidationError
 from kn_constructs.knative import rules as kn
-from kn_constructs.knative.configmaps import CONFIG_NAMESPACE, CONFIGMAP_NAMES, parse_configmap
+from kn_constructs.knative._problems import schema
+from kn_constructs.knative.configmaps import (
+    CONFIG_AUTOSCALER,
+    CONFIG_DEFAULTS,
+    CONFIG_DEPLOYMENT,
+    CONFIG_GC,
+    CONFIG_NAMESPACE,
+    CONFIGMAP_NAMES,
+    feature_problems,
+    feature_value,
+    parse_configmap,
+)
 
-__all__ = ["DEFAULT_SETTINGS", "FEATURE_DEFAULTS", "STRICT_FLAGS", "ClusterSettings"]
+__all__ = ["DEFAULT_SETTINGS", "FEATURE_DEFAULTS", "STRICT_FLAGS", "ClusterSettings", "settings_problems"]
 
 #: Every config-features flag with Knative's default, spelled in lower case.
 FEATURE_DEFAULTS: Final[Mapping[str, str]] = kn.FEATURE_DEFAULTS
@@ -40,22 +52,167 @@ STRICT_FLAGS: Final = frozenset(
 )
 
 
-def _normalize_features(features: Mapping[str, str]) -> Mapping[str, str]:
+def _normalize_features(features: Mapping[str, object]) -> tuple[Mapping[str, str], Mapping[str, object]]:
+    """``(all flags as Knative reads them, the entries it ignores)``.
+
+    Knative's ``NewFeaturesConfigFromMap`` never fails: an unknown key is ignored, and so is a
+    value ``asFlag`` does not recognize (the default is kept). Non-string values are refused:
+    ConfigMap data are strings.
+
+    Raises:
+        ValidationError: A value that is not a string (``KNATIVE-SCHEMA``).
+    """
     merged = dict(FEATURE_DEFAULTS)
+    ignored: dict[str, object] = {}
+    schema_problems: list[Problem] = []
     for flag, value in features.items():
-        if flag not in FEATURE_DEFAULTS:
-            raise KeyError(f"unknown config-features flag {flag!r}")
-        if not isinstance(value, str):
-            raise TypeError(f"config-features value for {flag!r} must be a string, got {value!r}")
-        allowed = kn.SECURE_POD_DEFAULTS_VALUES if flag == kn.FLAG_SECURE_POD_DEFAULTS else kn.FEATURE_VALUES
-        normalized = value.lower()
-        if normalized not in allowed:
-            raise ValueError(
-                f"invalid value {value!r} for config-features flag {flag!r}: "
-                f"expected one of {', '.join(sorted(allowed))}"
-            )
-        merged[flag] = normalized
-    return MappingProxyType(merged)
+        if not isinstance(flag, str) or not isinstance(value, str):
+            schema_problems.append(schema(f"features.{flag}", "string", value))
+            continue
+        read = feature_value(flag, value) if flag in FEATURE_DEFAULTS else None
+        if read is None:
+            ignored[flag] = value
+        else:
+            merged[flag] = read
+    if schema_problems:
+        raise ValidationError(schema_problems, subject="ClusterSettings")
+    return MappingProxyType(merged), MappingProxyType(ignored)
+
+
+_Render = Callable[[Any], str]
+
+
+def _fraction_or_percentage(value: Any) -> str:
+    # Knative reads values above 1 as percentages and values up to 1 as fractions.
+    number = float(value)
+    return format_number(number) if number > 1 else format_number(number / 100.0)
+
+
+def _bool(value: Any) -> str:
+    return "true" if value else "false"
+
+
+def _disabled_or_int(value: Any) -> str:
+    return "disabled" if value is None else str(value)
+
+
+#: ClusterSettings field -> (ConfigMap, key, Python types accepted, how Knative would read it).
+_SETTINGS_KEYS: Final[Mapping[str, tuple[str, str, tuple[type, ...], _Render]]] = MappingProxyType(
+    {
+        "pod_autoscaler_class": (CONFIG_AUTOSCALER, "pod-autoscaler-class", (str,), str),
+        "enable_scale_to_zero": (CONFIG_AUTOSCALER, "enable-scale-to-zero", (bool,), _bool),
+        "allow_zero_initial_scale": (CONFIG_AUTOSCALER, "allow-zero-initial-scale", (bool,), _bool),
+        "max_scale_limit": (CONFIG_AUTOSCALER, "max-scale-limit", (int,), str),
+        "container_concurrency_target_percentage": (
+            CONFIG_AUTOSCALER,
+            "container-concurrency-target-percentage",
+            (int, float),
+            _fraction_or_percentage,
+        ),
+        "container_concurrency_target_default": (
+            CONFIG_AUTOSCALER,
+            "container-concurrency-target-default",
+            (int, float),
+            format_number,
+        ),
+        "requests_per_second_target_default": (
+            CONFIG_AUTOSCALER,
+            "requests-per-second-target-default",
+            (int, float),
+            format_number,
+        ),
+        "target_burst_capacity": (CONFIG_AUTOSCALER, "target-burst-capacity", (int, float), format_number),
+        "stable_window_seconds": (CONFIG_AUTOSCALER, "stable-window", (int,), format_seconds),
+        "panic_window_percentage": (
+            CONFIG_AUTOSCALER,
+            "panic-window-percentage",
+            (int, float),
+            format_number,
+        ),
+        "panic_threshold_percentage": (
+            CONFIG_AUTOSCALER,
+            "panic-threshold-percentage",
+            (int, float),
+            format_number,
+        ),
+        "max_scale_up_rate": (CONFIG_AUTOSCALER, "max-scale-up-rate", (int, float), format_number),
+        "max_scale_down_rate": (CONFIG_AUTOSCALER, "max-scale-down-rate", (int, float), format_number),
+        "activator_capacity": (CONFIG_AUTOSCALER, "activator-capacity", (int, float), format_number),
+        "initial_scale": (CONFIG_AUTOSCALER, "initial-scale", (int,), str),
+        "min_scale": (CONFIG_AUTOSCALER, "min-scale", (int,), str),
+        "max_scale": (CONFIG_AUTOSCALER, "max-scale", (int,), str),
+        "scale_down_delay_seconds": (CONFIG_AUTOSCALER, "scale-down-delay", (int,), format_seconds),
+        "scale_to_zero_grace_period_seconds": (
+            CONFIG_AUTOSCALER,
+            "scale-to-zero-grace-period",
+            (int,),
+            format_seconds,
+        ),
+        "scale_to_zero_pod_retention_period_seconds": (
+            CONFIG_AUTOSCALER,
+            "scale-to-zero-pod-retention-period",
+            (int,),
+            format_seconds,
+        ),
+        "revision_timeout_seconds": (CONFIG_DEFAULTS, "revision-timeout-seconds", (int,), str),
+        "max_revision_timeout_seconds": (CONFIG_DEFAULTS, "max-revision-timeout-seconds", (int,), str),
+        "container_concurrency": (CONFIG_DEFAULTS, "container-concurrency", (int,), str),
+        "container_concurrency_max_limit": (CONFIG_DEFAULTS, "container-concurrency-max-limit", (int,), str),
+        "allow_container_concurrency_zero": (
+            CONFIG_DEFAULTS,
+            "allow-container-concurrency-zero",
+            (bool,),
+            _bool,
+        ),
+        "progress_deadline_seconds": (CONFIG_DEPLOYMENT, "progress-deadline", (int,), format_seconds),
+        "retain_since_create_time": (CONFIG_GC, "retain-since-create-time", (str,), str),
+        "retain_since_last_active_time": (CONFIG_GC, "retain-since-last-active-time", (str,), str),
+        "min_non_active_revisions": (CONFIG_GC, "min-non-active-revisions", (int,), str),
+        "max_non_active_revisions": (
+            CONFIG_GC,
+            "max-non-active-revisions",
+            (int, type(None)),
+            _disabled_or_int,
+        ),
+    }
+)
+
+
+def _type_ok(value: object, types: tuple[type, ...]) -> bool:
+    if isinstance(value, bool):
+        return bool in types
+    return isinstance(value, types)
+
+
+def settings_problems(settings: ClusterSettings) -> list[Problem]:
+    """Every value or combination of ``settings`` that Knative's ConfigMap parsers refuse.
+
+    Each value is written as Knative would read it from its ConfigMap and run through the same
+    parser as :mod:`~kn_constructs.knative.configmaps` (``config-autoscaler`` ``validate``,
+    ``config-defaults`` ``NewDefaultsConfigFromMap``, ``config-gc``, ``config-deployment``), so
+    the messages are Knative's. Paths are the field names (``container_concurrency``).
+    Warnings (a missing queue-sidecar-image) are not reported: they do not apply here.
+    """
+    found: list[Problem] = []
+    data: dict[str, dict[str, str]] = {}
+    where: dict[tuple[str, str], str] = {}
+    for name, (configmap, key, types, render) in _SETTINGS_KEYS.items():
+        value = getattr(settings, name)
+        expected = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+        if not _type_ok(value, types):
+            found.append(schema(name, expected, value))
+            continue
+        data.setdefault(configmap, {})[key] = render(value)
+        where[(configmap, key)] = name
+    data.setdefault(CONFIG_DEPLOYMENT, {})["queue-sidecar-image"] = "queue-proxy"
+    for configmap, values in data.items():
+        _, problems = parse_configmap(configmap, values, path="")
+        for item in problems:
+            if item.severity != "error":
+                continue
+            name = where.get((configmap, item.path), item.path)
+            found.append(dataclasses.replace(item, path=name))
+    return found
 
 
 @dataclass(frozen=True, eq=True)
@@ -143,18 +300,48 @@ class ClusterSettings:
     (``secure-pod-defaults`` also ``"allowrootbounded"``). Flags not given keep their default;
     stored read-only and complete."""
 
+    ignored_features: Mapping[str, object] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False
+    )
+    """The config-features entries Knative ignores (unknown flags, unrecognized values), as
+    given; not part of equality. :meth:`feature_warnings` describes them."""
+
     def __post_init__(self) -> None:
         if self.features is not FEATURE_DEFAULTS:
-            object.__setattr__(self, "features", _normalize_features(self.features))
+            features, ignored = _normalize_features(self.features)
+            object.__setattr__(self, "features", features)
+            if ignored:
+                object.__setattr__(
+                    self, "ignored_features", MappingProxyType({**self.ignored_features, **ignored})
+                )
+        problems = settings_problems(self)
+        if problems:
+            raise ValidationError(problems, subject="ClusterSettings")
+
+    def feature_warnings(self, path: str = "features") -> list[Problem]:
+        """Warnings for the config-features entries Knative ignores, with "did you mean".
+
+        Args:
+            path: Prefix of the problem paths.
+        """
+        found: list[Problem] = []
+        for flag, value in self.ignored_features.items():
+            found += feature_problems(flag, value, f"{path}.{flag}")
+        return found
 
     def __hash__(self) -> int:
-        values = tuple(getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "features")
+        values = tuple(
+            getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name not in ("features", "ignored_features")
+        )
         return hash((values, tuple(sorted(self.features.items()))))
 
     def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
         # The read-only features mapping cannot be pickled or deep-copied; rebuild from a dict.
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         values["features"] = dict(self.features)
+        values["ignored_features"] = dict(self.ignored_features)
         return (_rebuild, (values,))
 
     @property
@@ -189,9 +376,11 @@ class ClusterSettings:
     def with_features(self, features: Mapping[str, str]) -> ClusterSettings:
         """Return a copy with these config-features flags changed (values case-insensitive).
 
+        As in Knative, an unknown flag or a value ``asFlag`` does not recognize is ignored (the
+        default is kept) and listed in :attr:`ignored_features`.
+
         Raises:
-            KeyError: An unknown flag.
-            ValueError: A value other than enabled/disabled/allowed.
+            ValidationError: A value that is not a string.
         """
         merged = dict(self.features)
         merged.update(features)

@@ -27,6 +27,8 @@ from kn_constructs.knative.names import (
 __all__ = ["check_traffic"]
 
 _CODE: Final = "KNATIVE-TRAFFIC"
+#: Knative admits a long tag; the Route reconciler fails it (``RECONCILE_RULES``).
+_RECONCILE_TAG_HOST: Final = "KNATIVE-RECONCILE-TAG-HOST"
 _FIELDS: Final = frozenset({"tag", "revisionName", "configurationName", "latestRevision", "percent", "url"})
 
 
@@ -103,7 +105,8 @@ def check_traffic(
             ``revisionName`` means the Service's own configuration); ``False`` for a Route.
 
     Returns:
-        ``KNATIVE-TRAFFIC`` problems (``KNATIVE-SCHEMA`` for wrong types).
+        ``KNATIVE-TRAFFIC`` problems (``KNATIVE-SCHEMA`` for wrong types;
+        ``KNATIVE-RECONCILE-TAG-HOST``, an error, for a host label Knative admits and then fails).
     """
     if traffic is None or (in_service and isinstance(traffic, list) and not traffic):
         return []
@@ -203,7 +206,7 @@ def check_traffic(
             if len(host) > DNS1035_MAX_LENGTH:
                 found.append(
                     problem(
-                        _CODE,
+                        _RECONCILE_TAG_HOST,
                         join(at, "tag"),
                         f"tagged host label {host!r} is {len(host)} characters, more than "
                         f"{DNS1035_MAX_LENGTH}",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from kn_constructs.errors import Severity
-from kn_constructs.knative.rules import KNATIVE_RULES
+from kn_constructs.knative.rules import KNATIVE_RULES, RULES
 from kn_constructs.lint.practices import LINT_RULES, LintRule
 
 __all__ = ["RULES_BEGIN", "RULES_END", "RuleInfo", "all_rules", "rules_markdown", "update_markdown"]
@@ -48,11 +48,14 @@ def _merge(code: str, rules: Iterable[LintRule]) -> RuleInfo:
     return RuleInfo(code, severity, tuple(r.title for r in group), practice or "kn-constructs lint")
 
 
+_AUTHORITY: Final = {"knative": "Knative", "kubernetes": "Kubernetes", "reconcile": "Knative reconciler"}
+
+
 def all_rules() -> list[RuleInfo]:
     """Every code the linter reports: Knative's rules first, then the lint rules in table order."""
     found = [
-        RuleInfo(rule.code, "error", (rule.title,), f"Knative: {rule.source}")
-        for rule in KNATIVE_RULES.values()
+        RuleInfo(rule.code, "error", (rule.title,), f"{_AUTHORITY[rule.authority]}: {rule.source}")
+        for rule in RULES.values()
     ]
     codes: list[str] = []
     for rule in LINT_RULES:
@@ -94,6 +97,20 @@ def rules_markdown() -> str:
     ]
     for knative in KNATIVE_RULES.values():
         lines.append(f"| `{knative.code}` | {_cell(knative.title)} | {_cell(knative.source)} |")
+    lines += [
+        "",
+        "### Kubernetes and reconcile-time rules",
+        "",
+        "Knative admits these, then the Kubernetes API server refuses the objects Knative creates",
+        "(`K8S-…`) or Knative's reconciler fails the object (`KNATIVE-RECONCILE-…`): reported as errors,",
+        "since the pods or the route never come up.",
+        "",
+        "| Code | What is refused | Enforced by |",
+        "|---|---|---|",
+    ]
+    for other in RULES.values():
+        if other.code not in KNATIVE_RULES:
+            lines.append(f"| `{other.code}` | {_cell(other.title)} | {_cell(other.source)} |")
     lines += ["", RULES_END]
     return "\n".join(lines)
 

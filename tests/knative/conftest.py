@@ -35,7 +35,7 @@ spec:
       timeoutSeconds: 12
       containers:
         - name: model-server
-          image: registry.example.com/llm-server@sha256:aaaa...
+          image: registry.example.com/llm-server@sha256:{digest}
           ports: [{containerPort: 8080, name: http1}]
           env:
             - {name: HF_HUB_OFFLINE, value: "1"}
@@ -66,7 +66,7 @@ spec:
                   - {key: gpu.nvidia.com/class, operator: In, values: [A40, RTX_A5000]}
 """
 
-_GPU_SERVICE: dict[str, Any] = yaml.safe_load(GPU_SERVICE_YAML)
+_GPU_SERVICE: dict[str, Any] = yaml.safe_load(GPU_SERVICE_YAML.replace("{digest}", "a" * 64))
 
 
 @pytest.fixture

@@ -212,7 +212,7 @@ INVALID: list[tuple[str, dict[str, str], ClusterSettings, str, str, str]] = [
     (
         "max-scale above max-scale-limit",
         ann(max_scale="11"),
-        ClusterSettings(max_scale_limit=10),
+        ClusterSettings(max_scale_limit=10, max_scale=10),
         SCALE,
         "max-scale",
         "expected 1 <= 11 <= 10",
@@ -220,7 +220,7 @@ INVALID: list[tuple[str, dict[str, str], ClusterSettings, str, str, str]] = [
     (
         "max-scale unlimited with max-scale-limit",
         ann(max_scale="0"),
-        ClusterSettings(max_scale_limit=10),
+        ClusterSettings(max_scale_limit=10, max_scale=10),
         SCALE,
         "max-scale",
         "max-scale=0 (unlimited), must be less than 10",
@@ -398,7 +398,7 @@ VALID: list[tuple[str, dict[str, str], ClusterSettings]] = [
         ann(min_scale="1", max_scale="5", activation_scale="3"),
         DEFAULT_SETTINGS,
     ),
-    ("max-scale within limit", ann(max_scale="10"), ClusterSettings(max_scale_limit=10)),
+    ("max-scale within limit", ann(max_scale="10"), ClusterSettings(max_scale_limit=10, max_scale=10)),
     (
         "max-scale 0 means unlimited without a limit",
         ann(min_scale="5", max_scale="0"),
@@ -478,7 +478,7 @@ def test_all_problems_at_once_in_knatives_order() -> None:
 
 def test_max_scale_parse_error_with_limit_reports_like_knative() -> None:
     problems = check_autoscaling_annotations(
-        ann(max_scale="x"), settings=ClusterSettings(max_scale_limit=5), path=P
+        ann(max_scale="x"), settings=ClusterSettings(max_scale_limit=5, max_scale=5), path=P
     )
     assert [p.message for p in problems] == [
         "invalid value: x",

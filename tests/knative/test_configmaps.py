@@ -498,12 +498,13 @@ def test_non_string_values_are_schema_errors() -> None:
         ),
         pytest.param(
             {"secure-pod-defaults": "Allowed"},
-            "invalid value: Allowed",
+            "invalid value: Allowed (did you mean 'allowrootbounded'?)",
             id="TestFeaturesConfiguration/invalid secure-pod-defaults value",
         ),
         pytest.param(
             {"kubernetes.podspec-affinty": "enabled"},
-            'unknown feature flag "kubernetes.podspec-affinty"',
+            'unknown feature flag "kubernetes.podspec-affinty"'
+            " (did you mean 'kubernetes.podspec-affinity'?)",
             id="unknown flag",
         ),
     ],

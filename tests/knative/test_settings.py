@@ -74,6 +74,7 @@ def test_field_names_are_exactly_the_brief() -> None:
         "min_non_active_revisions",
         "max_non_active_revisions",
         "features",
+        "ignored_features",
     ]
 
 
@@ -100,13 +101,48 @@ def test_features_are_complete_and_normalized() -> None:
 def test_feature_unknown_flag() -> None:
     with pytest.raises(KeyError, match="unknown config-features flag"):
         DEFAULT_SETTINGS.feature("kubernetes.podspec-nope")
-    with pytest.raises(KeyError, match="unknown config-features flag"):
-        DEFAULT_SETTINGS.with_features({"kubernetes.podspec-nope": "enabled"})
 
 
-def test_with_features_rejects_bad_values() -> None:
-    with pytest.raises(ValueError, match="invalid value 'yes'"):
-        DEFAULT_SETTINGS.with_features({"kubernetes.podspec-affinity": "yes"})
+def test_with_features_ignores_what_knative_ignores() -> None:
+    # features.go NewFeaturesConfigFromMap: unknown keys are never read; asFlag keeps the
+    # default for a value that is not EqualFold to Enabled, Allowed or Disabled.
+    s = DEFAULT_SETTINGS.with_features(
+        {
+            "kubernetes.podspec-nope": "enabled",
+            "kubernetes.podspec-affinity": "yes",
+            "multi-container": "DISABLED",
+        }
+    )
+    assert s.features == {**FEATURE_DEFAULTS, "multi-container": "disabled"}
+    assert dict(s.ignored_features) == {
+        "kubernetes.podspec-nope": "enabled",
+        "kubernetes.podspec-affinity": "yes",
+    }
+    warnings = s.feature_warnings()
+    assert sorted((p.code, p.severity, p.path) for p in warnings) == [
+        ("KNATIVE-CONFIGMAP", "warning", "features.kubernetes.podspec-affinity"),
+        ("KNATIVE-CONFIGMAP", "warning", "features.kubernetes.podspec-nope"),
+    ]
+    assert s == DEFAULT_SETTINGS.with_features({"multi-container": "disabled"})
+
+
+@pytest.mark.parametrize("value", ["ENABLED", "Enabled", "enabled", "di\u017fabled", "\u212a"])
+def test_flag_values_fold_case_like_go(value: str) -> None:
+    # strings.EqualFold: simple Unicode case folding (the long s folds to s); the Kelvin sign
+    # folds to k, which no flag value is.
+    read = DEFAULT_SETTINGS.with_features({"kubernetes.podspec-affinity": value}).feature(
+        "kubernetes.podspec-affinity"
+    )
+    expected = {"ENABLED": "enabled", "Enabled": "enabled", "enabled": "enabled", "di\u017fabled": "disabled"}
+    assert read == expected.get(value, "disabled")
+
+
+def test_non_string_feature_value_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError) as info:
+        DEFAULT_SETTINGS.with_features({"kubernetes.podspec-affinity": True})  # type: ignore[dict-item]
+    assert [(p.code, p.path) for p in info.value.problems] == [
+        ("KNATIVE-SCHEMA", "features.kubernetes.podspec-affinity")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -186,8 +222,13 @@ def test_from_configmaps_warnings_do_not_raise() -> None:
 
 
 def test_pickle_copy_and_replace_keep_the_value() -> None:
-    s = ClusterSettings(max_scale_limit=7).with_features({"kubernetes.podspec-affinity": "allowed"})
+    s = ClusterSettings(max_scale_limit=7, max_scale=7).with_features(
+        {"kubernetes.podspec-affinity": "allowed"}
+    )
     assert pickle.loads(pickle.dumps(s)) == s
     assert copy.deepcopy(s) == s
     assert copy.copy(s) == s
-    assert dataclasses.replace(s, max_scale_limit=8).feature("kubernetes.podspec-affinity") == "allowed"
+    assert (
+        dataclasses.replace(s, max_scale_limit=8, max_scale=8).feature("kubernetes.podspec-affinity")
+        == "allowed"
+    )

@@ -140,7 +140,7 @@ def test_bad_tag() -> None:
 def test_tag_and_service_name_must_fit_a_dns_label() -> None:
     traffic = [{"latestRevision": True, "percent": 100, "tag": "t" * 30}]
     problem = only(check_traffic(traffic, service_name="s" * 33))
-    assert problem.code == "KNATIVE-TRAFFIC"
+    assert problem.code == "KNATIVE-RECONCILE-TAG-HOST"
     assert problem.path == f"{T}[0].tag"
     assert problem.severity == "error"
     assert "64 characters, more than 63" in problem.message

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from kn_constructs.errors import Problem
-from kn_constructs.knative import KNATIVE_RULES, check_manifest
+from kn_constructs.knative import check_manifest
+from kn_constructs.knative.rules import RULES
 from kn_constructs.lint import (
     LINT_RULES,
     Finding,
@@ -115,7 +116,7 @@ def test_lint_paths_reads_standard_input() -> None:
 def test_every_code_is_in_the_catalogue_once() -> None:
     codes = [rule.code for rule in all_rules()]
     assert len(codes) == len(set(codes))
-    assert set(codes) == set(KNATIVE_RULES) | {rule.id for rule in LINT_RULES}
+    assert set(codes) == set(RULES) | {rule.id for rule in LINT_RULES}
     merged = {rule.code: rule for rule in all_rules()}
     # KN-MODEL-4 has an error rule (hub URI) and a warning rule (offline): the code can be an error
     assert merged["KN-MODEL-4"].severity == "error"
