@@ -377,8 +377,8 @@ def _utilization(view: ServiceView, rule: LintRule) -> list[Problem]:
     # rps: Knative's fixed 70 % (no ConfigMap key sets it); concurrency: config-autoscaler's value.
     default = 70.0 if view.metric() == "rps" else view.settings.container_concurrency_target_percentage
     cc = view.container_concurrency()
-    if default >= DEFAULT_UTILIZATION or not (view.gpu or cc == 1):
-        return []  # an implicit default is only worth a finding where pods are GPUs or serve one request
+    if default >= DEFAULT_UTILIZATION:
+        return []
     message = f"target utilization is not set: the cluster default of {format_number(default)}% applies"
     if view.metric() == "concurrency" and cc > 0:
         target = _float(view.annotations.get(kn.ANN_TARGET, "")) or float(cc)
@@ -405,8 +405,9 @@ def _class_and_metric_implicit(view: ServiceView, rule: LintRule) -> list[Proble
     return [
         rule.problem(
             f"{_ANNOTATIONS}.{missing[0]}",
-            f"{what} not written: the defaults ({view.autoscaler_class()}, {view.metric() or 'the class'}"
-            "'s metric) apply, and a cluster change would silently change how this service scales",
+            f"{what} not written: the defaults apply (class {view.autoscaler_class()}, metric"
+            f" {view.metric() or 'the class default'}), and a cluster change would silently change how this"
+            " service scales",
             allowed=f"{kn.ANN_CLASS}: {kn.KPA_CLASS}, {kn.ANN_METRIC}: concurrency",
             hint="add "
             + " and ".join(

@@ -58,7 +58,7 @@ def test_the_planned_service_follows_every_practice() -> None:
 def test_every_rule_names_a_practice_or_a_lint_code() -> None:
     for rule in LINT_RULES:
         assert rule.id in PRACTICES or rule.id.startswith("LINT-"), rule.id
-        assert rule.severity in ("error", "warning")
+        assert rule.severity in ("error", "warning", "info")
         assert rule.title
         assert (rule.check is None) == (rule.scope == "file")
 
@@ -398,33 +398,61 @@ def test_gpu_detection() -> None:
     assert is_gpu_service(pod_spec(good_service()))
     plain = {"containers": [{"image": "nginx", "resources": {"limits": {"cpu": "1"}}}]}
     assert not is_gpu_service(plain)
-    assert is_gpu_service({**plain, "nodeSelector": {"cloud.example.com/accelerator": "nvidia-gpu"}})
-    assert is_gpu_service({**plain, "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists"}]})
+    for resource in ("nvidia.com/gpu", "amd.com/gpu", "gpu.intel.com/i915", "nvidia.com/mig-1g.5gb"):
+        assert is_gpu_service({"containers": [{"resources": {"requests": {resource: 1}}}]}), resource
+    for label in ("gpu.nvidia.com/class", "nvidia.com/gpu.product", "cloud.google.com/gke-accelerator"):
+        assert is_gpu_service({**plain, "nodeSelector": {label: "x"}}), label
+        term = {"matchExpressions": [{"key": label, "operator": "In", "values": ["x"]}]}
+        required = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}}}
+        assert is_gpu_service({**plain, "affinity": required}), label
     assert is_gpu_service({**plain, "runtimeClassName": "nvidia"})
 
 
-def test_gpu_rules_skip_plain_services() -> None:
-    service = {
+def test_what_is_not_gpu_placement() -> None:
+    plain: dict[str, Any] = {"containers": [{"image": "nginx"}]}
+    # keeping a pod OFF GPU nodes is the opposite of GPU placement
+    away = {"matchExpressions": [{"key": "nvidia.com/gpu.present", "operator": "DoesNotExist"}]}
+    affinity = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [away]}}}
+    assert not is_gpu_service({**plain, "affinity": affinity})
+    # a toleration lets a pod onto GPU nodes, it does not put it there
+    assert not is_gpu_service({**plain, "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists"}]})
+    # a node pool that happens to be called gpu-something is a guess, not a GPU label
+    assert not is_gpu_service({**plain, "nodeSelector": {"cloud.example.com/pool": "gpu-pool"}})
+    # pod anti-affinity on an app label is not node placement
+    anti = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{"labelSelector": {
+        "matchExpressions": [{"key": "gpu-job", "operator": "Exists"}]}, "topologyKey": "kubernetes.io/hostname"}]}}
+    assert not is_gpu_service({**plain, "affinity": anti})
+
+
+def _web(**spec: Any) -> dict[str, Any]:
+    return {
         "apiVersion": "serving.knative.dev/v1",
         "kind": "Service",
         "metadata": {"name": "web"},
-        "spec": {
-            "template": {
-                "spec": {
-                    "containers": [{"image": "nginx@sha256:" + "c" * 64, "ports": [{"containerPort": 8080}]}],
-                }
-            }
-        },
+        "spec": {"template": {"spec": {"containers": [{"image": "nginx:latest", "ports": [{"containerPort": 8080}]}], **spec}}},
     }
-    gpu_only = {r.id for r in LINT_RULES if r.scope == "gpu"} - {r.id for r in LINT_RULES if r.scope == "any"}
+
+
+def test_practices_skip_services_that_are_not_inference() -> None:
+    # no timeout, an unpinned image, containerConcurrency 1 at 70 %: none of it is judged on a web app
+    assert practice_problems(_web(containerConcurrency=1)) == []
+    # Knative's own rules still apply to it
+    assert [p.code for p in lint_manifest(_web(containerConcurrency=-1))] == ["KNATIVE-CONTAINER-CONCURRENCY"]
+
+
+def test_the_library_label_declares_an_inference_service() -> None:
+    service = _web(containerConcurrency=1)
+    service["metadata"]["labels"] = {"kn-constructs.io/model": "llama"}
     codes = {p.code for p in practice_problems(service)}
-    assert not codes & gpu_only
-    # the any-scope rules still judge it: no timeoutSeconds
-    assert "KN-SHUT-2" in codes
-    # Knative's implicit 70 % utilization is only called out at containerConcurrency 1
-    assert "KN-CONC-3" not in codes
-    service["spec"]["template"]["spec"]["containerConcurrency"] = 1
-    assert "KN-CONC-3" in {p.code for p in practice_problems(service)}
+    assert {"KN-SHUT-2", "KN-IMAGE-1", "KN-CONC-3"} <= codes
+    # the GPU-only rules need a GPU the manifest shows
+    assert not codes & {r.id for r in LINT_RULES if r.scope == "gpu"}
+
+
+def test_gpu_placement_alone_makes_an_inference_service() -> None:
+    service = _web(nodeSelector={"nvidia.com/gpu.product": "NVIDIA-L4"})
+    problem = only(service, "KN-GPU-1")
+    assert (problem.severity, problem.path) == ("error", f"{C0}.resources.limits")
 
 
 # --------------------------------------------------------------------------- robustness
