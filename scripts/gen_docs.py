@@ -768,7 +768,8 @@ Knative's field path in a manifest (`spec.template.spec.timeoutSeconds`) |
 | `value` | the value you gave |
 | `allowed` | the allowed range or set, in words |
 | `hint` | how to fix it |
-| `severity` | `"error"`, `"warning"`, or `"info"` (an opinion: the linter shows it and never fails on it; constructs do not warn it) |
+| `severity` | `"error"`, `"warning"`, or `"info"` (an opinion: the linter shows it and never \
+fails on it; constructs do not warn it) |
 | `rule` | for a practice-coded problem that is also a Knative rule, that rule's code |
 
 **Errors** are collected, never raised one at a time: building a `GpuInferenceService` with bad
