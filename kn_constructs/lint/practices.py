@@ -854,6 +854,8 @@ _HF_OFFLINE: Final = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
 #: A Hugging Face repository id: ``org/name`` of letters, digits, ``-``, ``_`` and ``.``.
 _HUB_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}")
 _FILE_SUFFIXES: Final = (".gguf", ".bin", ".safetensors", ".json", ".pt", ".pth", ".onnx", ".yaml", ".yml")
+#: Longer strings are split at whitespace only: shlex reads one character at a time.
+_SHELL_SPLIT_MAX: Final = 16_384
 _K8S_VAR: Final = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
 _SHELL_VAR: Final = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -902,7 +904,7 @@ def _words(container: Mapping[str, Any], env: Mapping[str, str]) -> list[tuple[s
                 words.append((field, str(j), text))
                 continue
             try:
-                split = shlex.split(text)
+                split = shlex.split(text) if len(text) <= _SHELL_SPLIT_MAX else text.split()
             except ValueError:
                 split = text.split()
             for word in split:
