@@ -10,8 +10,10 @@ Thresholds are the ones the constructs use, imported from where they are defined
 long-request limit, probe detection time, utilization default, batching ceiling, secret and hub
 detection), so a practice is judged the same way in both places.
 
-Some rules only judge GPU services (``scope="gpu"``): a Service whose containers ask for a GPU
-resource, or whose node affinity, node selector, tolerations or runtime class name a GPU.
+The rules judge inference services only (:attr:`ServiceView.inference`): a GPU workload
+(:func:`is_gpu_service`: an accelerator resource, or placement on GPU nodes) or a Service declared
+with :data:`INFERENCE_LABEL`. Rules scoped ``"gpu"`` need the GPU to show in the manifest. A
+document gets at most one finding per code (:func:`one_per_code`); opinions are ``"info"``.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ __all__ = [
     "is_gpu_service",
     "is_knative_service",
     "is_literal_secret",
+    "one_per_code",
     "practice_problems",
 ]
 
