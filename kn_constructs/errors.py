@@ -33,7 +33,10 @@ __all__ = [
     "raise_for_errors",
 ]
 
-Severity = Literal["error", "warning"]
+#: ``"error"``: refused; ``"warning"``: legal but risky; ``"info"``: an opinion (a default written
+#: implicitly, a missing label). The linter reports info but never fails on it; the constructs do
+#: not emit it as a :class:`KnWarning` (:func:`emit_warnings` warns ``"warning"`` problems only).
+Severity = Literal["error", "warning", "info"]
 
 #: Codes that are neither practice IDs (``KN-…``) nor Knative rules (``KNATIVE-…``): input the
 #: library's own tools refuse. Code -> what it means.
@@ -59,7 +62,8 @@ class Problem:
         value: The offending value, as given.
         allowed: The allowed range or set, in words (``6s..1h``), or ``None``.
         hint: How to fix it, or ``None``.
-        severity: ``"error"`` (refused) or ``"warning"`` (legal but risky).
+        severity: ``"error"`` (refused), ``"warning"`` (legal but risky) or ``"info"`` (an
+            opinion: reported by the linter, never failing a run, never a :class:`KnWarning`).
         rule: The Knative rule ID behind a practice-coded problem, when there is one.
     """
 
@@ -180,6 +184,9 @@ def raise_for_errors(problems: Iterable[Problem], *, subject: str | None = None)
 
 def emit_warnings(problems: Iterable[Problem], *, acknowledged: Iterable[str] = ()) -> list[Problem]:
     """Emit each warning-level problem as a :class:`KnWarning`, skipping acknowledged codes.
+
+    Errors are raised elsewhere (:func:`raise_for_errors`); ``"info"`` problems are opinions and
+    are not emitted as warnings.
 
     Returns the warnings that were emitted.
     """

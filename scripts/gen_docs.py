@@ -791,7 +791,7 @@ def _severities(kinds: Sequence[str], found: Sequence[Example]) -> str:
         names.add("error")
     if "warn" in kinds:
         names.add("warning")
-    ordered = [s for s in ("error", "warning") if s in names]
+    ordered = [s for s in ("error", "warning", "info") if s in names]
     return ", ".join(ordered) if ordered else "none (never reported)"
 
 
@@ -830,7 +830,8 @@ Knative's field path in a manifest (`spec.template.spec.timeoutSeconds`) |
 | `value` | the value you gave |
 | `allowed` | the allowed range or set, in words |
 | `hint` | how to fix it |
-| `severity` | `"error"` or `"warning"` |
+| `severity` | `"error"`, `"warning"`, or `"info"` (an opinion: the linter shows it and never \
+fails on it; constructs do not warn it) |
 | `rule` | for a practice-coded problem that is also a Knative rule, that rule's code |
 
 **Errors** are collected, never raised one at a time: building a `GpuInferenceService` with bad

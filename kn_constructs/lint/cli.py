@@ -155,9 +155,9 @@ def register(subparsers: Any) -> None:
     )
     lint.add_argument(
         "--min-severity",
-        choices=("warning", "error"),
-        default="warning",
-        help="report only findings at or above this severity (default: warning)",
+        choices=("info", "warning", "error"),
+        default="info",
+        help="report only findings at or above this severity (default: info; info never fails a run)",
     )
     lint.add_argument(
         "--format", choices=("text", "json", "sarif"), default="text", help="output format (default: text)"

@@ -40,7 +40,7 @@ __all__ = [
 STDIN: Final = "-"
 #: File name extensions read when a folder is given.
 YAML_SUFFIXES: Final = (".yaml", ".yml")
-_SEVERITY_RANK: Final = {"warning": 0, "error": 1}
+_SEVERITY_RANK: Final = {"info": 0, "warning": 1, "error": 2}
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class Finding:
 
     @property
     def severity(self) -> Severity:
-        """``"error"`` or ``"warning"``."""
+        """``"error"``, ``"warning"`` or ``"info"``."""
         return self.problem.severity
 
     @property
@@ -322,14 +322,15 @@ def _lint_one(run: LintRun, text: str, name: str, settings: ClusterSettings) -> 
 
 
 def filter_findings(
-    findings: Iterable[Finding], *, ignore: Iterable[str] = (), min_severity: Severity = "warning"
+    findings: Iterable[Finding], *, ignore: Iterable[str] = (), min_severity: Severity = "info"
 ) -> list[Finding]:
     """Drop ignored codes and findings below a severity.
 
     Args:
         findings: The findings.
         ignore: Codes to drop; shell-style patterns are allowed (``KN-PROBE-*``).
-        min_severity: ``"warning"`` keeps everything, ``"error"`` only errors.
+        min_severity: ``"info"`` keeps everything, ``"warning"`` drops info, ``"error"`` keeps
+            only errors.
     """
     patterns = [p.strip() for p in ignore if p.strip()]
     floor = _SEVERITY_RANK[min_severity]

@@ -18,6 +18,8 @@ SARIF_SCHEMA: Final = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
 _TOOL: Final = "kn-constructs"
+#: SARIF ``level`` of each severity (SARIF 2.1.0 §3.27.10: ``note`` is for opinions, never a failure).
+SARIF_LEVELS: Final = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def format_text(findings: Sequence[Finding]) -> str:
@@ -68,7 +70,7 @@ def sarif_log(
             "id": rule.code,
             "shortDescription": {"text": rule.titles[0]},
             "fullDescription": {"text": "; ".join(rule.titles) + f". Source: {rule.source}."},
-            "defaultConfiguration": {"level": rule.severity},
+            "defaultConfiguration": {"level": SARIF_LEVELS[rule.severity]},
             "properties": {"tags": ["knative" if rule.code.startswith("KNATIVE-") else "practice"]},
         }
         for rule in rules
@@ -77,7 +79,7 @@ def sarif_log(
     for finding in findings:
         result: dict[str, Any] = {
             "ruleId": finding.code,
-            "level": finding.severity,
+            "level": SARIF_LEVELS[finding.severity],
             "message": {"text": _message(finding)},
             "locations": [
                 {
@@ -132,14 +134,16 @@ def format_sarif(findings: Sequence[Finding], *, version: str, notifications: Se
 
 
 def summary(findings: Sequence[Finding], *, files: int, documents: int) -> str:
-    """``2 errors, 5 warnings in 3 files (12 documents)``."""
+    """``2 errors, 5 warnings in 3 files (12 documents)``; ``, 1 info`` after the warnings if any."""
     errors = sum(1 for f in findings if f.severity == "error")
-    warnings = len(findings) - errors
+    infos = sum(1 for f in findings if f.severity == "info")
+    warnings = len(findings) - errors - infos
 
     def plural(count: int, noun: str) -> str:
         return f"{count} {noun}{'' if count == 1 else 's'}"
 
+    notes = f", {infos} info" if infos else ""
     return (
-        f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(files, 'file')}"
+        f"{plural(errors, 'error')}, {plural(warnings, 'warning')}{notes} in {plural(files, 'file')}"
         f" ({plural(documents, 'document')})"
     )

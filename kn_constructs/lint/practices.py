@@ -10,16 +10,20 @@ Thresholds are the ones the constructs use, imported from where they are defined
 long-request limit, probe detection time, utilization default, batching ceiling, secret and hub
 detection), so a practice is judged the same way in both places.
 
-Some rules only judge GPU services (``scope="gpu"``): a Service whose containers ask for a GPU
-resource, or whose node affinity, node selector, tolerations or runtime class name a GPU.
+The rules judge inference services only (:attr:`ServiceView.inference`): a GPU workload
+(:func:`is_gpu_service`: an accelerator resource, or placement on GPU nodes) or a Service declared
+with :data:`INFERENCE_LABEL`. Rules scoped ``"gpu"`` need the GPU to show in the manifest. A
+document gets at most one finding per code (:func:`one_per_code`); opinions are ``"info"``.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import re
+import shlex
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 from kn_constructs._format import format_number
@@ -41,18 +45,23 @@ from kn_constructs.profile import DEFAULT_PANIC_THRESHOLD, DEFAULT_UTILIZATION, 
 from kn_constructs.sources import is_external_hub_uri, is_literal_secret
 
 __all__ = [
+    "GPU_NODE_LABELS",
+    "GPU_RESOURCES",
+    "INFERENCE_LABEL",
     "LINT_RULES",
     "LINT_YAML",
     "LintRule",
     "Scope",
     "ServiceView",
+    "declares_inference",
     "is_gpu_service",
     "is_knative_service",
     "is_literal_secret",
+    "one_per_code",
     "practice_problems",
 ]
 
-Scope = Literal["any", "gpu", "file"]
+Scope = Literal["inference", "gpu", "file"]
 
 #: Code of a YAML document that does not parse.
 LINT_YAML: Final = "LINT-YAML"
@@ -67,10 +76,46 @@ _SLOW_READINESS_PERIOD: Final = 10
 LONG_TIMEOUT_SECONDS: Final = math.ceil(LONG_REQUEST_WARN_SECONDS * TIMEOUT_FACTOR)
 #: Values Hugging Face libraries read as "on" for HF_HUB_OFFLINE.
 _TRUTHY: Final = frozenset({"1", "on", "yes", "true"})
-#: Words in resource names, node labels and tolerations that mark a GPU workload.
-_GPU_MARKERS: Final = ("gpu", "nvidia.com/", "amd.com/")
+#: Resource names (shell patterns, lower case) of accelerators: NVIDIA's and AMD's device plugins
+#: (``nvidia.com/gpu``, MIG slices ``nvidia.com/mig-1g.5gb``, ``amd.com/gpu``), Intel's
+#: (``gpu.intel.com/i915``, ``gpu.intel.com/xe``), any other ``<vendor>/gpu``, Google TPUs, AWS
+#: Neuron and Habana Gaudi.
+GPU_RESOURCES: Final = (
+    "*/gpu",
+    "nvidia.com/*",
+    "gpu.intel.com/*",
+    "google.com/tpu",
+    "aws.amazon.com/neuron*",
+    "habana.ai/gaudi",
+)
+#: Node labels that only GPU nodes carry: NVIDIA GPU feature discovery and the GPU operator
+#: (``nvidia.com/gpu.product``, ``nvidia.com/gpu.present``...), CoreWeave's GPU class, GKE's and
+#: EKS's accelerator labels, Karpenter's GPU labels, AMD's node labeller.
+GPU_NODE_LABELS: Final = frozenset(
+    {
+        "gpu.nvidia.com/class",
+        "gpu.nvidia.com/model",
+        "cloud.google.com/gke-accelerator",
+        "cloud.google.com/gke-tpu-accelerator",
+        "k8s.amazonaws.com/accelerator",
+        "karpenter.k8s.aws/instance-gpu-name",
+        "karpenter.k8s.aws/instance-gpu-count",
+        "karpenter.k8s.aws/instance-gpu-manufacturer",
+    }
+)
+#: Prefixes of GPU node labels (``nvidia.com/gpu.product``, ``nvidia.com/mig.config``,
+#: ``amd.com/gpu.family``).
+GPU_NODE_LABEL_PREFIXES: Final = ("nvidia.com/gpu", "nvidia.com/mig", "amd.com/gpu", "beta.amd.com/gpu")
+#: Node-affinity operators that steer a pod towards nodes with the label.
+_TOWARDS: Final = frozenset({"In", "Exists", "Gt", "Lt"})
+#: The label ``GpuInferenceService`` writes on the Service and its template (the model's name); it
+#: declares an inference service.
+INFERENCE_LABEL: Final = "kn-constructs.io/model"
 _URI: Final = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"',;]+")
 _LABEL_NAME: Final = "app.kubernetes.io/name"
+#: Registries ko side-loads into (``publish.LocalDomain``, ``KindDomain``, ``K3sDomain``).
+_KO_LOCAL_DOMAINS: Final = frozenset({"ko.local", "kind.local", "k3s.local"})
+_HEX64: Final = re.compile(r"[0-9a-f]{64}")
 
 _ANNOTATIONS: Final = "spec.template.metadata.annotations"
 _SPEC: Final = "spec.template.spec"
@@ -103,27 +148,43 @@ def _float(value: object) -> float | None:
 
 def _resource_is_gpu(name: object) -> bool:
     text = str(name).lower()
-    return any(marker in text for marker in _GPU_MARKERS)
+    return any(fnmatch.fnmatchcase(text, pattern) for pattern in GPU_RESOURCES)
 
 
-def _affinity_keys(value: object) -> Iterator[str]:
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if key == "key" and isinstance(item, str):
-                yield item
-            else:
-                yield from _affinity_keys(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _affinity_keys(item)
+def _gpu_label(key: object) -> bool:
+    text = str(key)
+    return text in GPU_NODE_LABELS or text.startswith(GPU_NODE_LABEL_PREFIXES)
+
+
+def _node_terms(affinity: object) -> Iterator[Mapping[str, Any]]:
+    """The node selector terms of a pod's node affinity, required and preferred."""
+    node = _mapping(_mapping(affinity).get("nodeAffinity"))
+    required = _mapping(node.get("requiredDuringSchedulingIgnoredDuringExecution"))
+    for term in _list(required.get("nodeSelectorTerms")):
+        yield _mapping(term)
+    for preferred in _list(node.get("preferredDuringSchedulingIgnoredDuringExecution")):
+        yield _mapping(_mapping(preferred).get("preference"))
+
+
+def _gpu_affinity(affinity: object) -> bool:
+    """Whether node affinity steers the pod towards a GPU node label (``In``, ``Exists``, ``Gt``, ``Lt``)."""
+    for term in _node_terms(affinity):
+        for expression in (*_list(term.get("matchExpressions")), *_list(term.get("matchFields"))):
+            expression = _mapping(expression)
+            if _gpu_label(expression.get("key")) and expression.get("operator") in _TOWARDS:
+                return True
+    return False
 
 
 def is_gpu_service(spec: Mapping[str, Any]) -> bool:
     """Whether a revision spec describes a GPU workload.
 
-    True when a container requests or limits a GPU resource (a name containing ``gpu``, or under
-    ``nvidia.com/`` or ``amd.com/``), or the pod is steered to GPU nodes: a node selector,
-    node-affinity key or toleration key naming a GPU, or a runtime class naming nvidia.
+    True when a container (or init container) requests or limits an accelerator resource
+    (:data:`GPU_RESOURCES`: ``nvidia.com/gpu``, ``amd.com/gpu``, any ``*/gpu``...), or the pod is
+    placed on GPU nodes: a node selector on a GPU node label (:data:`GPU_NODE_LABELS`), node
+    affinity that selects one (``In``, ``Exists``, ``Gt``, ``Lt``; ``NotIn`` and
+    ``DoesNotExist`` keep a pod *off* GPU nodes), or the NVIDIA runtime class. Tolerations alone
+    do not count: they let a pod onto GPU nodes, they do not put it there.
 
     Args:
         spec: ``spec.template.spec`` of a Knative Service.
@@ -133,15 +194,24 @@ def is_gpu_service(spec: Mapping[str, Any]) -> bool:
         for group in ("limits", "requests"):
             if any(_resource_is_gpu(name) for name in _mapping(resources.get(group))):
                 return True
-    selector = _mapping(spec.get("nodeSelector"))
-    if any(_resource_is_gpu(f"{key}={value}") for key, value in selector.items()):
+    if any(_gpu_label(key) for key in _mapping(spec.get("nodeSelector"))):
         return True
-    if any(_resource_is_gpu(key) for key in _affinity_keys(spec.get("affinity"))):
-        return True
-    if any(_resource_is_gpu(_mapping(t).get("key", "")) for t in _list(spec.get("tolerations"))):
+    if _gpu_affinity(spec.get("affinity")):
         return True
     runtime = spec.get("runtimeClassName")
     return isinstance(runtime, str) and "nvidia" in runtime.lower()
+
+
+def declares_inference(manifest: Mapping[str, Any]) -> bool:
+    """Whether a Service carries the label the library writes on inference services.
+
+    :data:`INFERENCE_LABEL` (``kn-constructs.io/model``) on the Service or its template: every
+    ``GpuInferenceService`` writes it (with the model's name), and hand-written YAML can add it to
+    declare an inference service whose GPU the manifest does not show.
+    """
+    metadata = _mapping(manifest.get("metadata"))
+    template = _mapping(_mapping(_mapping(manifest.get("spec")).get("template")).get("metadata"))
+    return any(INFERENCE_LABEL in _mapping(meta.get("labels")) for meta in (metadata, template))
 
 
 def is_knative_service(manifest: object) -> bool:
@@ -165,6 +235,8 @@ class ServiceView:
         serving: Index of the serving container (the one with ``ports``, else the first), or
             ``None`` when there is no container.
         gpu: Whether the Service is a GPU workload (:func:`is_gpu_service`).
+        inference: Whether the Service is an inference service: a GPU workload, or declared with
+            :data:`INFERENCE_LABEL` (:func:`declares_inference`).
     """
 
     manifest: Mapping[str, Any]
@@ -174,6 +246,7 @@ class ServiceView:
     containers: tuple[tuple[int, Mapping[str, Any]], ...]
     serving: int | None
     gpu: bool
+    inference: bool
 
     @classmethod
     def of(cls, manifest: Mapping[str, Any], settings: ClusterSettings = DEFAULT_SETTINGS) -> ServiceView:
@@ -186,7 +259,9 @@ class ServiceView:
             (i, c) for i, c in enumerate(_list(spec.get("containers"))) if isinstance(c, Mapping)
         )
         serving = next((i for i, c in containers if c.get("ports")), containers[0][0] if containers else None)
-        return cls(manifest, settings, annotations, spec, containers, serving, is_gpu_service(spec))
+        gpu = is_gpu_service(spec)
+        inference = gpu or declares_inference(manifest)
+        return cls(manifest, settings, annotations, spec, containers, serving, gpu, inference)
 
     def annotation(self, key: str) -> tuple[str, str] | None:
         """The template annotation ``key`` (or its legacy alias): ``(key used, value)``."""
@@ -246,8 +321,9 @@ class LintRule:
         id: The code of the findings: a practice ID (``KN-CONC-3``) or ``LINT-YAML``. Several
             rules may share a practice ID (one practice, checks of different severities).
         severity: The severity of its findings.
-        scope: ``"any"`` (every Knative Service), ``"gpu"`` (GPU services only) or ``"file"``
-            (the file itself, not a Service).
+        scope: ``"inference"`` (inference services: GPU workloads, or declared with
+            :data:`INFERENCE_LABEL`), ``"gpu"`` (GPU workloads only) or ``"file"`` (the file
+            itself, not a Service).
         title: What the rule reports, in a line.
         check: The function that judges one Service (``None`` for file-level rules).
     """
@@ -305,8 +381,8 @@ def _utilization(view: ServiceView, rule: LintRule) -> list[Problem]:
     # rps: Knative's fixed 70 % (no ConfigMap key sets it); concurrency: config-autoscaler's value.
     default = 70.0 if view.metric() == "rps" else view.settings.container_concurrency_target_percentage
     cc = view.container_concurrency()
-    if default >= DEFAULT_UTILIZATION or not (view.gpu or cc == 1):
-        return []  # an implicit default is only worth a finding where pods are GPUs or serve one request
+    if default >= DEFAULT_UTILIZATION:
+        return []
     message = f"target utilization is not set: the cluster default of {format_number(default)}% applies"
     if view.metric() == "concurrency" and cc > 0:
         target = _float(view.annotations.get(kn.ANN_TARGET, "")) or float(cc)
@@ -325,50 +401,50 @@ def _utilization(view: ServiceView, rule: LintRule) -> list[Problem]:
     ]
 
 
-def _class_and_metric(view: ServiceView, rule: LintRule) -> list[Problem]:
-    found: list[Problem] = []
+def _class_and_metric_implicit(view: ServiceView, rule: LintRule) -> list[Problem]:
+    missing = [key for key in (kn.ANN_CLASS, kn.ANN_METRIC) if key not in view.annotations]
+    if not missing:
+        return []
+    what = " and ".join({kn.ANN_CLASS: "autoscaler class", kn.ANN_METRIC: "metric"}[key] for key in missing)
+    return [
+        rule.problem(
+            f"{_ANNOTATIONS}.{missing[0]}",
+            f"{what} not written: the defaults apply (class {view.autoscaler_class()}, metric"
+            f" {view.metric() or 'the class default'}), and a cluster change would silently change how this"
+            " service scales",
+            allowed=f"{kn.ANN_CLASS}: {kn.KPA_CLASS}, {kn.ANN_METRIC}: concurrency",
+            hint="add "
+            + " and ".join(
+                f"{key}: {kn.KPA_CLASS if key == kn.ANN_CLASS else 'concurrency'}" for key in missing
+            ),
+        )
+    ]
+
+
+def _class_and_metric_wrong(view: ServiceView, rule: LintRule) -> list[Problem]:
     cls = view.annotations.get(kn.ANN_CLASS)
     metric = view.annotations.get(kn.ANN_METRIC)
-    if cls is None:
-        found.append(
+    if cls is not None and cls != kn.KPA_CLASS:
+        return [
             rule.problem(
                 f"{_ANNOTATIONS}.{kn.ANN_CLASS}",
-                f"autoscaler class is not set: the cluster default ({view.settings.pod_autoscaler_class})"
-                " applies, and a cluster change would silently change how this GPU service scales",
-                allowed=kn.KPA_CLASS,
-                hint=f"add {kn.ANN_CLASS}: {kn.KPA_CLASS}",
-            )
-        )
-    elif cls != kn.KPA_CLASS:
-        found.append(
-            rule.problem(
-                f"{_ANNOTATIONS}.{kn.ANN_CLASS}",
-                f"GPU services scale with the KPA on concurrency, not with {cls}",
+                f"inference services scale with the KPA on concurrency, not with {cls}",
                 value=cls,
                 allowed=kn.KPA_CLASS,
                 hint="the KPA reacts to in-flight requests and can scale to zero",
             )
-        )
-    if metric is None:
-        found.append(
+        ]
+    if metric is not None and metric != "concurrency" and view.autoscaler_class() == kn.KPA_CLASS:
+        return [
             rule.problem(
                 f"{_ANNOTATIONS}.{kn.ANN_METRIC}",
-                "autoscaling metric is not set: it follows the class's default",
-                allowed="concurrency",
-                hint=f"add {kn.ANN_METRIC}: concurrency",
-            )
-        )
-    elif metric != "concurrency" and view.autoscaler_class() == kn.KPA_CLASS:
-        found.append(
-            rule.problem(
-                f"{_ANNOTATIONS}.{kn.ANN_METRIC}",
-                f"GPU services scale on concurrency (requests in flight), not on {metric}",
+                f"inference services scale on concurrency (requests in flight), not on {metric}",
                 value=metric,
                 allowed="concurrency",
                 hint="a GPU serves a fixed number of requests at once: scale on that",
             )
-        )
-    return found
+        ]
+    return []
 
 
 def _target_above_limit(view: ServiceView, rule: LintRule) -> list[Problem]:
@@ -508,6 +584,27 @@ def _probe_numbers(probe: Mapping[str, Any]) -> tuple[int, int, int]:
     )
 
 
+def time_to_liveness_kill(delay: int, period: int, failures: int) -> tuple[int, int]:
+    """Seconds from container start until the kubelet restarts a container that never passes liveness.
+
+    The kubelet's probe worker (``pkg/kubelet/prober/worker.go``, ``worker.doProbe``) skips every
+    tick while the container has run for less than ``initialDelaySeconds``, then probes once per
+    ``periodSeconds`` tick and reports a failure on the ``failureThreshold``-th failure in a row.
+    The first probe falls on the first tick at or after the delay (ticks are not aligned with the
+    container start), so the restart comes between ``delay + (failures - 1) x period`` and
+    ``delay + failures x period`` seconds (each probe's own ``timeoutSeconds`` aside).
+
+    Args:
+        delay: ``initialDelaySeconds`` (0 when unset).
+        period: ``periodSeconds`` (Kubernetes' default 10).
+        failures: ``failureThreshold`` (Kubernetes' default 3).
+
+    Returns:
+        ``(earliest, latest)`` seconds after the container starts.
+    """
+    return delay + (failures - 1) * period, delay + failures * period
+
+
 def _readiness(view: ServiceView, rule: LintRule) -> list[Problem]:
     container = view.serving_container()
     if container is None or view.serving is None:
@@ -586,12 +683,17 @@ def _liveness(view: ServiceView, rule: LintRule) -> list[Problem]:
     container = view.serving_container()
     assert container is not None  # serving_probe found the liveness probe on it
     if container.get("startupProbe") is None:
-        _, period, failures = _probe_numbers(liveness)
+        delay, period, failures = _probe_numbers(liveness)
+        first, last = time_to_liveness_kill(delay, period, failures)
+        counted = f"{failures} failed checks {period}s apart"
+        if delay:
+            counted = f"initialDelaySeconds {delay}, then {counted}"
         found.append(
             rule.problem(
                 at,
-                f"liveness probe without a startup probe: after {period * failures}s of failed checks a pod"
-                " still loading its model is restarted, and the load starts over",
+                f"liveness probe without a startup probe: a pod whose model takes longer than {first}s to"
+                f" load is restarted {first}-{last}s after its container starts ({counted}), and the load"
+                " starts over",
                 allowed="a startupProbe that covers the model load",
                 hint="add a startupProbe (with an explicit port) whose period x failureThreshold covers"
                 " the worst-case load",
@@ -606,8 +708,8 @@ def _liveness(view: ServiceView, rule: LintRule) -> list[Problem]:
             found.append(
                 rule.problem(
                     f"{at}.failureThreshold",
-                    f"liveness gives up after {live}s, no later than readiness ({ready}s): pods are"
-                    " restarted before they can be marked unready",
+                    f"once running, liveness gives up after {live}s of failed checks, no later than readiness"
+                    f" ({ready}s): pods are restarted before they can be marked unready",
                     value=liveness.get("failureThreshold"),
                     allowed=f"liveness period x threshold > {ready}s",
                     hint="make liveness far more tolerant than readiness (e.g. 10s x 6)",
@@ -706,6 +808,216 @@ def _hub_uris(view: ServiceView, rule: LintRule) -> list[Problem]:
     return found
 
 
+@dataclass(frozen=True)
+class Engine:
+    """An inference server whose command line names a model the way the Hub does (KN-MODEL-4).
+
+    Attributes:
+        name: The engine, as the findings name it.
+        images: Words in the image reference that mark the engine's images.
+        programs: Command words (a program's base name, or a Python module) that start the engine.
+        flags: Options whose value is a model (or tokenizer) name or path.
+        env: Env vars the engine reads the model from.
+    """
+
+    name: str
+    images: tuple[str, ...]
+    programs: tuple[str, ...]
+    flags: tuple[str, ...]
+    env: tuple[str, ...] = ()
+
+
+#: The engines whose model arguments the linter reads. vLLM: ``vllm serve [model_tag]``,
+#: ``--model``, ``--tokenizer`` (``vllm serve --help``; the ``vllm/vllm-openai`` image's entrypoint
+#: is ``vllm serve``, so its first argument is the model tag). TGI: ``text-generation-launcher
+#: --model-id`` or env ``MODEL_ID`` (clap ``#[clap(long, env)] model_id`` in ``launcher/src/main.rs``).
+#: SGLang: ``--model-path`` and its alias ``--model``, ``--tokenizer-path``
+#: (``python/sglang/srt/server_args.py``).
+ENGINES: Final = (
+    Engine("vLLM", ("vllm",), ("vllm", "vllm.entrypoints.openai.api_server"), ("--model", "--tokenizer")),
+    Engine(
+        "SGLang",
+        ("sglang",),
+        ("sglang.launch_server", "sglang"),
+        ("--model-path", "--model", "--tokenizer-path"),
+    ),
+    Engine(
+        "TGI",
+        ("text-generation-inference", "tgi-"),
+        ("text-generation-launcher",),
+        ("--model-id",),
+        env=("MODEL_ID",),
+    ),
+)
+#: Env vars that name a Hub model for any server: ``HF_MODEL_ID`` is what Hugging Face's SageMaker
+#: and Inference Endpoints containers read (TGI's ``sagemaker-entrypoint.sh`` exports it as ``MODEL_ID``).
+HUB_MODEL_ENV: Final = ("HF_MODEL_ID",)
+#: Env vars that send every Hugging Face download elsewhere (a private mirror) or nowhere (offline).
+_HF_ENDPOINT: Final = "HF_ENDPOINT"
+_HF_OFFLINE: Final = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+#: A Hugging Face repository id: ``org/name`` of letters, digits, ``-``, ``_`` and ``.``.
+_HUB_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}")
+_FILE_SUFFIXES: Final = (".gguf", ".bin", ".safetensors", ".json", ".pt", ".pth", ".onnx", ".yaml", ".yml")
+#: Longer strings are split at whitespace only: shlex reads one character at a time.
+_SHELL_SPLIT_MAX: Final = 16_384
+_K8S_VAR: Final = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
+_SHELL_VAR: Final = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def is_hub_model_id(text: str) -> bool:
+    """Whether ``text`` has the shape of a Hub repository id (``org/name``), not a path or a URL."""
+    return (
+        _HUB_ID.fullmatch(text) is not None
+        and ".." not in text
+        and "--" not in text
+        and not text.lower().endswith(_FILE_SUFFIXES)
+    )
+
+
+def _literal_env(container: Mapping[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for item in _list(container.get("env")):
+        item = _mapping(item)
+        name, value = item.get("name"), item.get("value")
+        if isinstance(name, str) and isinstance(value, str):
+            found[name] = value
+    return found
+
+
+def _k8s_expand(text: str, env: Mapping[str, str]) -> str:
+    """Kubernetes' ``$(VAR)`` expansion of command and args (``$$`` escapes a ``$``; unknown names stay)."""
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return "$"
+        return env.get(name, match.group(0))
+
+    return _K8S_VAR.sub(one, text)
+
+
+def _words(container: Mapping[str, Any], env: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """``(field, index, word)`` of ``command`` then ``args``, shell strings split into words."""
+    words: list[tuple[str, str, str]] = []
+    for field in ("command", "args"):
+        for j, item in enumerate(_list(container.get(field))):
+            if not isinstance(item, str):
+                continue
+            text = _k8s_expand(item, env)
+            if not any(space in text for space in " \t\n"):
+                words.append((field, str(j), text))
+                continue
+            try:
+                split = shlex.split(text) if len(text) <= _SHELL_SPLIT_MAX else text.split()
+            except ValueError:
+                split = text.split()
+            for word in split:
+                word = _SHELL_VAR.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), word)
+                words.append((field, str(j), word))
+    return words
+
+
+def _engine(image: str, words: Sequence[str]) -> Engine | None:
+    image = image.lower()
+    for engine in ENGINES:
+        if any(marker in image for marker in engine.images):
+            return engine
+        if any(word.rsplit("/", 1)[-1] in engine.programs for word in words):
+            return engine
+    return None
+
+
+_Word = tuple[str, str, str]
+
+
+def _program(word: str) -> str:
+    return word.rsplit("/", 1)[-1]
+
+
+def _value_after(words: Sequence[_Word], i: int) -> _Word | None:
+    """The word after ``words[i]`` when it is a value (not an option)."""
+    following = words[i + 1] if i + 1 < len(words) else None
+    return following if following is not None and not following[2].startswith("-") else None
+
+
+def _flag_values(words: Sequence[_Word], i: int, engine: Engine) -> Iterator[tuple[_Word, str]]:
+    field, index, word = words[i]
+    for flag in engine.flags:
+        if word.startswith(flag + "="):
+            yield (field, index, word[len(flag) + 1 :]), flag
+        elif word == flag and (value := _value_after(words, i)) is not None:
+            yield value, flag
+    serve = engine.name == "vLLM" and word == "serve" and i > 0 and _program(words[i - 1][2]) == "vllm"
+    if serve and (value := _value_after(words, i)) is not None:
+        yield value, "vllm serve"
+
+
+def _model_words(
+    words: Sequence[_Word], engine: Engine | None, image: str, has_command: bool
+) -> Iterator[tuple[_Word, str]]:
+    """Each model a command line names, with how it names it (``--model``, ``vllm serve``...)."""
+    for i, (_, _, word) in enumerate(words):
+        if word == "download" and i > 0 and _program(words[i - 1][2]) in ("huggingface-cli", "hf"):
+            if (value := _value_after(words, i)) is not None:
+                yield value, f"{words[i - 1][2]} download"
+        elif engine is not None:
+            yield from _flag_values(words, i, engine)
+    if engine is not None and engine.name == "vLLM" and not has_command and "vllm-openai" in image.lower():
+        args = [w for w in words if w[0] == "args"]
+        if args and not args[0][2].startswith("-"):
+            yield args[0], "vllm serve (the image's entrypoint)"
+
+
+def _downloads_from_hub(env: Mapping[str, str]) -> bool:
+    """False when Hugging Face libraries in the container are offline or pointed at a private mirror."""
+    if any(env.get(name, "").strip().lower() in _TRUTHY for name in _HF_OFFLINE):
+        return False
+    endpoint = env.get(_HF_ENDPOINT)
+    return endpoint is None or is_external_hub_uri(endpoint)
+
+
+def _hub_model_ids(view: ServiceView, rule: LintRule) -> list[Problem]:
+    found: list[Problem] = []
+    for group in ("containers", "initContainers"):
+        for i, container in enumerate(_list(view.spec.get(group))):
+            container = _mapping(container)
+            env = _literal_env(container)
+            if not _downloads_from_hub(env):
+                continue
+            image = container.get("image")
+            image = image if isinstance(image, str) else ""
+            words = _words(container, env)
+            engine = _engine(image, [w for _, _, w in words])
+            at = f"{_SPEC}.{group}[{i}]"
+            named = [
+                (f"{at}.{field}[{index}]", model, how)
+                for (field, index, model), how in _model_words(
+                    words, engine, image, bool(container.get("command"))
+                )
+            ]
+            env_names = (*HUB_MODEL_ENV, *(engine.env if engine is not None else ()))
+            for j, item in enumerate(_list(container.get("env"))):
+                item = _mapping(item)
+                if item.get("name") in env_names and isinstance(item.get("value"), str):
+                    named.append(
+                        (f"{at}.env[{j}].value", _k8s_expand(item["value"], env), f"env {item['name']}")
+                    )
+            for path, model, how in named:
+                if is_hub_model_id(model):
+                    found.append(
+                        rule.problem(
+                            path,
+                            f"the server downloads {model} from the Hugging Face Hub when it starts ({how}):"
+                            " every cold start waits for the download, and fails when the Hub does",
+                            value=model,
+                            allowed="a local path (weights on a PVC or copied from object storage), or"
+                            " HF_HUB_OFFLINE=1 with the weights already in the cache",
+                            hint="copy the weights to object storage or a PVC near the GPUs; pass their path",
+                        )
+                    )
+    return found
+
+
 def _offline(view: ServiceView, rule: LintRule) -> list[Problem]:
     container = view.serving_container()
     if container is None or view.serving is None:
@@ -736,12 +1048,34 @@ def _offline(view: ServiceView, rule: LintRule) -> list[Problem]:
     ]
 
 
+def is_resolved_later(image: str) -> bool:
+    """Whether an image reference is pinned by a build tool rather than by its text (KN-IMAGE-1).
+
+    - ``ko://<import path>`` (ko's ``build.StrictScheme``): ``ko resolve`` / ``ko apply`` build the
+      Go program and replace the reference with ``<registry>/<name>@sha256:...``; any other
+      ``<scheme>://`` is not an image reference either, but a placeholder some resolver fills in.
+    - ``ko.local/...``, ``kind.local/...``, ``k3s.local/...`` tagged with 64 hex digits: what ko
+      writes when it side-loads an image into a local daemon or cluster (``pkg/publish/daemon.go``
+      and ``kind.go``): the tag is the image's digest, so the reference cannot move.
+    """
+    if "://" in image:
+        return True
+    head, _, tail = image.partition("/")
+    name, _, tag = tail.rpartition(":")
+    return head in _KO_LOCAL_DOMAINS and bool(name) and _HEX64.fullmatch(tag) is not None
+
+
 def _images(view: ServiceView, rule: LintRule) -> list[Problem]:
     found: list[Problem] = []
     for group in ("containers", "initContainers"):
         for i, container in enumerate(_list(view.spec.get(group))):
             image = _mapping(container).get("image")
-            if not isinstance(image, str) or not image or IMAGE_DIGEST.search(image):
+            if (
+                not isinstance(image, str)
+                or not image
+                or IMAGE_DIGEST.search(image)
+                or is_resolved_later(image)
+            ):
                 continue
             tail = image.rsplit("/", 1)[-1]
             tag = tail.split(":", 1)[1] if ":" in tail else None
@@ -883,93 +1217,146 @@ def _gpu_classes(view: ServiceView, rule: LintRule) -> list[Problem]:
     return found
 
 
-#: Every lint rule, in report order. ``docs/lint.md`` lists this table.
+#: Every lint rule, in report order. ``docs/lint.md`` lists this table. Several rules may share a
+#: code; a document gets at most one finding per code (:func:`one_per_code`).
 LINT_RULES: Final[tuple[LintRule, ...]] = (
     LintRule(
         LINT_YAML, "error", "file", "a YAML document that does not parse (the others are still checked)"
     ),
-    LintRule("KN-MODEL-2", "error", "any", "a literal secret in env instead of a secretKeyRef", _secrets),
-    LintRule("KN-MODEL-4", "error", "any", "a model URI on a public hub in env, command or args", _hub_uris),
+    LintRule(
+        "KN-MODEL-2", "error", "inference", "a literal secret in env instead of a secretKeyRef", _secrets
+    ),
+    LintRule(
+        "KN-MODEL-4", "error", "inference", "a model URI on a public hub in env, command or args", _hub_uris
+    ),
+    LintRule(
+        "KN-MODEL-4",
+        "error",
+        "inference",
+        "a Hub model id (org/name) given to vLLM, TGI or SGLang, in HF_MODEL_ID, or to huggingface-cli"
+        " download, while the container is not offline",
+        _hub_model_ids,
+    ),
     LintRule(
         "KN-MODEL-4", "warning", "gpu", "HF_HUB_OFFLINE not set to 1 in the serving container", _offline
     ),
-    LintRule("KN-IMAGE-1", "warning", "any", "an image without a digest (or tagged latest)", _images),
+    LintRule(
+        "KN-IMAGE-1",
+        "warning",
+        "inference",
+        "an image without a digest (or tagged latest); ko:// and ko's digest-tagged local images excepted",
+        _images,
+    ),
     LintRule("KN-GPU-1", "error", "gpu", "a GPU service without GPU limits", _gpu_limits),
     LintRule("KN-GPU-1", "warning", "gpu", "a GPU service without CPU or memory requests", _cpu_memory),
-    LintRule("KN-SHUT-2", "warning", "any", "no timeoutSeconds: the cluster default applies", _timeout),
+    LintRule("KN-SHUT-2", "info", "inference", "no timeoutSeconds: the cluster default applies", _timeout),
     LintRule(
         "KN-LONG-1",
         "warning",
-        "any",
+        "inference",
         f"timeoutSeconds above {LONG_TIMEOUT_SECONDS} (requests over {LONG_REQUEST_WARN_SECONDS}s)",
         _long_timeout,
     ),
     LintRule(
         "KN-PROBE-1",
         "warning",
-        "gpu",
+        "inference",
         "no readiness probe, a non-HTTP one, or a period of 10s or more",
         _readiness,
     ),
     LintRule(
         "KN-PROBE-3",
         "warning",
-        "any",
+        "inference",
         f"readiness period x failureThreshold above {READINESS_DETECTION_WARN_SECONDS}s",
         _unready_window,
     ),
     LintRule(
         "KN-PROBE-2",
         "warning",
-        "gpu",
-        "liveness without a startup probe, or liveness before readiness",
+        "inference",
+        "liveness without a startup probe (restart time counts initialDelaySeconds), or liveness before"
+        " readiness",
         _liveness,
     ),
     LintRule(
         "KN-START-2",
         "warning",
-        "any",
+        "inference",
         "a startup probe that outlasts the progress deadline",
         _progress_deadline,
     ),
     LintRule(
         "KN-CONC-3",
         "warning",
-        "any",
-        "target utilization set below 70 %, or left at a cluster default below 90 % on a GPU service"
-        " or at containerConcurrency 1",
+        "inference",
+        "target utilization set below 70 %, or left at a cluster default below 90 %",
         _utilization,
     ),
     LintRule(
         "KN-AS-1",
         "warning",
-        "gpu",
-        "autoscaler class or metric not explicit, or not KPA/concurrency",
-        _class_and_metric,
+        "inference",
+        "an autoscaler class other than KPA, or a metric other than concurrency",
+        _class_and_metric_wrong,
     ),
     LintRule(
-        "KN-CONC-2", "warning", "any", "a concurrency target above containerConcurrency", _target_above_limit
+        "KN-AS-1",
+        "info",
+        "inference",
+        "autoscaler class or metric not written (the defaults apply)",
+        _class_and_metric_implicit,
+    ),
+    LintRule(
+        "KN-CONC-2",
+        "warning",
+        "inference",
+        "a concurrency target above containerConcurrency",
+        _target_above_limit,
     ),
     LintRule(
         "KN-CONC-4",
         "warning",
-        "gpu",
+        "inference",
         "containerConcurrency unlimited, or over 2 x the target (a queue inside the pod)",
         _concurrency_queue,
     ),
-    LintRule("KN-AS-5", "warning", "any", "a panic threshold below 200 %", _panic_threshold),
-    LintRule("KN-SCALE-2", "warning", "gpu", "no max-scale (or 0, unlimited) on a GPU service", _max_scale),
+    LintRule("KN-AS-5", "warning", "inference", "a panic threshold below 200 %", _panic_threshold),
+    LintRule("KN-SCALE-2", "warning", "inference", "no max-scale (or 0, unlimited)", _max_scale),
     LintRule(
-        "KN-OPS-1", "warning", "gpu", "no app.kubernetes.io/name label on the Service or template", _labels
+        "KN-OPS-1", "info", "inference", "no app.kubernetes.io/name label on the Service or template", _labels
     ),
     LintRule(
         "KN-PLACE-1",
         "warning",
-        "any",
+        "inference",
         "a node selector or node affinity asking for a GPU class its label's catalogue does not know",
         _gpu_classes,
     ),
 )
+
+_RANK: Final = {"info": 0, "warning": 1, "error": 2}
+
+
+def one_per_code(problems: Sequence[Problem]) -> list[Problem]:
+    """At most one finding per code: the most severe (first in rule order), the others folded into it.
+
+    A folded finding keeps its path and message in the kept one's message (``...; also <path>:
+    <message>``), so nothing is lost, and the report stays one line per code and document.
+    """
+    groups: dict[str, list[Problem]] = {}
+    for problem in problems:
+        groups.setdefault(problem.code, []).append(problem)
+    merged: list[Problem] = []
+    for group in groups.values():
+        first = max(group, key=lambda p: _RANK[p.severity])  # max keeps the first of equals
+        others = [p for p in group if p is not first]
+        if not others:
+            merged.append(first)
+            continue
+        extra = "; ".join(p.message if p.path == first.path else f"{p.path}: {p.message}" for p in others)
+        merged.append(replace(first, message=f"{first.message}; also {extra}"))
+    return merged
 
 
 def practice_problems(
@@ -980,20 +1367,26 @@ def practice_problems(
 ) -> list[Problem]:
     """The practice findings for one Knative Service (``[]`` for any other document).
 
+    The practices judge inference services only (:attr:`ServiceView.inference`); rules scoped
+    ``"gpu"`` judge GPU workloads only. Knative's own rules (``KNATIVE-...``, run by the linter
+    next to these) apply to every Service.
+
     Args:
         manifest: One YAML document as a dict.
         settings: The cluster settings assumed (defaults, utilization, timeouts, max-scale).
         rules: The rules to apply (default: all of :data:`LINT_RULES`).
 
     Returns:
-        Problems coded with practice IDs; paths are field paths in the Service.
+        Problems coded with practice IDs, at most one per code; paths are field paths in the Service.
     """
     if not is_knative_service(manifest):
         return []
     view = ServiceView.of(manifest, settings)
+    if not view.inference:
+        return []
     found: list[Problem] = []
     for rule in rules:
         if rule.check is None or (rule.scope == "gpu" and not view.gpu):
             continue
         found.extend(rule.check(view, rule))
-    return found
+    return one_per_code(found)

@@ -29,7 +29,7 @@ from tests.lint.helpers import (
 ANN = "spec.template.metadata.annotations"
 SPEC = "spec.template.spec"
 TEXT_LINE = re.compile(
-    r"^(?P<file>.+?):(?P<line>\d+): (?P<code>[A-Z0-9-]+) (?P<severity>error|warning)"
+    r"^(?P<file>.+?):(?P<line>\d+): (?P<code>[A-Z0-9-]+) (?P<severity>error|warning|info)"
     r" (?P<path>\S+): (?P<message>.+)$"
 )
 
@@ -110,7 +110,7 @@ def test_bad_gpu_service_reports_each_usual_mistake_with_code_path_and_line() ->
          line_containing(text, "huggingface.co")),
         ("KN-IMAGE-1", f"{SPEC}.containers[0].image", "warning", line_containing(text, "image:")),
         ("KN-GPU-1", f"{SPEC}.containers[0].resources.limits", "error", line_containing(text, "resources:")),
-        ("KN-SHUT-2", f"{SPEC}.timeoutSeconds", "warning", line_containing(text, "spec:", after=template)),
+        ("KN-SHUT-2", f"{SPEC}.timeoutSeconds", "info", line_containing(text, "spec:", after=template)),
     ]  # fmt: skip
     for code, path, severity, line in expected:
         finding = by(items, code, path)
@@ -141,7 +141,9 @@ def test_text_format_is_one_line_per_finding() -> None:
         )
         assert match["message"] == item["message"]
     errors = sum(1 for item in as_json if item["severity"] == "error")
-    assert f"{errors} errors, {len(as_json) - errors} warnings in 1 file (1 document)" in result.stderr
+    infos = sum(1 for item in as_json if item["severity"] == "info")
+    warnings = len(as_json) - errors - infos
+    assert f"{errors} errors, {warnings} warnings, {infos} info in 1 file (1 document)" in result.stderr
 
 
 # --------------------------------------------------------------------------- inputs
@@ -294,15 +296,21 @@ def test_list_kind_items_are_linted() -> None:
 
 def test_warnings_only_exit_0(tmp_path: Path) -> None:
     path = tmp_path / "warn.yaml"
-    # no timeoutSeconds (KN-SHUT-2) and an unpinned image (KN-IMAGE-1): warnings, nothing Knative refuses
+    # a GPU service with no timeoutSeconds (KN-SHUT-2, info) and an unpinned image (KN-IMAGE-1,
+    # warning), and nothing Knative refuses or the practices call an error
     path.write_text(
         "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: web}\n"
-        "spec: {template: {spec: {containers: [{image: nginx}]}}}\n"
+        "spec: {template: {spec: {containers: [{image: nginx, resources: {limits: {nvidia.com/gpu: 1}}}]}}}\n"
     )
     result = run("lint", "--format", "json", str(path))
     assert result.returncode == 0, result.stdout
-    assert {f["code"] for f in findings(result)} >= {"KN-SHUT-2", "KN-IMAGE-1"}
-    assert {f["severity"] for f in findings(result)} == {"warning"}
+    severities = {f["code"]: f["severity"] for f in findings(result)}
+    assert (severities["KN-SHUT-2"], severities["KN-IMAGE-1"]) == ("info", "warning")
+    assert "error" not in severities.values()
+    # --min-severity warning drops the info, error drops both
+    quieter = findings(run("lint", "--format", "json", "--min-severity", "warning", str(path)))
+    assert "KN-SHUT-2" not in {f["code"] for f in quieter} and "KN-IMAGE-1" in {f["code"] for f in quieter}
+    assert findings(run("lint", "--format", "json", "--min-severity", "error", str(path))) == []
 
 
 def test_no_findings_exit_0_and_print_nothing(tmp_path: Path) -> None:
@@ -446,7 +454,7 @@ def test_sarif_output_is_valid_sarif_2_1_0(tmp_path: Path) -> None:
     assert len(sarif_run["results"]) == len(expected)
     for result_item, item in zip(sarif_run["results"], expected, strict=True):
         assert result_item["ruleId"] == item["code"] == rules[result_item["ruleIndex"]]["id"]
-        assert result_item["level"] == item["severity"]
+        assert result_item["level"] == {"info": "note"}.get(item["severity"], item["severity"])
         location = result_item["locations"][0]["physicalLocation"]
         assert location["region"]["startLine"] == item["line"]
         assert location["artifactLocation"]["uri"] == Path(item["file"]).as_uri()

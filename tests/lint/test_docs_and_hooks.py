@@ -46,7 +46,9 @@ def test_the_sample_output_in_the_docs_is_what_the_linter_prints() -> None:
     for line in lines:
         assert line in printed, line
     errors = sum(1 for line in printed if " error " in line)
-    assert f"`{errors} errors, {len(printed) - errors} warnings in 1 file (1 document)`" in DOC.read_text()
+    infos = sum(1 for line in printed if " info " in line)
+    warnings = len(printed) - errors - infos
+    assert f"`{errors} errors, {warnings} warnings, {infos} info in 1 file (1 document)`" in DOC.read_text()
 
 
 def test_the_benchmark_figures_are_recorded() -> None:

@@ -118,6 +118,35 @@ def test_every_code_is_in_the_catalogue_once() -> None:
     assert len(codes) == len(set(codes))
     assert set(codes) == set(RULES) | {rule.id for rule in LINT_RULES}
     merged = {rule.code: rule for rule in all_rules()}
-    # KN-MODEL-4 has an error rule (hub URI) and a warning rule (offline): the code can be an error
+    # KN-MODEL-4 has two error rules (hub URI, hub model id) and a warning rule (offline): the
+    # code can be an error; KN-OPS-1 is only ever an opinion
     assert merged["KN-MODEL-4"].severity == "error"
-    assert len(merged["KN-MODEL-4"].titles) == 2
+    assert len(merged["KN-MODEL-4"].titles) == 3
+    assert merged["KN-OPS-1"].severity == "info"
+
+
+def test_info_is_shown_by_default_and_filtered_by_min_severity() -> None:
+    text = (
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: llm}\n"
+        "spec: {template: {spec: {containers: [{image: vllm/vllm-openai:v0.9.1,"
+        " resources: {limits: {nvidia.com/gpu: 1}}}]}}}\n"
+    )
+    findings, _ = lint_text(text)
+    severities = {f.code: f.severity for f in findings}
+    # the opinions: no timeoutSeconds, the autoscaler defaults, no name label
+    assert sorted(c for c, s in severities.items() if s == "info") == ["KN-AS-1", "KN-OPS-1", "KN-SHUT-2"]
+    assert filter_findings(findings) == findings
+    assert {f.severity for f in filter_findings(findings, min_severity="warning")} == {"warning"}
+    assert filter_findings(findings, min_severity="error") == []
+
+
+def test_constructs_never_warn_info() -> None:
+    import warnings
+
+    from kn_constructs.errors import emit_warnings, raise_for_errors
+
+    opinion = Problem("KN-OPS-1", "metadata.labels", "no name label", severity="info")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert emit_warnings([opinion]) == []
+    raise_for_errors([opinion])  # not an error: nothing raised
