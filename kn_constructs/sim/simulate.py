@@ -991,16 +991,18 @@ class _Engine:
                 last_ebc = decision.excess_burst_capacity
 
         settled: tuple[int, int, int] | None = None
+        requeue_at = inf  # the earliest re-queue the scaler asked for (the work queue keeps only that)
 
         def reconcile(now: float) -> None:
             """One reconciler pass, skipped when it provably changes nothing.
 
-            A pass that changed nothing (no patch, same state, initialization and mode) on an
-            active revision with a positive desired scale, or on an inactive one at zero
-            replicas with nothing desired, involves no timer: the same inputs again would
-            leave everything as it is, so the pass is skipped until an input changes.
+            A pass that changed nothing (no patch, same state, initialization and mode) and
+            asked for no re-queue involves no timer: the same inputs again would leave
+            everything as it is, so the pass is skipped until an input changes. A re-queue
+            is kept as Knative's work queue keeps it (``AddAfter``: the earliest pending time
+            wins) and brings a pass at that time.
             """
-            nonlocal proxy, settled
+            nonlocal proxy, settled, requeue_at, next_misc
             inputs = (last_desired, last_ebc, ready_count)
             if inputs == settled:
                 return
@@ -1009,11 +1011,14 @@ class _Engine:
             proxy = result.mode == "proxy"
             if result.patched:
                 set_replicas(now, result.replicas)
-            quiet = (result.state == "active" and last_desired > 0) or (
-                result.state == "inactive" and result.replicas == 0 and last_desired == 0
-            )
+            if result.requeue_after is not None:
+                at = now + result.requeue_after
+                if at < requeue_at:
+                    requeue_at = at
+                if at < next_misc:
+                    next_misc = at
             unchanged = not result.patched and before == (pa.state, pa.initialized, pa.mode)
-            settled = inputs if quiet and unchanged else None
+            settled = inputs if unchanged and result.requeue_after is None else None
 
         def poke(now: float) -> None:
             """The activator's first request after an idle period: report 1 at once."""
@@ -1044,6 +1049,11 @@ class _Engine:
                     n_a -= 1
                     area_a -= ns - x
                     timeouts += 1
+                if requeue_at <= x:
+                    # a re-queued pass; on a whole second the second's own pass below is that pass
+                    requeue_at = inf
+                    if x < ns:
+                        reconcile(x)
                 if x >= ns:
                     second = int(ns)
                     # the metric record of the second that ends now
@@ -1090,6 +1100,8 @@ class _Engine:
                     next_misc = ready_heap[0][0]
                 if act_queue and act_queue[0][0] + timeout < next_misc:
                     next_misc = act_queue[0][0] + timeout
+                if requeue_at < next_misc:
+                    next_misc = requeue_at
                 continue
             if ta < tc:
                 # ---------------------------------------------- a request arrives

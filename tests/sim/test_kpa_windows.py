@@ -92,6 +92,55 @@ def test_writes_older_than_the_window_are_ignored() -> None:
     assert w.average(15) == 1.0
 
 
+def test_a_late_record_inside_the_window_moves_the_first_write_back() -> None:
+    """``TimedFloat64Buckets.Record`` (``aggregation/bucketing.go``, knative-v1.23.0).
+
+    Window 10 s; writes at 5 and 6 (F = 5, L = 6), then a late one at 3: 3 + 10 > 6, so it is
+    kept, and ``firstWrite.After(bucketTime)`` moves F to 3. ``WindowAverage(6)``: L - F + 1 =
+    4 buckets (second 4 holds 0): (8 + 0 + 2 + 2) / min(4, 10) = 3.0, not 12 / 2 = 6.0.
+    """
+    w = LinearWindow(10)
+    w.record(5, 2.0)
+    w.record(6, 2.0)
+    assert w.average(6) == 2.0  # (2 + 2) / 2
+    w.record(3.4, 8.0)
+    assert (w.first_write, w.last_write) == (3, 6)
+    assert w.average(6) == 3.0
+    # two idle seconds later: the slots of 7 and 8 hold nothing; min(6 - 3 + 1, 10 - 2) = 4 -> 12 / 4
+    assert w.average(8) == 3.0
+
+
+def test_a_record_a_whole_window_older_than_the_newest_is_ignored() -> None:
+    """``Record`` keeps a write only if ``bucketTime + window > lastWrite`` (knative-v1.23.0).
+
+    Window 5 s, writes of 1 at 10..15 (L = 15). A write at 10 = L - W is not kept (10 + 5 > 15
+    is false); its slot, 10 mod 5 = 0, is second 15's, the newest bucket, which must stay 1:
+    average (1 x 5) / 5 = 1.0, not 105 / 5 = 21.0. A write at 11 (11 + 5 > 15) is kept, in
+    second 11's slot: (5 + 100) / 5 = 21.0.
+    """
+    w = LinearWindow(5)
+    for second in range(10, 16):
+        w.record(second, 1.0)
+    w.record(10, 100.0)
+    assert w.average(15) == 1.0
+    assert (w.first_write, w.last_write) == (10, 15)
+    w.record(11, 100.0)
+    assert w.average(15) == 21.0
+
+
+def test_weighted_window_ignores_a_record_a_whole_window_old_too() -> None:
+    """``WeightedFloat64Buckets`` records through the same ``TimedFloat64Buckets.Record``.
+
+    Window 5 (c = 1 - 10^(-4/5)), writes of 1 at 10..15, then 100 at 10 (ignored):
+    sum over k < 5 of 1 x c (1 - c)^k = 1 - (1 - c)^5 = 1 - 10^-4 = 0.9999.
+    """
+    w = WeightedExponentialWindow(5)
+    for second in range(10, 16):
+        w.record(second, 1.0)
+    w.record(10, 100.0)
+    assert w.average(15) == pytest.approx(0.9999)
+
+
 def test_empty_means_no_write_within_a_window() -> None:
     w = LinearWindow(10)
     assert w.is_empty(0)
