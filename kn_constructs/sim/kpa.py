@@ -15,7 +15,8 @@ on its own against Knative's rules:
   the scale-down-delay window and the excess burst capacity, keeping state between calls;
 - :class:`PodAutoscaler`: the reconciler step that applies min/max/initial scale and runs
   the scale-to-zero state machine (grace period, pod retention, ``enable-scale-to-zero``),
-  and decides whether the activator is in the request path;
+  decides whether the activator is in the request path, and says when the scaler asks to be
+  reconciled again (the re-queue);
 - :func:`resolve_autoscaling`: all of the above resolved from a manifest's annotations.
 
 Times are seconds as floats, counted from any origin that is a multiple of two seconds
@@ -277,7 +278,7 @@ class _Ring:
 
     @property
     def first_write(self) -> int | None:
-        """The second of the first write since the ring was last reset, or ``None``."""
+        """The earliest second written since the ring was last reset (``firstWrite``), or ``None``."""
         return self._first
 
     @property
@@ -345,8 +346,9 @@ class _Ring:
 class LinearWindow(_Ring):
     """The default average: the plain mean of the buckets in the window (``WindowAverage``).
 
-    With ``L`` the last second written, ``F`` the first since the last reset and ``W`` the
-    window, at ``now`` (truncated to the second):
+    With ``L`` the last second written, ``F`` the first since the last reset (moved back by
+    a late record, see :meth:`record`) and ``W`` the window, at ``now`` (truncated to the
+    second):
 
     * ``now <= L``: sum / ``min(L - F + 1, W)``: a partial window is averaged only over the
       seconds since the first write;
