@@ -167,6 +167,55 @@ def test_consecutive_writes_average_to_the_mean_of_the_last_w_values(
     assert w.average(len(values)) == pytest.approx(expected, abs=1e-6 + 1e-9 * max(values))
 
 
+def _knative_linear_average(records: list[tuple[int, float]], window: int, now: int) -> float:
+    """Knative's ``Record`` and ``WindowAverage`` (knative-v1.23.0) restated over absolute seconds.
+
+    No ring: the kept values are a map from second to sum; the window is applied when averaging.
+    """
+    kept: dict[int, float] = {}
+    first: int | None = None
+    last: int | None = None
+    for second, value in records:
+        if second != last:
+            if last is not None and second <= last - window:
+                continue  # a whole window older than the newest write
+            if first is None or second < first:
+                first = second
+            if last is None or second > last:
+                if last is None or second - last >= window:
+                    kept, first = {}, second
+                last = second
+        kept[second] = kept.get(second, 0.0) + value
+    if last is None or first is None or now - last >= window:
+        return 0.0
+    gap = max(0, now - last)
+    total = math.fsum(v for k, v in kept.items() if now - window < k <= last)
+    return round(total / min(last - first + 1, window - gap), 6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    window=st.integers(min_value=1, max_value=8),
+    records=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=40), st.integers(min_value=0, max_value=100)),
+        min_size=1,
+        max_size=30,
+    ),
+    idle=st.integers(min_value=0, max_value=10),
+)
+def test_records_in_any_order_average_as_knatives_record_and_window_average(
+    window: int, records: list[tuple[int, int]], idle: int
+) -> None:
+    """Late, stale and out-of-order records: the ring agrees with Knative's rules restated without a ring."""
+    w = LinearWindow(window)
+    for second, value in records:
+        w.record(second, float(value))
+    assert w.last_write is not None
+    now = w.last_write + idle
+    expected = _knative_linear_average([(s, float(v)) for s, v in records], window, now)
+    assert w.average(now) == pytest.approx(expected, abs=1e-6)
+
+
 # ----------------------------------------------------------------- weighted exponential
 
 
