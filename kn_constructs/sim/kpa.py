@@ -15,7 +15,8 @@ on its own against Knative's rules:
   the scale-down-delay window and the excess burst capacity, keeping state between calls;
 - :class:`PodAutoscaler`: the reconciler step that applies min/max/initial scale and runs
   the scale-to-zero state machine (grace period, pod retention, ``enable-scale-to-zero``),
-  and decides whether the activator is in the request path;
+  decides whether the activator is in the request path, and says when the scaler asks to be
+  reconciled again (the re-queue);
 - :func:`resolve_autoscaling`: all of the above resolved from a manifest's annotations.
 
 Times are seconds as floats, counted from any origin that is a multiple of two seconds
@@ -50,6 +51,7 @@ __all__ = [
     "QUEUE_PROXY_DEPTH_FACTOR",
     "RPS_TARGET_UTILIZATION",
     "SCALE_UNKNOWN",
+    "SKS_PROXY_REQUEUE_SECONDS",
     "TICK_SECONDS",
     "Algorithm",
     "Decider",
@@ -86,6 +88,9 @@ BUCKET_SECONDS: Final = 1
 RPS_TARGET_UTILIZATION: Final = 0.7
 #: Added to the progress deadline before activation gives up (``scaler.go``).
 ACTIVATION_TIMEOUT_BUFFER_SECONDS: Final = 30
+#: Re-queue of a revision that may go inactive while the activator is already in the path
+#: (``scaler.go :: handleScaleToZero``: "long enough to ensure current iteration is finished").
+SKS_PROXY_REQUEUE_SECONDS: Final = 3
 #: Requests one activator queues per revision before answering 503 (``breakerQueueDepth``).
 ACTIVATOR_QUEUE_DEPTH: Final = 10000
 #: The queue-proxy queues ``10 x containerConcurrency`` requests before answering 503.
@@ -273,7 +278,7 @@ class _Ring:
 
     @property
     def first_write(self) -> int | None:
-        """The second of the first write since the ring was last reset, or ``None``."""
+        """The earliest second written since the ring was last reset (``firstWrite``), or ``None``."""
         return self._first
 
     @property
@@ -282,11 +287,19 @@ class _Ring:
         return self._last
 
     def record(self, time_seconds: float, value: float) -> None:
-        """Add ``value`` to the bucket of second ``floor(time_seconds)``.
+        """Add ``value`` to the bucket of second ``floor(time_seconds)`` (``TimedFloat64Buckets.Record``).
 
-        A write a whole window (or more) after the last one resets the ring; the seconds
-        skipped since the last write are zero-filled; a write more than a window older than
-        the last one is ignored. Several writes to one second are summed.
+        With ``s`` the second written, ``L`` the last second written, ``F`` the first write
+        and ``W`` the window, as Knative's ``Record`` does at knative-v1.23.0:
+
+        * ``s == L``: added to the newest bucket (several writes to one second are summed);
+        * ``s <= L - W``: ignored, a whole window older than the newest write (its slot
+          ``s mod W`` is the newest bucket's);
+        * ``s < F``: a late record still inside the window moves ``F`` back to ``s``, so the
+          partial-window average counts its bucket;
+        * ``s - L >= W``: the ring is reset and ``F = s``;
+        * ``L < s < L + W``: the seconds ``(L, s]`` are zero-filled and ``L = s``;
+        * ``L - W < s < L``: added to its bucket, ``L`` stays.
         """
         second = math.floor(time_seconds)
         last = self._last
@@ -296,13 +309,18 @@ class _Ring:
             buckets[second % size] += value
             self._total += value
             return
-        if last is not None and second == last + 1:  # the usual case: the next second
+        if last is not None and second == last + 1:  # the usual case: the next second (F <= L < s)
             index = second % size
             total = self._total - buckets[index]
             buckets[index] = value
             self._total = total + value
             self._last = second
             return
+        if last is not None and second <= last - size:  # not bucketTime + window > lastWrite
+            return
+        first = self._first
+        if first is None or second < first:
+            self._first = second
         if last is None or second - last >= size:
             for i in range(size):
                 buckets[i] = 0.0
@@ -317,8 +335,6 @@ class _Ring:
                 buckets[index] = 0.0
             self._total = total
             self._last = second
-        elif second < last - size:
-            return
         buckets[second % size] += value
         self._total += value
 
@@ -330,8 +346,9 @@ class _Ring:
 class LinearWindow(_Ring):
     """The default average: the plain mean of the buckets in the window (``WindowAverage``).
 
-    With ``L`` the last second written, ``F`` the first since the last reset and ``W`` the
-    window, at ``now`` (truncated to the second):
+    With ``L`` the last second written, ``F`` the first since the last reset (moved back by
+    a late record, see :meth:`record`) and ``W`` the window, at ``now`` (truncated to the
+    second):
 
     * ``now <= L``: sum / ``min(L - F + 1, W)``: a partial window is averaged only over the
       seconds since the first write;
@@ -597,8 +614,10 @@ class Decider:
        ``delay`` seconds (:class:`MaxTimeWindow`, 2-second buckets);
     6. the excess burst capacity is computed from the raw ready count and the panic value.
 
-    A decider created while more than one pod is ready starts in panic, holding that many
-    pods (``newAutoscaler``), as Knative does after an autoscaler restart.
+    A new decider remembers the pods ready when it is created as its max panic pods, whatever
+    their number (0 and 1 included), and starts in panic when more than one is ready, holding
+    that many pods (``newAutoscaler``: ``maxPanicPods: int32(curC)``, panic only for
+    ``curC > 1``), as Knative does after an autoscaler restart.
 
     Args:
         spec: The resolved values.
@@ -608,14 +627,11 @@ class Decider:
 
     def __init__(self, spec: DeciderSpec, *, ready_pods_at_start: int = 0, now_seconds: float = 0.0) -> None:
         self.spec = spec
-        self.panic_time: float | None = None
-        self.max_panic_pods = 0
+        self.panic_time: float | None = now_seconds if ready_pods_at_start > 1 else None
+        self.max_panic_pods = ready_pods_at_start
         self._delay: MaxTimeWindow | None = (
             MaxTimeWindow(spec.scale_down_delay_seconds) if spec.scale_down_delay_seconds > 0 else None
         )
-        if ready_pods_at_start > 1:
-            self.panic_time = now_seconds
-            self.max_panic_pods = ready_pods_at_start
 
     @property
     def in_panic(self) -> bool:
@@ -711,11 +727,16 @@ class ScalerSpec:
 
 
 def apply_bounds(desired: int, min_scale: int, max_scale: int | None) -> int:
-    """Knative's ``applyBounds``: raise to ``min_scale``, then cap at ``max_scale`` (``None`` = no cap)."""
+    """Knative's ``applyBounds`` (``scaler.go``, knative-v1.23.0), ``None`` standing for no max.
+
+    Below the floor it returns the floor, without looking at the cap, so a floor above the
+    cap (initial-scale above max-scale before the revision is initialized) wins; otherwise
+    it caps at ``max_scale``. ``apply_bounds(1, 12, 3) == 12`` but ``apply_bounds(20, 12, 3) == 3``.
+    """
     if desired < min_scale:
-        desired = min_scale
+        return min_scale
     if max_scale is not None and desired > max_scale:
-        desired = max_scale
+        return max_scale
     return desired
 
 
@@ -730,6 +751,8 @@ class Reconciliation:
         patched: Whether this pass changed ``spec.replicas``.
         state: The PodAutoscaler's Active condition: ``activating``, ``active``, ``inactive``.
         mode: ``proxy`` (activator in the request path) or ``serve`` (direct to pods).
+        requeue_after: Seconds after which the scaler asked for the revision to be reconciled
+            again (``handleScaleToZero``'s ``enqueueCB``), or ``None`` when it asked for none.
     """
 
     want: int
@@ -737,6 +760,15 @@ class Reconciliation:
     patched: bool
     state: PAState
     mode: SksMode
+    requeue_after: float | None = None
+
+
+class _Scaled(NamedTuple):
+    """What ``scaler.scale`` returns, and the re-queue it asked for."""
+
+    want: int
+    apply: bool
+    requeue_after: float | None = None
 
 
 class PodAutoscaler:
@@ -745,20 +777,28 @@ class PodAutoscaler:
     Each :meth:`reconcile` pass takes the decider's latest desired scale and excess burst
     capacity and:
 
-    1. applies the bounds: ``min-scale`` (raised to ``initial-scale`` until the revision is
-       initialized) and ``max-scale``;
-    2. for a desired scale of 0 runs the scale-to-zero steps: 1 pod when scale to zero is
-       disabled; while activating, wait (or give up after the progress deadline + 30 s);
-       while active, keep 1 pod until the revision has been active for a stable window,
-       then go inactive without touching the replicas; while inactive, set 0 replicas once
-       inactive for ``max(grace, retention)``, or once the activator has been in the path
-       for the grace period and no retention is pending;
+    1. applies the bounds (:func:`apply_bounds`): ``min-scale``, raised to ``initial-scale``
+       until the revision is initialized, and ``max-scale``; below the floor the floor wins,
+       even above max-scale;
+    2. for a desired scale of 0 runs the scale-to-zero steps (``handleScaleToZero``): 1 pod
+       when scale to zero is disabled; while activating, wait (or give up after the progress
+       deadline + 30 s); while active, keep 1 pod until the revision has been active for a
+       stable window, then go inactive without touching the replicas; while inactive, set 0
+       replicas once inactive for ``max(grace, retention)``, or once the activator has been
+       in the path for the grace period and no retention is pending;
     3. patches ``spec.replicas`` when it differs;
     4. puts the activator in the path when the result is 0, the excess burst capacity is
        negative, or nothing is decided while inactive;
     5. updates the Active condition from the ready pods: inactive at 0, activating below
        ``max(min-scale, initial-scale)`` (``max(min-scale, 1)`` once initialized), else
        active.
+
+    Where Knative's scaler asks to be reconciled again, the pass says after how long
+    (:attr:`Reconciliation.requeue_after`): while activating, after the whole activation
+    timeout (progress deadline + 30 s); while active and waiting for the stable window, after
+    what remains of it; once active for the stable window with the activator already in the
+    path, after 3 s; while inactive, after what remains of the pod retention, else of the
+    grace period counted from when the activator entered the path.
 
     The activator probe is taken to succeed at once, and the activator's endpoints count as
     populated from the moment the mode switches to proxy (conventions of the simulator).
@@ -796,7 +836,7 @@ class PodAutoscaler:
         """The ``(min, max)`` applied now.
 
         min-scale (0 when unreachable), raised to initial-scale until the revision is
-        initialized; max-scale (``None``: unlimited).
+        initialized (so it may exceed max-scale); max-scale (``None``: unlimited).
         """
         spec = self.spec
         low = spec.min_scale if spec.reachable else 0
@@ -811,35 +851,44 @@ class PodAutoscaler:
             return max(low, self.spec.initial_scale)
         return max(low, 1)
 
-    def _scale(self, now: float, desired: int) -> tuple[int, bool]:
-        """``scaler.scale``: the scale to report and whether to apply it."""
+    def _scale(self, now: float, desired: int) -> _Scaled:
+        """``scaler.scale``: the scale to report, whether to apply it, and the re-queue."""
         if desired < 0 and self.state != "activating":
-            return desired, False
+            return _Scaled(desired, False)
         low, high = self.bounds()
         desired = apply_bounds(desired, low, high)
         if desired != 0:
-            return desired, True
+            return _Scaled(desired, True)
+        return self._scale_to_zero(now)
+
+    def _scale_to_zero(self, now: float) -> _Scaled:
+        """``handleScaleToZero`` for a desired scale of 0."""
         spec = self.spec
         if not spec.enable_scale_to_zero:
-            return 1, True
+            return _Scaled(1, True)
         since = now - self.state_since
         if self.state == "activating":
-            if since > spec.progress_deadline_seconds + ACTIVATION_TIMEOUT_BUFFER_SECONDS:
-                return 0, True
-            return SCALE_UNKNOWN, False
+            timeout = spec.progress_deadline_seconds + ACTIVATION_TIMEOUT_BUFFER_SECONDS
+            if since > timeout:  # CanFailActivation: strictly longer
+                return _Scaled(0, True)
+            return _Scaled(SCALE_UNKNOWN, False, timeout)  # enqueueCB(pa, activationTimeout)
         if self.state == "active":
             if since >= spec.stable_window_seconds:
-                return 0, False
-            return 1, True
+                # the SKS mode as this pass found it: in proxy mode nothing else may re-trigger
+                requeue = SKS_PROXY_REQUEUE_SECONDS if self.mode == "proxy" else None
+                return _Scaled(0, False, requeue)
+            return _Scaled(1, True, spec.stable_window_seconds - since)
         retention = spec.retention_seconds if spec.reachable else 0.0
         grace = spec.grace_period_seconds
         if since >= max(grace, retention):
-            return 0, True
+            return _Scaled(0, True)
         if retention > 0 and since < retention:
-            return 0, False
-        if self.proxy_since is not None and now - self.proxy_since >= grace:
-            return 0, True
-        return 0, False
+            return _Scaled(0, False, retention - since)
+        proxy_for = now - self.proxy_since if self.proxy_since is not None else 0.0  # ProxyFor: 0 if not
+        wait = grace - proxy_for
+        if wait <= 0:
+            return _Scaled(0, True)
+        return _Scaled(0, False, wait)
 
     def reconcile(
         self, now_seconds: float, desired: int, excess_burst_capacity: int, ready_pods: int
@@ -852,7 +901,7 @@ class PodAutoscaler:
             excess_burst_capacity: The decider's latest excess burst capacity.
             ready_pods: Ready pods now.
         """
-        want, apply = self._scale(now_seconds, desired)
+        want, apply, requeue = self._scale(now_seconds, desired)
         patched = False
         if apply and want != self.replicas:
             self.replicas = want
@@ -863,7 +912,7 @@ class PodAutoscaler:
             self.mode = mode
             self.proxy_since = now_seconds if mode == "proxy" else None
         self._update_state(now_seconds, want, ready_pods)
-        return Reconciliation(want, self.replicas, patched, self.state, self.mode)
+        return Reconciliation(want, self.replicas, patched, self.state, self.mode, requeue)
 
     def _update_state(self, now: float, want: int, ready: int) -> None:
         """``computeActiveCondition``."""
@@ -875,7 +924,6 @@ class PodAutoscaler:
         elif ready < min_ready:
             self._set_state(now, "activating" if want > 0 or self.state != "inactive" else "inactive")
         elif want > 0 or self.state != "inactive":
-            self.initialized = True
             self._set_state(now, "active")
 
     def _set_state(self, now: float, state: PAState) -> None:

@@ -22,8 +22,11 @@ What is modelled, following Knative Serving (see :mod:`kn_constructs.sim.kpa`):
   when the last desired scale was 0; its next report subtracts that 1. With the ``rps``
   metric, request counts are recorded instead.
 - **Decisions.** The decider runs every 2 s on the stable and panic windows; the reconciler
-  runs every second and after each immediate decision; its replica count creates pods
-  (ready after a drawn startup time) or removes them.
+  runs every second, after each immediate decision and when its scaler asked to be re-queued
+  (the stable-window, grace-period and pod-retention waits); its replica count creates pods
+  (ready after a drawn startup time) or removes them. Until a new revision first has its
+  initial-scale pods ready, the floor is initial-scale, even above max-scale (Knative's
+  ``applyBounds``).
 - **Pods.** A removed pod stops taking requests at once, finishes what it holds, and keeps
   its GPU until then (plus ``termination_seconds``). GPU-seconds run from pod creation,
   so startup and the idle tail before scale-down are counted.
@@ -92,8 +95,11 @@ CONVENTIONS: Final[Mapping[str, str]] = {
     "scrape": "The scraper reads every ready pod (the expected value of Knative's sample), including young"
     " pods.",
     "ticks": "The decider ticks at every even second; an immediate decision (activator report while the"
-    " last desired scale is 0) comes on top. The reconciler runs every second and after each immediate"
-    " decision; its waits (grace period, stable window) are therefore resolved to the second.",
+    " last desired scale is 0) comes on top. The reconciler runs every second, after each immediate"
+    " decision, and at each re-queue the scaler asks for (the earliest pending one, as Knative's work"
+    " queue keeps it), so the stable-window, grace-period and pod-retention waits end when Knative's"
+    " re-queue ends them; the activation timeout, which Knative re-queues for its whole length, is"
+    " noticed at the first pass after it.",
     "activator": "The activators are modelled as one pool: per-pod capacity containerConcurrency, one"
     " first-in first-out queue of 10000 requests. Requests go through it whenever no pod is ready.",
     "activator-probe": "The activator probe succeeds at once, and the activator counts as in the path from"
@@ -110,9 +116,9 @@ CONVENTIONS: Final[Mapping[str, str]] = {
     "cold-start": "A request met a cold start when the pod that served it became ready after the request"
     " arrived.",
     "start": "The revision starts scaled to zero (initial_pods 0, the default with min-scale 0), with"
-    " initial_pods ready pods and a new decider (which, like Knative's after a restart, starts in"
-    " panic when more than one pod is ready), or, with rollout=True, as a new revision whose"
-    " initial-scale pods are starting.",
+    " initial_pods ready pods and a new decider (which, like Knative's after a restart, remembers"
+    " them as its max panic pods and starts in panic when more than one pod is ready), or, with"
+    " rollout=True, as a new revision whose initial-scale pods are starting.",
     "end": "The simulation runs to the end of the trace plus the scale-to-zero tail (stable window +"
     " scale-down delay + max(grace, retention) + 4 s), and on until every request has finished.",
     "percentiles": "Latency percentiles are nearest-rank over the completed requests (the value at rank"
@@ -991,16 +997,18 @@ class _Engine:
                 last_ebc = decision.excess_burst_capacity
 
         settled: tuple[int, int, int] | None = None
+        requeue_at = inf  # the earliest re-queue the scaler asked for (the work queue keeps only that)
 
         def reconcile(now: float) -> None:
             """One reconciler pass, skipped when it provably changes nothing.
 
-            A pass that changed nothing (no patch, same state, initialization and mode) on an
-            active revision with a positive desired scale, or on an inactive one at zero
-            replicas with nothing desired, involves no timer: the same inputs again would
-            leave everything as it is, so the pass is skipped until an input changes.
+            A pass that changed nothing (no patch, same state, initialization and mode) and
+            asked for no re-queue involves no timer: the same inputs again would leave
+            everything as it is, so the pass is skipped until an input changes. A re-queue
+            is kept as Knative's work queue keeps it (``AddAfter``: the earliest pending time
+            wins) and brings a pass at that time.
             """
-            nonlocal proxy, settled
+            nonlocal proxy, settled, requeue_at, next_misc
             inputs = (last_desired, last_ebc, ready_count)
             if inputs == settled:
                 return
@@ -1009,11 +1017,14 @@ class _Engine:
             proxy = result.mode == "proxy"
             if result.patched:
                 set_replicas(now, result.replicas)
-            quiet = (result.state == "active" and last_desired > 0) or (
-                result.state == "inactive" and result.replicas == 0 and last_desired == 0
-            )
+            if result.requeue_after is not None:
+                at = now + result.requeue_after
+                if at < requeue_at:
+                    requeue_at = at
+                if at < next_misc:
+                    next_misc = at
             unchanged = not result.patched and before == (pa.state, pa.initialized, pa.mode)
-            settled = inputs if quiet and unchanged else None
+            settled = inputs if unchanged and result.requeue_after is None else None
 
         def poke(now: float) -> None:
             """The activator's first request after an idle period: report 1 at once."""
@@ -1044,6 +1055,11 @@ class _Engine:
                     n_a -= 1
                     area_a -= ns - x
                     timeouts += 1
+                if requeue_at <= x:
+                    # a re-queued pass; on a whole second the second's own pass below is that pass
+                    requeue_at = inf
+                    if x < ns:
+                        reconcile(x)
                 if x >= ns:
                     second = int(ns)
                     # the metric record of the second that ends now
@@ -1090,6 +1106,8 @@ class _Engine:
                     next_misc = ready_heap[0][0]
                 if act_queue and act_queue[0][0] + timeout < next_misc:
                     next_misc = act_queue[0][0] + timeout
+                if requeue_at < next_misc:
+                    next_misc = requeue_at
                 continue
             if ta < tc:
                 # ---------------------------------------------- a request arrives

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -171,6 +172,20 @@ def test_no_data_is_an_invalid_decision() -> None:
     d = Decider(spec())
     decision = d.scale(2, 1, None, None)
     assert decision == (SCALE_UNKNOWN, 0, False)
+
+
+@pytest.mark.parametrize("ready", [0, 1, 2, 5])
+def test_a_new_decider_remembers_its_ready_pods_as_max_panic_pods(ready: int) -> None:
+    """``newAutoscaler`` (``pkg/autoscaler/scaling/autoscaler.go``, knative-v1.23.0).
+
+    ``maxPanicPods: int32(curC)`` whatever the ready count ``curC``; the panic time is set
+    only when ``curC > 1`` (Knative's ``TestStartInPanicMode``: 0 and 1 pods give no panic
+    and max panic pods 0 and 1; 2 pods give panic).
+    """
+    d = Decider(spec(), ready_pods_at_start=ready, now_seconds=10)
+    assert d.max_panic_pods == ready
+    assert d.in_panic is (ready > 1)
+    assert d.panic_time == (10 if ready > 1 else None)
 
 
 def test_a_decider_created_with_several_ready_pods_starts_in_panic() -> None:

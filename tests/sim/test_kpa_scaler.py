@@ -1,7 +1,8 @@
-"""The PodAutoscaler reconciler: bounds, initial scale and the scale-to-zero steps.
+"""The PodAutoscaler reconciler: bounds, initial scale, the scale-to-zero steps and the re-queues.
 
-Expected outcomes follow Knative's ``scaler.scale`` / ``handleScaleToZero`` /
-``computeActiveCondition`` rules, stated in each test.
+Expected outcomes follow Knative's ``scaler.scale`` / ``applyBounds`` / ``handleScaleToZero``
+(``pkg/reconciler/autoscaling/kpa/scaler.go``) and ``computeActiveCondition`` (``kpa.go``) at
+knative-v1.23.0, stated in each test.
 """
 
 from __future__ import annotations
@@ -18,6 +19,52 @@ def test_apply_bounds() -> None:
     assert apply_bounds(9, 2, 5) == 5  # capped at max
     assert apply_bounds(9, 2, None) == 9  # no max
     assert apply_bounds(-1, 0, None) == 0
+
+
+def test_apply_bounds_returns_the_floor_even_above_max_scale() -> None:
+    """``applyBounds(min, max, x)`` at knative-v1.23.0: ``if x < min { return min }`` comes first.
+
+    Only a wish at or above the floor reaches ``if max != 0 && x > max { return max }``. With
+    a floor of 12 (initial-scale 12 before initialization) and max-scale 3:
+    x = 1 < 12 -> 12; x = 12 is not < 12 and 12 > 3 -> 3; x = 20 > 3 -> 3.
+    """
+    assert apply_bounds(1, 12, 3) == 12
+    assert apply_bounds(SCALE_UNKNOWN, 12, 3) == 12
+    assert apply_bounds(12, 12, 3) == 3
+    assert apply_bounds(20, 12, 3) == 3
+
+
+def test_initial_scale_above_max_scale_starts_the_initial_pods_then_comes_back_under_the_cap() -> None:
+    """initial-scale 12, max-scale 3 (``scaler.scale``, ``applyBounds``, knative-v1.23.0).
+
+    Until the target is initialized ``scale()`` sets ``minScale = max(initialScale, minScale)
+    = 12``; the bounds then return 12 for any wish below 12, above max-scale 3. Once 12 pods
+    are ready (``activeThreshold`` = max(0, 12) = 12) the target is initialized and the
+    bounds are [0, 3] again.
+    """
+    spec = ScalerSpec(initial_scale=12, max_scale=3)
+    pa = PodAutoscaler(spec, replicas=12, state="activating", state_since=0, initialized=False)
+    assert pa.bounds() == (12, 3)
+    # no decision yet while activating: applyBounds(12, 3, -1) = 12, the Deployment keeps its 12
+    result = pa.reconcile(0, SCALE_UNKNOWN, -1, 0)
+    assert (result.want, result.replicas, result.patched, result.state) == (12, 12, False, "activating")
+    # the decider wants 1: 1 < 12 -> 12, above max-scale
+    assert pa.reconcile(2, 1, -1, 5).replicas == 12
+    # 12 ready >= activeThreshold 12: initialized and active (still 12 this pass)
+    result = pa.reconcile(30, 1, -1, 12)
+    assert (result.replicas, result.state, pa.initialized) == (12, "active", True)
+    # from now on the bounds are [0, 3]: the wish of 1 is applied
+    assert pa.bounds() == (0, 3)
+    result = pa.reconcile(32, 1, -1, 12)
+    assert (result.replicas, result.patched) == (1, True)
+
+
+def test_a_wish_above_the_raised_floor_is_capped_at_max_scale() -> None:
+    """applyBounds(12, 3, 20): 20 is not below the floor 12, so the cap applies: 3 pods."""
+    spec = ScalerSpec(initial_scale=12, max_scale=3)
+    pa = PodAutoscaler(spec, replicas=12, state="activating", state_since=0, initialized=False)
+    result = pa.reconcile(2, 20, -1, 0)
+    assert (result.want, result.replicas, result.patched) == (3, 3, True)
 
 
 def test_min_and_max_scale_bound_the_replicas() -> None:
@@ -120,3 +167,85 @@ def test_unknown_desired_scale_is_a_no_op_unless_activating() -> None:
     pa = PodAutoscaler(ScalerSpec(min_scale=1), replicas=3, state="active")
     result = pa.reconcile(5, SCALE_UNKNOWN, 0, 3)
     assert (result.want, result.replicas, result.patched) == (SCALE_UNKNOWN, 3, False)
+
+
+# ----------------------------------------------------------------- re-queues (handleScaleToZero's enqueueCB)
+
+
+def test_active_and_waiting_for_the_stable_window_requeues_after_what_remains_of_it() -> None:
+    """Active, ActiveFor 40 s < stable window 60 s: ``enqueueCB(pa, sw - af)`` = 60 - 40 = 20 s, scale 1."""
+    spec = ScalerSpec(stable_window_seconds=60)
+    pa = PodAutoscaler(spec, replicas=3, state="active", state_since=0, mode="serve", proxy_since=None)
+    result = pa.reconcile(40, 0, 0, 3)
+    assert (result.want, result.replicas, result.requeue_after) == (1, 1, 20)
+
+
+def test_active_for_the_stable_window_requeues_after_3s_only_when_the_activator_is_in_the_path() -> None:
+    """ActiveFor >= stable window: (0, no patch); ``enqueueCB(pa, 3s)`` only if the SKS is in proxy mode.
+
+    The mode is the SKS's as the pass found it (``sks.Spec.Mode`` before ``ReconcileSKS``).
+    """
+    spec = ScalerSpec(stable_window_seconds=60)
+    proxied = PodAutoscaler(spec, replicas=1, state="active", state_since=0, mode="proxy", proxy_since=0)
+    result = proxied.reconcile(60, 0, -1, 1)
+    assert (result.want, result.patched, result.state, result.requeue_after) == (0, False, "inactive", 3)
+    served = PodAutoscaler(spec, replicas=1, state="active", state_since=0, mode="serve", proxy_since=None)
+    result = served.reconcile(60, 0, 0, 1)
+    assert (result.want, result.patched, result.state, result.requeue_after) == (0, False, "inactive", None)
+
+
+def test_inactive_with_pod_retention_pending_requeues_after_what_remains_of_the_retention() -> None:
+    """Inactive 50 s, retention 120 s > grace 30 s: not ``>= max(30, 120)``; ``50 < 120``:
+    ``enqueueCB(pa, lastPodTimeout - inactiveTime)`` = 120 - 50 = 70 s, no patch."""
+    spec = ScalerSpec(grace_period_seconds=30, retention_seconds=120)
+    pa = PodAutoscaler(spec, replicas=1, state="inactive", state_since=0, mode="proxy", proxy_since=-INF)
+    result = pa.reconcile(50, 0, -1, 1)
+    assert (result.replicas, result.patched, result.requeue_after) == (1, False, 70)
+
+
+def test_inactive_within_the_grace_period_requeues_after_the_rest_of_it_since_the_activator_entered() -> None:
+    """Inactive 25 s < grace 30 s, no retention, activator in the path since 10: ``ProxyFor`` = 15 s,
+    ``to = grace - ProxyFor`` = 15 s > 0: ``enqueueCB(pa, to)``, no patch.
+
+    At 40: inactive 40 >= 30: patch 0.
+    """
+    spec = ScalerSpec(grace_period_seconds=30)
+    pa = PodAutoscaler(spec, replicas=1, state="inactive", state_since=0, mode="proxy", proxy_since=10)
+    result = pa.reconcile(25, 0, -1, 1)
+    assert (result.replicas, result.patched, result.requeue_after) == (1, False, 15)
+    result = pa.reconcile(40, 0, -1, 1)
+    assert (result.replicas, result.patched, result.requeue_after) == (0, True, None)
+
+
+def test_inactive_without_the_activator_in_the_path_counts_the_whole_grace_period() -> None:
+    """``ProxyFor`` is 0 while the activator's endpoints are not populated: inactive 10 s, the SKS
+    still serving: ``to = 30 - 0`` = 30 s (not 30 - 10), no patch."""
+    spec = ScalerSpec(grace_period_seconds=30)
+    pa = PodAutoscaler(spec, replicas=1, state="inactive", state_since=0, mode="serve", proxy_since=None)
+    result = pa.reconcile(10, 0, 0, 1)
+    assert (result.replicas, result.patched, result.requeue_after) == (1, False, 30)
+    assert (result.mode, pa.proxy_since) == ("proxy", 10)  # the activator enters the path now
+
+
+def test_activating_requeues_after_the_whole_activation_timeout() -> None:
+    """Activating 600 s, not > 600 + 30: ``enqueueCB(pa, activationTimeout)`` with the whole timeout
+    (progress deadline 600 s + ``activationTimeoutBuffer`` 30 s = 630 s), not what remains of it."""
+    spec = ScalerSpec(progress_deadline_seconds=600)
+    pa = PodAutoscaler(spec, replicas=1, state="activating", state_since=0, mode="proxy", proxy_since=0)
+    result = pa.reconcile(600, 0, -1, 0)
+    assert (result.want, result.patched, result.requeue_after) == (SCALE_UNKNOWN, False, 630)
+    # 631 > 630: give up, patch 0, nothing to wait for
+    result = pa.reconcile(631, 0, -1, 0)
+    assert (result.want, result.replicas, result.requeue_after) == (0, 0, None)
+
+
+def test_passes_without_a_timer_ask_for_no_requeue() -> None:
+    """A positive wish, a finished scale to zero and an unknown wish while active involve no enqueueCB."""
+    pa = PodAutoscaler(ScalerSpec(), replicas=2, state="active")
+    assert pa.reconcile(0, 2, 0, 2).requeue_after is None
+    assert pa.reconcile(1, SCALE_UNKNOWN, 0, 2).requeue_after is None
+    done = PodAutoscaler(
+        ScalerSpec(), replicas=1, state="inactive", state_since=0, mode="proxy", proxy_since=0
+    )
+    result = done.reconcile(30, 0, -1, 1)  # inactive 30 >= max(30, 0): patch 0
+    assert (result.replicas, result.requeue_after) == (0, None)

@@ -92,6 +92,55 @@ def test_writes_older_than_the_window_are_ignored() -> None:
     assert w.average(15) == 1.0
 
 
+def test_a_late_record_inside_the_window_moves_the_first_write_back() -> None:
+    """``TimedFloat64Buckets.Record`` (``aggregation/bucketing.go``, knative-v1.23.0).
+
+    Window 10 s; writes at 5 and 6 (F = 5, L = 6), then a late one at 3: 3 + 10 > 6, so it is
+    kept, and ``firstWrite.After(bucketTime)`` moves F to 3. ``WindowAverage(6)``: L - F + 1 =
+    4 buckets (second 4 holds 0): (8 + 0 + 2 + 2) / min(4, 10) = 3.0, not 12 / 2 = 6.0.
+    """
+    w = LinearWindow(10)
+    w.record(5, 2.0)
+    w.record(6, 2.0)
+    assert w.average(6) == 2.0  # (2 + 2) / 2
+    w.record(3.4, 8.0)
+    assert (w.first_write, w.last_write) == (3, 6)
+    assert w.average(6) == 3.0
+    # two idle seconds later: the slots of 7 and 8 hold nothing; min(6 - 3 + 1, 10 - 2) = 4 -> 12 / 4
+    assert w.average(8) == 3.0
+
+
+def test_a_record_a_whole_window_older_than_the_newest_is_ignored() -> None:
+    """``Record`` keeps a write only if ``bucketTime + window > lastWrite`` (knative-v1.23.0).
+
+    Window 5 s, writes of 1 at 10..15 (L = 15). A write at 10 = L - W is not kept (10 + 5 > 15
+    is false); its slot, 10 mod 5 = 0, is second 15's, the newest bucket, which must stay 1:
+    average (1 x 5) / 5 = 1.0, not 105 / 5 = 21.0. A write at 11 (11 + 5 > 15) is kept, in
+    second 11's slot: (5 + 100) / 5 = 21.0.
+    """
+    w = LinearWindow(5)
+    for second in range(10, 16):
+        w.record(second, 1.0)
+    w.record(10, 100.0)
+    assert w.average(15) == 1.0
+    assert (w.first_write, w.last_write) == (10, 15)
+    w.record(11, 100.0)
+    assert w.average(15) == 21.0
+
+
+def test_weighted_window_ignores_a_record_a_whole_window_old_too() -> None:
+    """``WeightedFloat64Buckets`` records through the same ``TimedFloat64Buckets.Record``.
+
+    Window 5 (c = 1 - 10^(-4/5)), writes of 1 at 10..15, then 100 at 10 (ignored):
+    sum over k < 5 of 1 x c (1 - c)^k = 1 - (1 - c)^5 = 1 - 10^-4 = 0.9999.
+    """
+    w = WeightedExponentialWindow(5)
+    for second in range(10, 16):
+        w.record(second, 1.0)
+    w.record(10, 100.0)
+    assert w.average(15) == pytest.approx(0.9999)
+
+
 def test_empty_means_no_write_within_a_window() -> None:
     w = LinearWindow(10)
     assert w.is_empty(0)
@@ -116,6 +165,55 @@ def test_consecutive_writes_average_to_the_mean_of_the_last_w_values(
     expected = math.fsum(tail) / len(tail)
     # Knative keeps a running sum (float drift) and rounds to 6 decimals
     assert w.average(len(values)) == pytest.approx(expected, abs=1e-6 + 1e-9 * max(values))
+
+
+def _knative_linear_average(records: list[tuple[int, float]], window: int, now: int) -> float:
+    """Knative's ``Record`` and ``WindowAverage`` (knative-v1.23.0) restated over absolute seconds.
+
+    No ring: the kept values are a map from second to sum; the window is applied when averaging.
+    """
+    kept: dict[int, float] = {}
+    first: int | None = None
+    last: int | None = None
+    for second, value in records:
+        if second != last:
+            if last is not None and second <= last - window:
+                continue  # a whole window older than the newest write
+            if first is None or second < first:
+                first = second
+            if last is None or second > last:
+                if last is None or second - last >= window:
+                    kept, first = {}, second
+                last = second
+        kept[second] = kept.get(second, 0.0) + value
+    if last is None or first is None or now - last >= window:
+        return 0.0
+    gap = max(0, now - last)
+    total = math.fsum(v for k, v in kept.items() if now - window < k <= last)
+    return round(total / min(last - first + 1, window - gap), 6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    window=st.integers(min_value=1, max_value=8),
+    records=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=40), st.integers(min_value=0, max_value=100)),
+        min_size=1,
+        max_size=30,
+    ),
+    idle=st.integers(min_value=0, max_value=10),
+)
+def test_records_in_any_order_average_as_knatives_record_and_window_average(
+    window: int, records: list[tuple[int, int]], idle: int
+) -> None:
+    """Late, stale and out-of-order records: the ring agrees with Knative's rules restated without a ring."""
+    w = LinearWindow(window)
+    for second, value in records:
+        w.record(second, float(value))
+    assert w.last_write is not None
+    now = w.last_write + idle
+    expected = _knative_linear_average([(s, float(v)) for s, v in records], window, now)
+    assert w.average(now) == pytest.approx(expected, abs=1e-6)
 
 
 # ----------------------------------------------------------------- weighted exponential

@@ -188,6 +188,75 @@ def test_rollout_starts_initial_scale_pods_and_holds_them_until_ready() -> None:
     assert tl.pods[-1] == 0  # no traffic: scaled to zero in the end
 
 
+def test_rollout_with_initial_scale_above_max_scale_starts_the_initial_pods_then_obeys_the_cap() -> None:
+    """initial-scale 3, max-scale 1, pods ready 10 s after asked, no traffic (knative-v1.23.0).
+
+    ``scaler.scale`` raises min-scale to initial-scale 3 until the target is initialized and
+    ``applyBounds`` returns that floor for any wish below it, above max-scale 1. The
+    Deployment starts with 3 replicas (``MakeDeployment``); they are ready at 10 (3 >=
+    ``activeThreshold`` 3: initialized, active since 10). The decision at 10 wants
+    ``max(ceil(0), floor(3 / 2)) = 1``: still raised to 3 in that pass; the pass at 11 applies
+    [0, 1] -> 1 pod. At 12 the wish is 0 (floor(1 / 2) = 0): active 2 s < 60 s -> 1 pod,
+    re-queued for 58 s; at 70 inactive, at 71 (activator in the path since 0, >= 30 s) 0 pods.
+    GPU-seconds: 2 pods x 11 s + 1 pod x 71 s = 93.
+    """
+    empty = Trace([], [], duration_seconds=60)
+    result = simulate(empty, AutoscalerProfile(max_scale=1), 10.0, initial_scale=3, rollout=True)
+    tl = result.timeline
+    assert list(tl.replicas[:10]) == [3] * 10  # seconds 1..10: above max-scale 1
+    assert (tl.ready[8], tl.ready[9]) == (0, 3)
+    assert (tl.replicas[10], tl.ready[10]) == (1, 1)  # second 11: under the cap
+    assert (tl.replicas[69], tl.replicas[70]) == (1, 0)  # seconds 70, 71
+    assert (result.summary.peak_ready_pods, result.summary.pods_started) == (3, 3)
+    assert result.summary.gpu_seconds == pytest.approx(93.0)
+
+
+def test_a_requeued_pass_runs_when_the_scaler_asked_for_it() -> None:
+    """The stable-window and retention waits end at Knative's re-queue times, between whole seconds.
+
+    One warm pod (cc 1, target 1 x 100 % = 1, window 6 s, panic 1 s, threshold 1000 %,
+    pod retention 20 s, grace 30 s, TBC 211 so the activator is always in the path) and one
+    instant request at 14.5 (``handleScaleToZero``, knative-v1.23.0):
+
+    * decision at 2: S = 0 -> 0 pods; the PA has been active for long: inactive at 2 (no patch);
+      the retention keeps the pod;
+    * 14.5: the request reaches the activator, which reports 1 at once; the decision then sees
+      S = 1 / 6 -> ceil(0.166667 / 1) = 1 pod (dP 1 < 10: no panic); the pass at 14.5 finds the
+      pod ready: active since 14.5;
+    * decision at 20: window (14, 20] all zeros -> 0; active 5.5 s < 6 s: 1 pod and
+      ``enqueueCB(sw - af)`` = 0.5 s; the pass at 20.5 finds active 6 s >= 6: inactive at 20.5;
+    * inactive 0.5 s at 21 < retention 20: ``enqueueCB(20 - 0.5)`` -> pass at 40.5: retention
+      over, activator in the path >= 30 s: 0 replicas at 40.5.
+
+    GPU-seconds: the pod 0 -> 40.5 = 40.5 (41.0 if the passes waited for whole seconds).
+    """
+    service: dict[str, Any] = {
+        "apiVersion": "serving.knative.dev/v1",
+        "kind": "Service",
+        "metadata": {"name": "m"},
+        "spec": {
+            "template": {
+                "metadata": {
+                    "annotations": {
+                        A + "window": "6s",
+                        A + "panic-threshold-percentage": "1000",
+                        A + "target-utilization-percentage": "100",
+                        A + "scale-to-zero-pod-retention-period": "20s",
+                    }
+                },
+                "spec": {"containerConcurrency": 1, "containers": [{"image": "registry.example.com/m:1"}]},
+            }
+        },
+    }
+    result = simulate(at([14.5], 0.0, 50), service, 10.0, initial_pods=1)
+    tl = result.timeline
+    assert result.autoscaling.panic_window_seconds == 1
+    assert tl.desired[1] == 0 and tl.desired[14] == 1 and tl.desired[19] == 0  # seconds 2, 15, 20
+    assert (tl.replicas[39], tl.replicas[40]) == (1, 0)  # seconds 40, 41
+    assert list(result.latencies) == [0.0]
+    assert result.summary.gpu_seconds == pytest.approx(40.5)
+
+
 def test_min_scale_pods_stay_ready() -> None:
     trace = traces.on_off(3, on_seconds=60, off_seconds=200, duration_seconds=600, service=1.5, seed=2)
     result = simulate(trace, AutoscalerProfile(min_scale=2, max_scale=6), 15.0, initial_pods=2)

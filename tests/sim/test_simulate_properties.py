@@ -87,24 +87,42 @@ def test_every_request_completes_or_is_rejected(trace: Trace, setup: dict[str, A
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trace=traces_(), setup=setups())
-def test_pods_stay_within_min_and_max_scale_once_initialized(trace: Trace, setup: dict[str, Any]) -> None:
+def test_pods_stay_within_the_bounds_knatives_scaler_applies(trace: Trace, setup: dict[str, Any]) -> None:
+    """The replicas stay within the bounds of ``scaler.scale`` / ``applyBounds`` (knative-v1.23.0).
+
+    Until the revision is first initialized (``max(min-scale, initial-scale)`` pods ready),
+    ``scale()`` raises the floor to ``max(min-scale, initial-scale)`` when initial-scale > 1,
+    and ``applyBounds`` returns the floor whenever the wish is below it, before it looks at
+    max-scale: so the replicas are either that floor (possibly above max-scale) or within
+    ``[min-scale, max-scale]`` (a wish above the floor is capped). Once initialized, the
+    replicas stay within ``[min-scale, max-scale]``.
+    """
     result = run(trace, setup)
     tl = result.timeline
     profile = setup["profile"]
+    high = profile.max_scale
     low = profile.min_scale or 0
-    floor = max(low, setup["initial_scale"] or 0) if setup["rollout"] else low
-    initialized = not setup["rollout"]
+    initial = setup["initial_scale"] or 0
+    threshold = max(low, initial) if setup["rollout"] else low  # activeThreshold before initialization
+    floor = max(low, initial) if setup["rollout"] and initial > 1 else low  # scale()'s raised min-scale
+    # entry k is the state after the pass of second k + 1, which has seen the pods ready at entry k - 1
+    initialized_before = not setup["rollout"]
+    initialized = initialized_before
     for replicas, ready in zip(tl.replicas, tl.ready, strict=True):
-        # starting and ready pods are the Deployment's replicas: never above max-scale
+        # starting and ready pods are the Deployment's replicas
         assert ready <= replicas
-        if profile.max_scale is not None:
-            assert replicas <= profile.max_scale
-        initialized = initialized or ready >= max(floor, 1)
+        if high is not None:
+            if initialized_before:
+                assert replicas <= high
+            else:
+                assert replicas <= high or replicas == floor
+        initialized = initialized or ready >= max(threshold, 1)
         if initialized:
             assert replicas >= low
             assert ready >= low
-    if profile.max_scale is not None:
-        assert result.summary.peak_ready_pods <= profile.max_scale
+        initialized_before = initialized
+    if high is not None:
+        assert result.summary.peak_ready_pods <= max(high, floor)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
