@@ -63,7 +63,8 @@ def test_a_whole_pipe_keeps_the_commands_own_exit_status() -> None:
     )
     assert done.returncode == 1  # error-level findings
     assert "KN-" in done.stdout
-    assert re.match(r"\d+ errors?, \d+ warnings?(, \d+ info)? in ", done.stderr) and "Traceback" not in done.stderr
+    assert re.match(r"\d+ errors?, \d+ warnings?(, \d+ info)? in ", done.stderr)
+    assert "Traceback" not in done.stderr
 
 
 def test_plot_without_matplotlib_fails_before_the_run_with_the_install_line(
