@@ -208,7 +208,14 @@ def _lint(args: argparse.Namespace) -> int:
             settings = ClusterSettings()
     if list(args.paths).count(STDIN) > 1:
         raise UsageError("'-' (standard input) given more than once")
-    stdin = [_read_stdin(args.stdin_name, max_bytes)] if STDIN in args.paths else None
+    paths = list(args.paths)
+    stdin: list[bytes] | None = None
+    if STDIN in paths:
+        try:
+            stdin = [_read_stdin(args.stdin_name, max_bytes)]
+        except UsageError as error:  # the other inputs are still checked
+            problems.append(str(error))
+            paths.remove(STDIN)
 
     def keep(found: list[Finding]) -> list[Finding]:
         return filter_findings(found, ignore=_codes(args.ignore), min_severity=args.min_severity)
@@ -217,7 +224,7 @@ def _lint(args: argparse.Namespace) -> int:
     if stream and cluster_findings:
         _stdout_write(format_text(keep(cluster_findings)))
     run = lint_paths(
-        args.paths,
+        paths,
         settings=settings,
         stdin=stdin,
         stdin_name=args.stdin_name,
