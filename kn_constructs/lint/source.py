@@ -482,12 +482,14 @@ def read_input(
         if error.errno == errno.ENXIO:  # a socket, or a FIFO nobody writes to, on some systems
             raise InputError(f"{label}: not a regular file (a socket or special file)") from error
         raise InputError(f"{label}: cannot read ({error.strerror or error})") from error
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise InputError(f"{label}: not a regular file ({_not_regular(info.st_mode)}); not read")
+    if info.st_size > max_bytes:
+        os.close(fd)
+        raise _too_large(label, info.st_size, max_bytes)
     with os.fdopen(fd, "rb") as stream:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"{label}: not a regular file ({_not_regular(info.st_mode)}); not read")
-        if info.st_size > max_bytes:
-            raise _too_large(label, info.st_size, max_bytes)
         try:
             data = read_bytes_limited(stream, label, max_bytes)
         except OSError as error:
