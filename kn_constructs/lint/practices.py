@@ -827,8 +827,13 @@ def _labels(view: ServiceView, rule: LintRule) -> list[Problem]:
 #: Every lint rule, in report order. ``docs/lint.md`` lists this table.
 LINT_RULES: Final[tuple[LintRule, ...]] = (
     LintRule(
-        LINT_YAML, "error", "file", "a YAML document that does not parse (the others are still checked)"
+        LINT_YAML,
+        "error",
+        "file",
+        "a YAML document that does not parse, has a duplicate key, or is refused unread (aliases adding"
+        " over 100,000 nodes, nesting over 100 deep, a recursive alias); the others are still checked",
     ),
+    LintRule(LINT_YAML, "warning", "file", "a document that is a list or a scalar: not a Kubernetes object"),
     LintRule("KN-MODEL-2", "error", "any", "a literal secret in env instead of a secretKeyRef", _secrets),
     LintRule("KN-MODEL-4", "error", "any", "a model URI on a public hub in env, command or args", _hub_uris),
     LintRule(
