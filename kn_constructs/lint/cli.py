@@ -246,8 +246,7 @@ def _lint(args: argparse.Namespace) -> int:
             _stdout_write(out)
     for message in unreadable:
         print(f"kn-constructs lint: error: {message}", file=sys.stderr)
-    files = len(run.files) + (1 if args.cluster and not problems else 0)
-    print(summary(findings, files=files, documents=run.documents), file=sys.stderr)
+    print(summary(findings, files=len(run.files), documents=run.documents), file=sys.stderr)
     if unreadable:
         return EXIT_USAGE
     return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK
