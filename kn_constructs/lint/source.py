@@ -205,6 +205,44 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return list(node.value)
 
 
+def _without_aliases(root: yaml.Node, max_depth: int) -> list[DocumentIssue] | None:
+    """The duplicate keys of a tree in which no node appears twice; ``None`` if one does (aliases).
+
+    The common case, kept cheap: scalars are never pushed, and a mapping's keys are compared as a
+    set first (the exact search only runs when the set is short).
+
+    Raises:
+        _RefusedError: The tree nests deeper than ``max_depth``.
+    """
+    mapping, scalar = yaml.MappingNode, yaml.ScalarNode
+    seen: set[int] = set()
+    issues: list[DocumentIssue] = []
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if node.__class__ is scalar:
+            continue
+        key = id(node)
+        if key in seen:
+            return None
+        seen.add(key)
+        if depth > max_depth or (depth == max_depth and node.value):
+            raise _RefusedError(node.start_mark.line, f"nested deeper than {max_depth} levels")
+        child = depth + 1
+        if node.__class__ is mapping:
+            pairs = node.value
+            if len({k.value for k, _ in pairs if k.__class__ is scalar}) != len(pairs):
+                issues.extend(_duplicates(node))
+            for k, v in pairs:
+                if k.__class__ is not scalar:
+                    stack.append((k, child))
+                if v.__class__ is not scalar:
+                    stack.append((v, child))
+        else:
+            stack.extend((c, child) for c in node.value if c.__class__ is not scalar)
+    return issues
+
+
 def inspect_node(
     root: yaml.Node, *, max_depth: int = MAX_DEPTH, max_alias_nodes: int = MAX_ALIAS_NODES
 ) -> list[DocumentIssue]:
@@ -225,6 +263,9 @@ def inspect_node(
         _RefusedError: The tree nests deeper than ``max_depth``, refers to itself, or its aliases
             expand to more than ``max_alias_nodes`` nodes beyond the ones written.
     """
+    plain = _without_aliases(root, max_depth)
+    if plain is not None:
+        return plain
     issues: list[DocumentIssue] = []
     # (expanded size, height) of each finished collection node; None while it is being walked
     done: dict[int, tuple[int, int] | None] = {}
