@@ -54,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     try:
         code = _run(argv)
-        sys.stdout.flush()  # a broken pipe shows here, inside the handler, not at exit
+        if sys.stdout is not None:  # None when the command was started with stdout closed
+            sys.stdout.flush()  # a broken pipe shows here, inside the handler, not at exit
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_BROKEN_PIPE
@@ -81,7 +82,7 @@ def _silence_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-    except (OSError, ValueError):  # no real file descriptor (stdout replaced): nothing to flush
+    except (AttributeError, OSError, ValueError):  # no real file descriptor (stdout replaced): nothing to flush
         pass
 
 

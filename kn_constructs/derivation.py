@@ -16,10 +16,8 @@ from typing import Final
 
 __all__ = ["Derivation"]
 
-#: ``target: value  [PRACTICE] rule`` with an optional ``; from k=v, k=v`` tail.
-_LINE: Final = re.compile(
-    r"^(?P<target>[^\s:][^:]*?): (?P<value>.*?)  \[(?P<practice>[^\]]*)\] (?P<rest>.*)$"
-)
+#: Between the value and the practice of a :meth:`Derivation.describe` line.
+_OPEN: Final = "  ["
 #: Where one ``name=value`` input starts inside the ``from`` list.
 _INPUT: Final = re.compile(r"(?:^|, )(?P<name>[A-Za-z_][A-Za-z0-9_]*)=")
 _FROM: Final = "; from "
@@ -66,17 +64,51 @@ class Derivation:
         Raises:
             ValueError: The line does not have the shape ``target: value  [PRACTICE] rule; from ...``.
         """
-        match = _LINE.match(line.rstrip("\n"))
-        if match is None:
-            raise ValueError(f"not a derivation line (target: value  [PRACTICE] rule; from inputs): {line!r}")
-        rest = match.group("rest")
+        parts = _split(line.rstrip("\n"))
+        if parts is None:
+            raise ValueError(
+                f"not a derivation line (target: value  [PRACTICE] rule; from inputs): {_clip(line)!r}"
+            )
+        target, value, practice, rest = parts
         inputs: dict[str, str] = {}
         cut = rest.rfind(_FROM)
         if cut >= 0:
             parsed = _inputs(rest[cut + len(_FROM) :])
             if parsed is not None:
                 inputs, rest = parsed, rest[:cut]
-        return cls(match.group("target"), match.group("value"), inputs, match.group("practice"), rest)
+        return cls(target, value, inputs, practice, rest)
+
+
+def _clip(line: str, limit: int = 200) -> str:
+    return line if len(line) <= limit else f"{line[:limit]}... ({len(line):,} characters)"
+
+
+def _split(line: str) -> tuple[str, str, str, str] | None:
+    """``(target, value, practice, rest)`` of ``target: value  [practice] rest``, or ``None``.
+
+    The target runs to the first ``:`` (and is followed by a space); the value is the shortest
+    text followed by ``  [``, a practice without ``]``, and ``] ``. One pass over the line, without
+    backtracking: each ``]`` is looked for once, so a long hostile line costs its length.
+    """
+    if "\n" in line or not line or line[0].isspace() or line[0] == ":":
+        return None
+    colon = line.find(":")
+    if colon <= 0 or line[colon + 1 : colon + 2] != " ":
+        return None
+    start = colon + 2
+    search = start
+    while True:
+        opening = line.find(_OPEN, search)
+        if opening < 0:
+            return None
+        closing = line.find("]", opening + len(_OPEN))
+        if closing < 0:
+            return None
+        if line[closing + 1 : closing + 2] == " ":
+            value, practice = line[start:opening], line[opening + len(_OPEN) : closing]
+            return line[:colon], value, practice, line[closing + 2 :]
+        # every "  [" before this "]" closes at it too: go on after it
+        search = max(opening + 1, closing - len(_OPEN) + 1)
 
 
 def _inputs(text: str) -> dict[str, str] | None:

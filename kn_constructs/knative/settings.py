@@ -34,7 +34,14 @@ from kn_constructs.knative.configmaps import (
     parse_configmap,
 )
 
-__all__ = ["DEFAULT_SETTINGS", "FEATURE_DEFAULTS", "STRICT_FLAGS", "ClusterSettings", "settings_problems"]
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "FEATURE_DEFAULTS",
+    "STRICT_FLAGS",
+    "ClusterSettings",
+    "settings_per_configmap",
+    "settings_problems",
+]
 
 #: Every config-features flag with Knative's default, spelled in lower case.
 FEATURE_DEFAULTS: Final[Mapping[str, str]] = kn.FEATURE_DEFAULTS
@@ -421,6 +428,34 @@ class ClusterSettings:
         if errors:
             raise ValidationError(errors, subject="Knative ConfigMaps")
         return cls(**values)
+
+
+def settings_per_configmap(docs: Iterable[Mapping[str, Any]]) -> tuple[ClusterSettings, list[Problem]]:
+    """The settings of each valid Knative ConfigMap; an invalid one falls back to Knative's defaults.
+
+    Knative validates and applies each ConfigMap on its own (the webhook refuses an invalid one,
+    the others still apply), so one bad ``config-gc`` does not discard a good ``config-features``.
+    :meth:`ClusterSettings.from_configmaps` does the reading; this only isolates each ConfigMap.
+
+    Returns:
+        The settings, and the error-level problems of the ConfigMaps that were left out.
+    """
+    settings = DEFAULT_SETTINGS
+    dropped: list[Problem] = []
+    for doc in docs:
+        try:
+            candidate = ClusterSettings.from_configmaps([doc])
+            values = {
+                f.name: getattr(candidate, f.name)
+                for f in dataclasses.fields(candidate)
+                if getattr(candidate, f.name) != getattr(DEFAULT_SETTINGS, f.name)
+            }
+            settings = dataclasses.replace(settings, **values)
+        except ValidationError as error:
+            dropped.extend(error.problems)
+        except (KeyError, TypeError, ValueError) as error:
+            dropped.append(Problem("KNATIVE-CONFIGMAP", "data", str(error)))
+    return settings, dropped
 
 
 def _rebuild(values: dict[str, Any]) -> ClusterSettings:

@@ -1,28 +1,44 @@
 """The ``lint`` and ``explain`` subcommands of ``kn-constructs``.
 
-``kn-constructs lint PATH...`` exits 0 when no error-level finding is left after ``--ignore`` and
-``--min-severity``, 1 when one is, and 2 on a usage error or an input that cannot be read (message
-on standard error; the other inputs are still linted and reported).
+Exit status of ``kn-constructs lint``: 0 when no error-level finding is left after ``--ignore`` and
+``--min-severity``; 1 when one is; 2 on a usage error or an input that cannot be read (message on
+standard error; the other inputs are still linted and reported); 3 on an internal error (one line
+on standard error, the traceback only with ``--debug``). A reader that closes the pipe early
+(``| head``) ends the run quietly with 141, as a process killed by SIGPIPE would.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
-from kn_constructs.errors import ValidationError
-from kn_constructs.knative.settings import ClusterSettings
-from kn_constructs.lint.linter import STDIN, filter_findings, lint_paths
+from kn_constructs.knative.settings import ClusterSettings, settings_per_configmap
+from kn_constructs.lint.linter import (
+    STDIN,
+    Finding,
+    filter_findings,
+    knative_configmaps,
+    lint_paths,
+    lint_text,
+)
+from kn_constructs.lint.practices import LINT_YAML
+from kn_constructs.lint.source import DEFAULT_MAX_FILE_BYTES, InputError, read_bytes_limited, read_input
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_FINDINGS",
+    "EXIT_INTERNAL",
     "EXIT_OK",
     "EXIT_USAGE",
+    "load_cluster",
     "load_cluster_settings",
+    "parse_size",
     "register",
     "run_explain",
     "run_lint",
@@ -31,103 +47,233 @@ __all__ = [
 EXIT_OK: Final = 0
 EXIT_FINDINGS: Final = 1
 EXIT_USAGE: Final = 2
+#: A bug or an exhausted resource (MemoryError, RecursionError): never read as "findings".
+EXIT_INTERNAL: Final = 3
+#: Standard output's reader went away (``| head``): 128 + SIGPIPE, what a shell reports for it.
+EXIT_BROKEN_PIPE: Final = 141
+_SIZE: Final = re.compile(r"(?P<number>\d+)\s*(?P<unit>[KMG]i?B?|B)?", re.IGNORECASE)
+_UNITS: Final = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
 
 
 class UsageError(Exception):
-    """Bad options or cluster file: reported on standard error, exit 2."""
+    """Bad options, inputs or output: reported on standard error, exit 2."""
 
 
-def load_cluster_settings(path: str) -> ClusterSettings:
-    """Read :class:`ClusterSettings` from a YAML file of Knative ConfigMaps.
+def parse_size(text: str) -> int:
+    """A size in bytes: ``16777216``, ``16M``, ``16MiB``, ``512K`` (powers of 1024).
 
     Raises:
-        UsageError: The file cannot be read, is not YAML, holds no Knative ConfigMap, or a
-            ConfigMap holds a value Knative refuses (every problem listed).
+        argparse.ArgumentTypeError: ``text`` is not such a size, or is 0.
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
-    except OSError as error:
-        raise UsageError(f"--cluster {path}: cannot read ({error.strerror or error})") from error
-    except (UnicodeDecodeError, yaml.YAMLError) as error:
-        raise UsageError(f"--cluster {path}: not valid YAML: {error}") from error
+    match = _SIZE.fullmatch(text.strip())
+    if match is None or int(match.group("number")) == 0:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r}: expected bytes, or a number with K, M or G")
+    unit = (match.group("unit") or "").upper()[:1]
+    return int(match.group("number")) * _UNITS[unit]
+
+
+def load_cluster(
+    path: str, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> tuple[ClusterSettings, list[Finding]]:
+    """Read :class:`ClusterSettings` from a YAML file of Knative ConfigMaps, as Knative applies them.
+
+    Each valid ConfigMap applies; an invalid one falls back to Knative's defaults and its problems
+    (and any document that does not parse or is refused) are returned as findings of ``path``.
+
+    Raises:
+        UsageError: The file cannot be read (missing, not a regular file, too large, not UTF-8),
+            or it holds no Knative ConfigMap and no finding explains why.
+    """
     from kn_constructs.knative.configmaps import CONFIG_NAMESPACE, CONFIGMAP_NAMES
 
-    names = [
-        d.get("metadata", {}).get("name")
+    try:
+        text = read_input(path, name=f"--cluster {path}", max_bytes=max_bytes)
+    except InputError as error:
+        raise UsageError(str(error)) from error
+    findings = [f for f in lint_text(text, file=path)[0] if f.code == LINT_YAML or f.kind == "ConfigMap"]
+    docs = [data for _, data in knative_configmaps(text)]
+    named = [
+        d
         for d in docs
-        if isinstance(d, dict) and d.get("kind") == "ConfigMap" and isinstance(d.get("metadata"), dict)
+        if isinstance(d.get("metadata"), dict) and d["metadata"].get("name") in CONFIGMAP_NAMES
     ]
-    if not any(name in CONFIGMAP_NAMES for name in names):
+    if not named and not findings:
         raise UsageError(
             f"--cluster {path}: no Knative ConfigMap found (expected {', '.join(sorted(CONFIGMAP_NAMES))}"
             f" in namespace {CONFIG_NAMESPACE})"
         )
-    try:
-        return ClusterSettings.from_configmaps(docs)
-    except ValidationError as error:
-        raise UsageError(f"--cluster {path}: {error}") from error
+    settings, _ = settings_per_configmap(named)
+    return settings, findings
+
+
+def load_cluster_settings(path: str) -> ClusterSettings:
+    """The settings of :func:`load_cluster` (its findings dropped).
+
+    Raises:
+        UsageError: See :func:`load_cluster`.
+    """
+    return load_cluster(path)[0]
 
 
 def _codes(values: list[str]) -> list[str]:
     return [code.strip() for value in values for code in value.split(",") if code.strip()]
 
 
+def _stdout_write(text: str) -> None:
+    """Write to standard output now; a closed or full one is a usage error, a broken pipe propagates."""
+    if sys.stdout is None:
+        raise UsageError("standard output is closed: nowhere to write the report (use --output FILE)")
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise UsageError(f"cannot write to standard output ({reason})") from error
+
+
+def _read_stdin(name: str, max_bytes: int) -> bytes:
+    if sys.stdin is None:
+        raise UsageError("'-' given but standard input is closed")
+    try:
+        return read_bytes_limited(sys.stdin.buffer, name, max_bytes)
+    except InputError as error:
+        raise UsageError(str(error)) from error
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise UsageError(f"cannot read standard input ({reason})") from error
+
+
+def _write_output(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"--output {path}: cannot write ({error.strerror or error})") from error
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):  # pragma: no cover - stdout already gone
+        pass
+
+
+def _guard(command: str, body: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a subcommand under the exit-code contract: no traceback, no crash read as "findings"."""
+    try:
+        return body(args)
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except UsageError as error:
+        print(f"kn-constructs {command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except (Exception, MemoryError, RecursionError) as error:  # the contract: a crash never exits 1
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        detail = str(error).splitlines()[0][:200] if str(error) else ""
+        print(
+            f"kn-constructs {command}: internal error: {type(error).__name__}"
+            + (f": {detail}" if detail else "")
+            + ("" if getattr(args, "debug", False) else " (run with --debug for the traceback)"),
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
 def run_lint(args: argparse.Namespace) -> int:
     """Run ``kn-constructs lint`` with parsed arguments; returns the exit code."""
+    return _guard("lint", _lint, args)
+
+
+def _lint(args: argparse.Namespace) -> int:
     from kn_constructs import __version__
     from kn_constructs.lint.output import format_json, format_sarif, format_text, summary
 
-    try:
-        settings = load_cluster_settings(args.cluster) if args.cluster else None
-    except UsageError as error:
-        print(f"kn-constructs lint: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    max_bytes: int = getattr(args, "max_file_size", DEFAULT_MAX_FILE_BYTES)
+    problems: list[str] = []
+    settings: ClusterSettings | None = None
+    cluster_findings: list[Finding] = []
+    if args.cluster:
+        try:
+            settings, cluster_findings = load_cluster(args.cluster, max_bytes=max_bytes)
+        except UsageError as error:
+            problems.append(str(error))
+            settings = ClusterSettings()
     if list(args.paths).count(STDIN) > 1:
-        print("kn-constructs lint: error: '-' (standard input) given more than once", file=sys.stderr)
-        return EXIT_USAGE
-    stdin = [sys.stdin.buffer.read()] if STDIN in args.paths else None
-    run = lint_paths(args.paths, settings=settings, stdin=stdin, stdin_name=args.stdin_name)
-    findings = filter_findings(run.findings, ignore=_codes(args.ignore), min_severity=args.min_severity)
-    if args.format == "json":
-        out = format_json(findings)
-    elif args.format == "sarif":
-        out = format_sarif(findings, version=__version__, notifications=run.unreadable)
-    else:
-        out = format_text(findings)
-    if args.output:
-        Path(args.output).write_text(out, encoding="utf-8")
-    else:
-        sys.stdout.write(out)
-    for message in run.unreadable:
+        raise UsageError("'-' (standard input) given more than once")
+    paths = list(args.paths)
+    stdin: list[bytes] | None = None
+    if STDIN in paths:
+        try:
+            stdin = [_read_stdin(args.stdin_name, max_bytes)]
+        except UsageError as error:  # the other inputs are still checked
+            problems.append(str(error))
+            paths.remove(STDIN)
+
+    def keep(found: list[Finding]) -> list[Finding]:
+        return filter_findings(found, ignore=_codes(args.ignore), min_severity=args.min_severity)
+
+    stream = args.format == "text" and not args.output
+    if stream and cluster_findings:
+        _stdout_write(format_text(keep(cluster_findings)))
+    run = lint_paths(
+        paths,
+        settings=settings,
+        stdin=stdin,
+        stdin_name=args.stdin_name,
+        max_file_bytes=max_bytes,
+        on_file=(lambda _name, found: _stdout_write(format_text(keep(found)))) if stream else None,
+    )
+    findings = keep(cluster_findings + run.findings)
+    unreadable = problems + run.unreadable
+    if not stream:
+        if args.format == "json":
+            out = format_json(findings)
+        elif args.format == "sarif":
+            out = format_sarif(findings, version=__version__, notifications=unreadable)
+        else:
+            out = format_text(findings)
+        if args.output:
+            _write_output(args.output, out)
+        else:
+            _stdout_write(out)
+    for message in unreadable:
         print(f"kn-constructs lint: error: {message}", file=sys.stderr)
     print(summary(findings, files=len(run.files), documents=run.documents), file=sys.stderr)
-    if run.unreadable:
+    if unreadable:
         return EXIT_USAGE
     return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK
 
 
 def run_explain(args: argparse.Namespace) -> int:
     """Run ``kn-constructs explain`` with parsed arguments; returns the exit code."""
+    return _guard("explain", _explain, args)
+
+
+def _explain(args: argparse.Namespace) -> int:
     from kn_constructs.lint.explain import AppError, explain_path
 
     path = Path(args.path)
     if not path.exists():
-        print(f"kn-constructs explain: error: {path}: no such file or folder", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"{path}: no such file or folder")
     try:
-        report = explain_path(path)
+        report, errors = explain_path(path, max_bytes=getattr(args, "max_file_size", DEFAULT_MAX_FILE_BYTES))
     except AppError as error:
-        print(f"kn-constructs explain: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        print(f"kn-constructs explain: error: {path}: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(str(error)) from error
     if args.output:
-        Path(args.output).write_text(report, encoding="utf-8")
+        _write_output(args.output, report)
     else:
-        sys.stdout.write(report)
-    return EXIT_OK
+        _stdout_write(report)
+    for message in errors:
+        print(f"kn-constructs explain: error: {message}", file=sys.stderr)
+    return EXIT_USAGE if errors else EXIT_OK
 
 
 def register(subparsers: Any) -> None:
@@ -137,7 +283,7 @@ def register(subparsers: Any) -> None:
         help="check Knative YAML against Knative's rules and the inference practices",
         description="Check Knative Services and Knative's ConfigMaps in YAML files, folders (recursively)"
         " or standard input (-) against Knative's rules and the inference practices. Exit 0: no error;"
-        " 1: errors found; 2: usage error or unreadable input.",
+        " 1: errors found; 2: usage error or unreadable input; 3: internal error.",
     )
     lint.add_argument("paths", nargs="+", metavar="PATH", help="YAML file, folder, or - for standard input")
     lint.add_argument(
@@ -171,6 +317,7 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         help="file name to report standard input under (default: <stdin>)",
     )
+    _add_reader_options(lint)
     lint.set_defaults(func=run_lint)
 
     explain = subparsers.add_parser(
@@ -182,4 +329,18 @@ def register(subparsers: Any) -> None:
     )
     explain.add_argument("path", metavar="PATH", help="app file, app folder, YAML file or folder")
     explain.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    _add_reader_options(explain)
     explain.set_defaults(func=run_explain)
+
+
+def _add_reader_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-file-size",
+        type=parse_size,
+        default=DEFAULT_MAX_FILE_BYTES,
+        metavar="SIZE",
+        help="largest YAML file read, in bytes or with K, M, G (default: 16M); larger files are refused",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="on an internal error, print the traceback (exit 3)"
+    )

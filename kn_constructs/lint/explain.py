@@ -19,18 +19,23 @@ import shlex
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
-
-import yaml
 
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import KnConstructsError
 from kn_constructs.inference import DERIVATIONS_ANNOTATION
 from kn_constructs.lint.linter import collect_files
 from kn_constructs.lint.practices import is_knative_service
+from kn_constructs.lint.source import (
+    DEFAULT_MAX_FILE_BYTES,
+    BrokenDocument,
+    InputError,
+    iter_documents,
+    read_input,
+)
 from kn_constructs.practices import PRACTICES
 
 __all__ = [
@@ -169,8 +174,15 @@ def _app_command(path: Path) -> tuple[list[str], Path]:
     """The command that runs a cdk8s app, and the folder to run it in."""
     if path.is_file():
         return [sys.executable, path.name], path.parent
-    config = yaml.safe_load((path / "cdk8s.yaml").read_text(encoding="utf-8")) or {}
-    app = config.get("app") if isinstance(config, Mapping) else None
+    config_file = path / "cdk8s.yaml"
+    try:
+        documents = list(iter_documents(read_input(config_file)))
+    except InputError as error:
+        raise AppError(str(error)) from error
+    config = documents[0] if documents else None
+    if isinstance(config, BrokenDocument):
+        raise AppError(f"{config_file}:{config.line}: {config.message}")
+    app = config.data.get("app") if config is not None and isinstance(config.data, Mapping) else None
     if not isinstance(app, str) or not app.strip():
         raise AppError(f"{path / 'cdk8s.yaml'}: no 'app' command (e.g. app: python main.py)")
     command = shlex.split(app)
@@ -221,39 +233,61 @@ def _is_app(path: Path) -> bool:
     return (path.is_file() and path.suffix == ".py") or (path.is_dir() and (path / "cdk8s.yaml").is_file())
 
 
-def load_path(path: Path) -> list[tuple[str, Any]]:
+def read_yaml_files(
+    files: Iterable[Path], *, names: Callable[[Path], str] = str, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> tuple[list[tuple[str, Any]], list[str]]:
+    """``(source, document)`` of every document of ``files``, and one message per file or document not read.
+
+    Files are read with the linter's bounds (regular files of at most ``max_bytes``; documents not
+    too deep and without alias bombs), so one bad file is reported and the others are explained.
+    """
+    documents: list[tuple[str, Any]] = []
+    errors: list[str] = []
+    for file in files:
+        name = names(file)
+        try:
+            text = read_input(file, name=name, max_bytes=max_bytes)
+        except InputError as error:
+            errors.append(str(error))
+            continue
+        for doc in iter_documents(text):
+            if isinstance(doc, BrokenDocument):
+                verb = "not read" if doc.refused else "does not parse"
+                errors.append(f"{name}:{doc.line}: YAML {verb}: {doc.message}")
+            else:
+                documents.append((name, doc.data))
+    return documents, errors
+
+
+def load_path(
+    path: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> tuple[list[tuple[str, Any]], list[str]]:
     """``(source, document)`` for every document of a YAML file or folder, or of an app's output.
+
+    Returns:
+        The documents, and one message per file or document that could not be read.
 
     Raises:
         AppError: ``path`` is an app that failed.
-        OSError: ``path`` cannot be read.
-        yaml.YAMLError: A file is not valid YAML.
     """
     if _is_app(path):
         with tempfile.TemporaryDirectory(prefix="kn-explain-") as tmp:
             outdir = Path(tmp)
-            return [
-                (str(file.relative_to(outdir)), doc)
-                for file in synth_app(path, outdir)
-                for doc in yaml.safe_load_all(file.read_text(encoding="utf-8"))
-            ]
+            files = synth_app(path, outdir)
+            return read_yaml_files(files, names=lambda f: str(f.relative_to(outdir)), max_bytes=max_bytes)
     files = collect_files(path) if path.is_dir() else [path]
-    return [
-        (str(file), doc)
-        for file in files
-        for doc in yaml.load_all(file.read_text(encoding="utf-8"), Loader=_LOADER)
-    ]
+    return read_yaml_files(files, max_bytes=max_bytes)
 
 
-_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def explain_path(path: Path) -> str:
+def explain_path(path: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> tuple[str, list[str]]:
     """The Markdown report for an app (``.py`` file or folder with ``cdk8s.yaml``) or YAML files.
+
+    Returns:
+        The report, and one message per file or document that could not be read (the report
+        explains the others).
 
     Raises:
         AppError: The app failed.
-        OSError: The path cannot be read.
-        yaml.YAMLError: A file is not valid YAML.
     """
-    return render_markdown(explain_documents(load_path(path)), title=f"kn-constructs explain: {path}")
+    documents, errors = load_path(path, max_bytes=max_bytes)
+    return render_markdown(explain_documents(documents), title=f"kn-constructs explain: {path}"), errors

@@ -11,22 +11,29 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
-from kn_constructs.errors import Problem, Severity, ValidationError
+from kn_constructs.errors import Problem, Severity
 from kn_constructs.knative.configmaps import CONFIG_NAMESPACE
 from kn_constructs.knative.service import check_manifest
-from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings
+from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings, settings_per_configmap
 from kn_constructs.lint.practices import LINT_YAML, practice_problems
-from kn_constructs.lint.source import YAML_LOADER, BrokenDocument, Document, iter_documents
+from kn_constructs.lint.source import (
+    DEFAULT_MAX_FILE_BYTES,
+    BrokenDocument,
+    Document,
+    InputError,
+    decode,
+    iter_documents,
+    read_input,
+)
 
 __all__ = [
     "STDIN",
+    "FileDone",
     "Finding",
     "LintRun",
     "collect_files",
@@ -41,6 +48,9 @@ STDIN: Final = "-"
 #: File name extensions read when a folder is given.
 YAML_SUFFIXES: Final = (".yaml", ".yml")
 _SEVERITY_RANK: Final = {"info": 0, "warning": 1, "error": 2}
+
+#: Called with a file's name and findings as soon as the file is checked (streaming output).
+FileDone = Callable[[str, list["Finding"]], None]
 
 
 @dataclass(frozen=True)
@@ -164,11 +174,44 @@ def _meta(manifest: object) -> tuple[str | None, str | None]:
     return (kind if isinstance(kind, str) else None), (name if isinstance(name, str) else None)
 
 
+def _issue_findings(doc: Document, file: str) -> list[Finding]:
+    kind, name = _meta(doc.data)
+    return [
+        Finding(
+            file,
+            issue.line + 1 + doc.line_offset,
+            doc.index,
+            kind,
+            name,
+            Problem(
+                LINT_YAML,
+                "",
+                issue.message,
+                hint="write each key once" if issue.severity == "error" else "lint only manifests",
+                severity=issue.severity,
+            ),
+        )
+        for issue in doc.issues
+    ]
+
+
+def _broken_finding(doc: BrokenDocument, file: str) -> Finding:
+    problem = Problem(
+        LINT_YAML,
+        "",
+        f"YAML not read: {doc.message}" if doc.refused else f"YAML does not parse: {doc.message}",
+        hint="not checked; the other documents of the file are"
+        if doc.refused
+        else "fix the syntax; the other documents of the file are still checked",
+    )
+    return Finding(file, doc.line, doc.index, None, None, problem)
+
+
 def _document_findings(doc: Document, file: str, settings: ClusterSettings) -> list[Finding]:
     data = doc.data
+    found: list[Finding] = _issue_findings(doc, file) if doc.issues else []
     if not isinstance(data, Mapping):
-        return []
-    found: list[Finding] = []
+        return found
     for prefix, item in _items(data):
         problems = lint_manifest(item, settings=settings)
         if not problems:
@@ -199,13 +242,7 @@ def lint_text(
     for doc in iter_documents(text):
         documents += 1
         if isinstance(doc, BrokenDocument):
-            problem = Problem(
-                LINT_YAML,
-                "",
-                f"YAML does not parse: {doc.message}",
-                hint="fix the syntax; the other documents of the file are still checked",
-            )
-            found.append(Finding(file, doc.line, doc.index, None, None, problem))
+            found.append(_broken_finding(doc, file))
         else:
             found.extend(_document_findings(doc, file, settings))
     found.sort(key=lambda f: (f.document, f.line, f.code, f.path))
@@ -221,104 +258,119 @@ def collect_files(path: Path) -> list[Path]:
     return files
 
 
-def _read(path: Path) -> str:
-    return path.read_bytes().decode("utf-8")
-
-
 def lint_paths(
     paths: Sequence[str],
     *,
     settings: ClusterSettings | None = None,
     stdin: Iterable[bytes] | None = None,
     stdin_name: str = "<stdin>",
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    on_file: FileDone | None = None,
 ) -> LintRun:
     """Lint files, folders (recursively) and standard input (``-``).
 
-    An input that cannot be read is recorded in :attr:`LintRun.unreadable`; the others are
-    still linted.
+    An input that cannot be read (missing, not a regular file, larger than ``max_file_bytes``, not
+    UTF-8) is recorded in :attr:`LintRun.unreadable`; the others are still linted. Files are read
+    one at a time, so memory holds one file and one document's node tree at once (plus standard
+    input, which can be read only once). When the settings come from the inputs, the files that
+    mention ``knative-serving`` are read twice: once for their ConfigMaps, once to lint them.
 
     Args:
         paths: Files, folders, or ``-``.
         settings: The cluster settings to check against. ``None`` (the default): the Knative
             ConfigMaps found among the inputs (``config-features`` and friends in namespace
             ``knative-serving``, as a ``KnativeClusterConfig`` writes them next to the
-            services), else Knative's defaults.
+            services), each valid one applied on its own; else Knative's defaults.
         stdin: The bytes of standard input (read only when ``-`` is among the paths).
         stdin_name: The file name findings from standard input are reported under.
+        max_file_bytes: Largest file read; larger ones are unreadable inputs.
+        on_file: Called with each file's name and findings as soon as it is checked.
     """
     run = LintRun()
-    texts = list(_read_inputs(run, paths, stdin, stdin_name))
+    stdin_text: list[str] = []
+    if STDIN in paths:
+        data = b"".join(stdin) if stdin is not None else b""
+        try:
+            if len(data) > max_file_bytes:
+                raise InputError(
+                    f"{stdin_name}: larger than the limit of {max_file_bytes:,} bytes; raise it"
+                    " with --max-file-size"
+                )
+            stdin_text.append(decode(data, stdin_name))
+        except InputError as error:
+            run.unreadable.append(str(error))
     if settings is None:
-        settings = cluster_settings_from_inputs(text for _, text in texts)
-    for name, text in texts:
-        _lint_one(run, text, name, settings)
+        texts = (text for _, text in _read_inputs(LintRun(), paths, stdin_text, stdin_name, max_file_bytes))
+        settings = cluster_settings_from_inputs(texts)
+    for name, text in _read_inputs(run, paths, stdin_text, stdin_name, max_file_bytes):
+        findings = _lint_one(run, text, name, settings)
+        if on_file is not None:
+            on_file(name, findings)
     return run
+
+
+def knative_configmaps(text: str) -> Iterator[tuple[Document, Mapping[str, Any]]]:
+    """The Knative ConfigMaps (namespace ``knative-serving``) of a YAML stream, read with the bounds."""
+    if CONFIG_NAMESPACE not in text:
+        return
+    for doc in iter_documents(text):
+        if (
+            isinstance(doc, Document)
+            and isinstance(doc.data, Mapping)
+            and doc.data.get("kind") == "ConfigMap"
+        ):
+            metadata = doc.data.get("metadata")
+            if isinstance(metadata, Mapping) and metadata.get("namespace") == CONFIG_NAMESPACE:
+                yield doc, doc.data
 
 
 def cluster_settings_from_inputs(texts: Iterable[str]) -> ClusterSettings:
     """The cluster settings the Knative ConfigMaps among ``texts`` describe; Knative's defaults if none.
 
-    Only texts that mention ``knative-serving`` are parsed for it. ConfigMaps with invalid values
-    are reported by the lint itself; for the settings they are then ignored.
+    Only texts that mention ``knative-serving`` are parsed for it. Each ConfigMap applies on its
+    own, as in Knative: one with invalid values (reported by the lint itself) falls back to
+    Knative's defaults, and the valid ones still apply.
     """
-    docs: list[Any] = []
-    for text in texts:
-        if CONFIG_NAMESPACE not in text:
-            continue
-        try:
-            docs.extend(d for d in yaml.load_all(text, Loader=YAML_LOADER) if isinstance(d, dict))
-        except yaml.YAMLError:
-            continue
+    docs = [data for text in texts for _, data in knative_configmaps(text)]
     if not docs:
         return DEFAULT_SETTINGS
-    try:
-        return ClusterSettings.from_configmaps(docs)
-    except (ValidationError, KeyError, TypeError, ValueError):
-        return DEFAULT_SETTINGS
+    settings, _ = settings_per_configmap(docs)
+    return settings
+
+
+def _targets(run: LintRun, raw: str) -> list[tuple[str, Path]]:
+    path = Path(raw)
+    if not path.is_dir():
+        return [(raw, path)]
+    files = collect_files(path)
+    if not files:
+        run.unreadable.append(f"{raw}: no .yaml or .yml files in this folder")
+    return [(str(f), f) for f in files]
 
 
 def _read_inputs(
-    run: LintRun, paths: Sequence[str], stdin: Iterable[bytes] | None, stdin_name: str
+    run: LintRun, paths: Sequence[str], stdin: Sequence[str], stdin_name: str, max_bytes: int
 ) -> Iterator[tuple[str, str]]:
-    """``(name, text)`` of every readable input; the unreadable ones go to ``run.unreadable``."""
+    """``(name, text)`` of every readable input, one at a time; the others go to ``run.unreadable``."""
     for raw in paths:
         if raw == STDIN:
-            data = b"".join(stdin) if stdin is not None else b""
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as error:
-                run.unreadable.append(f"{stdin_name}: not UTF-8 text ({error.reason} at byte {error.start})")
-                continue
-            yield stdin_name, text
+            yield from ((stdin_name, text) for text in stdin)
             continue
-        path = Path(raw)
-        if path.is_dir():
-            files = collect_files(path)
-            if not files:
-                run.unreadable.append(f"{raw}: no .yaml or .yml files in this folder")
-            targets = [(str(f), f) for f in files]
-        else:
-            targets = [(raw, path)]
-        for name, target in targets:
+        for name, target in _targets(run, raw):
             try:
-                text = _read(target)
-            except FileNotFoundError:
-                run.unreadable.append(f"{name}: no such file or folder")
-                continue
-            except OSError as error:
-                run.unreadable.append(f"{name}: cannot read ({error.strerror or error})")
-                continue
-            except UnicodeDecodeError as error:
-                run.unreadable.append(f"{name}: not UTF-8 text ({error.reason} at byte {error.start})")
+                text = read_input(target, name=name, max_bytes=max_bytes)
+            except InputError as error:
+                run.unreadable.append(str(error))
                 continue
             yield name, text
 
 
-def _lint_one(run: LintRun, text: str, name: str, settings: ClusterSettings) -> None:
+def _lint_one(run: LintRun, text: str, name: str, settings: ClusterSettings) -> list[Finding]:
     findings, count = lint_text(text, file=name, settings=settings)
     run.findings.extend(findings)
     run.files.append(name)
     run.documents += count
+    return findings
 
 
 def filter_findings(

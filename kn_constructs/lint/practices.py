@@ -1221,8 +1221,13 @@ def _gpu_classes(view: ServiceView, rule: LintRule) -> list[Problem]:
 #: code; a document gets at most one finding per code (:func:`one_per_code`).
 LINT_RULES: Final[tuple[LintRule, ...]] = (
     LintRule(
-        LINT_YAML, "error", "file", "a YAML document that does not parse (the others are still checked)"
+        LINT_YAML,
+        "error",
+        "file",
+        "a YAML document that does not parse, has a duplicate key, or is refused unread (aliases adding"
+        " over 100,000 nodes, nesting over 100 deep, a recursive alias); the others are still checked",
     ),
+    LintRule(LINT_YAML, "warning", "file", "a document that is a list or a scalar: not a Kubernetes object"),
     LintRule(
         "KN-MODEL-2", "error", "inference", "a literal secret in env instead of a secretKeyRef", _secrets
     ),

@@ -394,17 +394,20 @@ def test_cluster_settings_change_the_verdict(tmp_path: Path) -> None:
     assert not [f for f in tuned if f["code"] == "KN-CONC-3"]
 
 
-def test_invalid_cluster_configmap_is_exit_2_with_its_problems(tmp_path: Path) -> None:
+def test_invalid_cluster_configmap_is_reported_and_the_inputs_still_checked(tmp_path: Path) -> None:
     cluster = tmp_path / "cluster.yaml"
     cluster.write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: config-autoscaler, namespace: knative-serving}\n"
         'data: {max-scale-up-rate: "1", stable-window: "1s"}\n'
     )
-    result = run("lint", "--cluster", str(cluster), str(BAD_SERVICE))
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert "KNATIVE-CONFIGMAP" in result.stderr
-    assert "max-scale-up-rate" in result.stderr and "stable-window" in result.stderr
+    result = run("lint", "--format", "json", "--cluster", str(cluster), str(BAD_SERVICE))
+    assert result.returncode == 1
+    items = json.loads(result.stdout)
+    own = [f for f in items if f["file"] == str(cluster)]
+    assert {f["code"] for f in own} == {"KNATIVE-CONFIGMAP"}
+    assert {f["path"].rsplit(".", 1)[-1] for f in own} >= {"max-scale-up-rate", "stable-window"}
+    # the service is still checked (config-autoscaler falls back to Knative's defaults)
+    assert "KNATIVE-FORBIDDEN-FIELD" in {f["code"] for f in items if f["file"] == str(BAD_SERVICE)}
 
 
 def test_cluster_file_without_knative_configmaps_is_exit_2(tmp_path: Path) -> None:
@@ -583,3 +586,161 @@ def test_cluster_configmaps_among_the_inputs_describe_the_cluster(tmp_path: Path
     assert ("KNATIVE-FEATURE-FLAG", f"{SPEC}.affinity") in [
         (f["code"], f["path"]) for f in findings(explicit)
     ]
+
+
+# ---------------------------------------------------------------- issue 11: reader and contract
+
+FEATURES_AND_BAD_GC = textwrap.dedent(
+    """\
+    apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: config-features, namespace: knative-serving}
+    data: {kubernetes.podspec-affinity: enabled}
+    ---
+    apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: config-gc, namespace: knative-serving}
+    data: {min-non-active-revisions: "-1"}
+    """
+)
+AFFINITY_SERVICE = textwrap.dedent(
+    """\
+    apiVersion: serving.knative.dev/v1
+    kind: Service
+    metadata: {name: a}
+    spec:
+      template:
+        spec:
+          affinity: {nodeAffinity: {}}
+          containers: [{image: example/server}]
+    """
+)
+
+
+@pytest.mark.parametrize("where", ["inputs", "cluster"])
+def test_an_invalid_configmap_falls_back_alone_and_the_valid_features_still_apply(
+    tmp_path: Path, where: str
+) -> None:
+    configmaps = tmp_path / "cluster.yaml"
+    configmaps.write_text(FEATURES_AND_BAD_GC)
+    service = tmp_path / "service.yaml"
+    service.write_text(AFFINITY_SERVICE)
+    args = (
+        [str(configmaps), str(service)] if where == "inputs" else ["--cluster", str(configmaps), str(service)]
+    )
+    result = run("lint", "--format", "json", *args)
+    items = findings(result)
+    assert [(f["file"], f["code"], f["path"]) for f in items if f["code"].startswith("KNATIVE-")] == [
+        (str(configmaps), "KNATIVE-CONFIGMAP", "data.min-non-active-revisions")
+    ]  # in particular no KNATIVE-FEATURE-FLAG for affinity: config-features is still applied
+    assert result.returncode == 1
+
+
+def test_every_valid_configmap_is_lost_without_isolation() -> None:
+    # the check above can fail: reading both ConfigMaps at once refuses all of them
+    from kn_constructs.errors import ValidationError
+    from kn_constructs.knative.settings import ClusterSettings, settings_per_configmap
+
+    docs = list(yaml.safe_load_all(FEATURES_AND_BAD_GC))
+    with pytest.raises(ValidationError) as refused:
+        ClusterSettings.from_configmaps(docs)
+    assert refused.value.codes == ["KNATIVE-CONFIGMAP"]
+    settings, dropped = settings_per_configmap(docs)
+    assert settings.feature("kubernetes.podspec-affinity") == "enabled"
+    assert settings.min_non_active_revisions == 20  # config-gc: Knative's default
+    assert [p.path for p in dropped] == ["config-gc.data.min-non-active-revisions"]
+
+
+def test_duplicate_keys_are_an_error_naming_both_lines(tmp_path: Path) -> None:
+    path = tmp_path / "dup.yaml"
+    path.write_text(
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: a}\nspec:\n  template:\n"
+        "    metadata:\n      annotations:\n        autoscaling.knative.dev/window: 60s\n"
+        "        autoscaling.knative.dev/window: 5s\n    spec:\n      containers: [{image: x}]\n"
+    )
+    result = run("lint", str(path))
+    assert result.returncode == 1
+    assert (
+        f"{path}:9: LINT-YAML error <document>: duplicate key 'autoscaling.knative.dev/window'"
+        " (first at line 8, again at line 9)" in result.stdout
+    )
+    # the value kept is the last one, and the finding about it points at its line
+    assert f"{path}:9: KNATIVE-ANNOTATION-VALUE" in result.stdout
+
+
+def test_list_and_scalar_documents_are_reported_not_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "odd.yaml"
+    path.write_text("- a\n- b\n---\nhello\n---\n" + AFFINITY_SERVICE)
+    result = run("lint", "--format", "json", str(path))
+    odd = [(f["line"], f["document"], f["severity"]) for f in findings(result) if f["code"] == "LINT-YAML"]
+    assert odd == [(1, 0, "warning"), (4, 1, "warning")]
+    assert any(f["code"] == "KNATIVE-FEATURE-FLAG" for f in findings(result))  # the Service is checked
+
+
+@pytest.mark.parametrize(("cpu", "flagged"), [("1.0", False), ("1", False), ("0.5", True), ('"0.5"', False)])
+def test_cpu_numbers_are_judged_as_go_sends_them(tmp_path: Path, cpu: str, flagged: bool) -> None:
+    path = tmp_path / "cpu.yaml"
+    path.write_text(
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: a}\nspec:\n  template:\n"
+        f"    spec:\n      containers:\n        - image: x\n          resources: {{limits: {{cpu: {cpu}}}}}\n"
+    )
+    schema = [
+        f for f in findings(run("lint", "--format", "json", str(path))) if f["code"] == "KNATIVE-SCHEMA"
+    ]
+    assert bool(schema) is flagged
+    if flagged:
+        assert schema[0]["path"].endswith("resources.limits.cpu")
+        assert "got number" in schema[0]["message"]
+
+
+def test_text_findings_stream_file_by_file(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(BAD_SERVICE.read_text())
+    keys = "".join(f'  flag-{i}: "enabled"\n' for i in range(40_000))
+    (tmp_path / "b.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: config-features, namespace: knative-serving}\n"
+        f"data:\n{keys}"
+    )
+    with subprocess.Popen(
+        [*cli(), "lint", "--cluster", str(ROOT / "examples/lint/cluster-gpu.yaml"), str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    ) as process:
+        assert process.stdout is not None
+        first = process.stdout.readline().decode()
+        running = process.poll() is None  # a.yaml's findings arrive while b.yaml is still read
+        process.kill()
+    assert first.startswith(f"{tmp_path / 'a.yaml'}:")
+    assert running
+
+
+def _namespace(**values: Any) -> Any:
+    import argparse
+
+    return argparse.Namespace(**values)
+
+
+@pytest.mark.parametrize("error", [RecursionError("maximum recursion depth"), MemoryError(), KeyError("x")])
+def test_an_internal_error_exits_3_with_one_line(
+    error: BaseException, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kn_constructs.lint.cli import EXIT_INTERNAL, _guard
+
+    def body(_args: Any) -> int:
+        raise error
+
+    assert _guard("lint", body, _namespace(debug=False)) == EXIT_INTERNAL == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"kn-constructs lint: internal error: {type(error).__name__}")
+    assert "(run with --debug for the traceback)" in err
+    assert _guard("lint", body, _namespace(debug=True)) == 3
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_debug_and_max_file_size_are_options(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("# padding\n" * 200 + AFFINITY_SERVICE)
+    assert run("lint", "--max-file-size", "1K", str(big)).returncode == 2
+    assert run("lint", "--max-file-size", "1M", "--debug", str(big)).returncode == 1
+    bad = run("lint", "--max-file-size", "lots", str(big))
+    assert bad.returncode == 2 and "invalid size 'lots'" in bad.stderr

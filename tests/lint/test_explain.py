@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -162,3 +164,55 @@ def test_explain_a_failing_app_is_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "the app failed" in result.stderr
     assert "no GPUs today" in result.stderr
+
+
+# ---------------------------------------------------------------- the parser on hostile lines
+
+#: The line pattern ``Derivation.parse`` used to match with (it backtracks: quadratic on long lines).
+REFERENCE_LINE = re.compile(
+    r"^(?P<target>[^\s:][^:]*?): (?P<value>.*?)  \[(?P<practice>[^\]]*)\] (?P<rest>.*)$"
+)
+
+
+@given(st.text(alphabet=": [] ab\t;=,", max_size=40))
+def test_the_parser_reads_exactly_what_the_reference_pattern_matched(line: str) -> None:
+    match = REFERENCE_LINE.match(line)
+    try:
+        parsed = Derivation.parse(line)
+    except ValueError:
+        assert match is None
+        return
+    assert match is not None
+    assert (parsed.target, parsed.value, parsed.practice) == (
+        match.group("target"),
+        match.group("value"),
+        match.group("practice"),
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "t: v" + "  [" * 40_000,  # 120 KB: no "]" at all
+        "t: v" + "  [x" * 30_000 + "]",  # one "]" at the end, not followed by a space
+        "t: v" + "  [x]" * 24_000,  # many "]" none followed by a space
+        "t: " + ": " * 60_000,
+        "t: v  [P] r; from " + "a=1, " * 24_000,
+        "t: v  [P] r; from " + ", a" * 40_000,
+    ],
+)
+def test_a_long_hostile_line_is_read_in_linear_time(line: str) -> None:
+    started = time.perf_counter()
+    message = ""
+    try:
+        Derivation.parse(line)
+    except ValueError as error:
+        message = str(error)
+    assert time.perf_counter() - started < 0.5
+    assert len(message) < 400  # a refusal does not echo 120 KB
+
+
+def test_the_app_command_pattern_is_linear() -> None:
+    started = time.perf_counter()
+    assert re.fullmatch(r"python3\.\d+", "python3." + "1" * 100_000 + "x") is None
+    assert time.perf_counter() - started < 0.5
