@@ -12,11 +12,14 @@ from cdk8s import App, Chart
 from kn_constructs import (
     AutoscalerProfile,
     Batching,
+    ClusterSettings,
     GpuPlacement,
     ModelSource,
 )
 
 IMAGE = "registry.example.com/llm-server@sha256:" + "a" * 64
+#: A cluster whose config-features enables the affinity GPU placement needs (KN-PLACE-3).
+AFFINITY_CLUSTER = ClusterSettings().with_features({"kubernetes.podspec-affinity": "enabled"})
 
 
 def contract_props(**overrides: Any) -> dict[str, Any]:
@@ -34,7 +37,8 @@ def contract_props(**overrides: Any) -> dict[str, Any]:
         "autoscaling": AutoscalerProfile.from_startup(mean_seconds=20),
         "min_scale": 0,
         "max_scale": 3,
-        "acknowledge": ["KN-PLACE-3"],
+        "cluster": AFFINITY_CLUSTER,
+        "acknowledge": [],
     }
     props.update(overrides)
     return props

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -16,7 +17,8 @@ import yaml
 
 from kn_constructs.errors import ValidationError
 from kn_constructs.knative.settings import ClusterSettings
-from kn_constructs.lint.linter import STDIN, filter_findings, lint_paths
+from kn_constructs.lint.config import LintConfig
+from kn_constructs.lint.linter import STDIN, LintRun, filter_findings, lint_paths
 
 __all__ = [
     "EXIT_FINDINGS",
@@ -37,13 +39,26 @@ class UsageError(Exception):
     """Bad options or cluster file: reported on standard error, exit 2."""
 
 
-def load_cluster_settings(path: str) -> ClusterSettings:
-    """Read :class:`ClusterSettings` from a YAML file of Knative ConfigMaps.
+def load_cluster_settings(path: str | Sequence[str]) -> ClusterSettings:
+    """Read :class:`ClusterSettings` from YAML files of Knative ConfigMaps (one path or several).
 
     Raises:
-        UsageError: The file cannot be read, is not YAML, holds no Knative ConfigMap, or a
+        UsageError: A file cannot be read, is not YAML, holds no Knative ConfigMap, or a
             ConfigMap holds a value Knative refuses (every problem listed).
     """
+    if not isinstance(path, str):
+        docs = [doc for one in path for doc in _configmap_docs(one)]
+        try:
+            return ClusterSettings.from_configmaps(docs)
+        except ValidationError as error:
+            raise UsageError(f"cluster {', '.join(path)}: {error}") from error
+    try:
+        return ClusterSettings.from_configmaps(_configmap_docs(path))
+    except ValidationError as error:
+        raise UsageError(f"--cluster {path}: {error}") from error
+
+
+def _configmap_docs(path: str) -> list[Any]:
     try:
         text = Path(path).read_text(encoding="utf-8")
         docs = [d for d in yaml.safe_load_all(text) if d is not None]
@@ -63,32 +78,72 @@ def load_cluster_settings(path: str) -> ClusterSettings:
             f"--cluster {path}: no Knative ConfigMap found (expected {', '.join(sorted(CONFIGMAP_NAMES))}"
             f" in namespace {CONFIG_NAMESPACE})"
         )
-    try:
-        return ClusterSettings.from_configmaps(docs)
-    except ValidationError as error:
-        raise UsageError(f"--cluster {path}: {error}") from error
+    return docs
 
 
 def _codes(values: list[str]) -> list[str]:
     return [code.strip() for value in values for code in value.split(",") if code.strip()]
 
 
+def _config_groups(args: argparse.Namespace) -> list[tuple[LintConfig, list[str]]]:
+    """The inputs grouped by the config file that applies to each, in input order.
+
+    ``--config FILE`` or ``--no-config``: one group. Otherwise each input finds its own file,
+    walking up from its folder (standard input: from the current folder), so a file gets the same
+    settings whichever other files it is linted with.
+    """
+    from kn_constructs.lint.config import find_config, load_config
+
+    if args.no_config:
+        return [(LintConfig(), list(args.paths))]
+    if args.config:
+        return [(load_config(Path(args.config)), list(args.paths))]
+    groups: dict[Path | None, list[str]] = {}
+    for raw in args.paths:
+        groups.setdefault(find_config(Path.cwd() if raw == STDIN else Path(raw)), []).append(raw)
+    return [(load_config(path) if path else LintConfig(), paths) for path, paths in groups.items()]
+
+
+def _settings(args: argparse.Namespace, config: LintConfig) -> ClusterSettings | None:
+    """``--cluster``, else the config file's cluster files, else ``None`` (the inputs, or defaults)."""
+    if args.cluster:
+        return load_cluster_settings(args.cluster)
+    if config.cluster:
+        return load_cluster_settings([str(p) for p in config.cluster])
+    return None
+
+
 def run_lint(args: argparse.Namespace) -> int:
     """Run ``kn-constructs lint`` with parsed arguments; returns the exit code."""
     from kn_constructs import __version__
+    from kn_constructs.lint.config import ConfigError, unknown_code_problems
     from kn_constructs.lint.output import format_json, format_sarif, format_text, summary
 
     try:
-        settings = load_cluster_settings(args.cluster) if args.cluster else None
-    except UsageError as error:
+        groups = _config_groups(args)
+        unknown = unknown_code_problems(_codes(args.ignore))
+        if unknown:
+            raise UsageError("--ignore: " + "; ".join(unknown))
+        plans = [(config, paths, _settings(args, config)) for config, paths in groups]
+    except (UsageError, ConfigError) as error:
         print(f"kn-constructs lint: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     if list(args.paths).count(STDIN) > 1:
         print("kn-constructs lint: error: '-' (standard input) given more than once", file=sys.stderr)
         return EXIT_USAGE
     stdin = [sys.stdin.buffer.read()] if STDIN in args.paths else None
-    run = lint_paths(args.paths, settings=settings, stdin=stdin, stdin_name=args.stdin_name)
-    findings = filter_findings(run.findings, ignore=_codes(args.ignore), min_severity=args.min_severity)
+    run = LintRun()
+    findings = []
+    for config, paths, settings in plans:
+        part = lint_paths(paths, settings=settings, stdin=stdin, stdin_name=args.stdin_name)
+        run.files += part.files
+        run.documents += part.documents
+        run.unreadable += part.unreadable
+        findings += filter_findings(
+            part.findings,
+            ignore=[*config.ignore, *_codes(args.ignore)],
+            min_severity=args.min_severity or config.min_severity or "warning",
+        )
     if args.format == "json":
         out = format_json(findings)
     elif args.format == "sarif":
@@ -151,14 +206,22 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="CODES",
-        help="codes to ignore, comma-separated or repeated; patterns allowed (KN-PROBE-*)",
+        help="codes to ignore, comma-separated or repeated, added to the config file's; patterns allowed"
+        " (KN-PROBE-*); an unknown code is a usage error",
     )
     lint.add_argument(
         "--min-severity",
         choices=("warning", "error"),
-        default="warning",
-        help="report only findings at or above this severity (default: warning)",
+        default=None,
+        help="report only findings at or above this severity (default: the config file's, else warning)",
     )
+    lint.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the project config file (.kn-constructs.yaml or pyproject.toml with [tool.kn-constructs]);"
+        " default: the first found walking up from each input's folder",
+    )
+    lint.add_argument("--no-config", action="store_true", help="use no config file")
     lint.add_argument(
         "--format", choices=("text", "json", "sarif"), default="text", help="output format (default: text)"
     )

@@ -24,6 +24,7 @@ from kn_constructs.knative.service import check_manifest
 from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings
 from kn_constructs.lint.practices import LINT_YAML, practice_problems
 from kn_constructs.lint.source import YAML_LOADER, BrokenDocument, Document, iter_documents
+from kn_constructs.lint.suppress import apply_suppressions
 
 __all__ = [
     "STDIN",
@@ -170,7 +171,7 @@ def _document_findings(doc: Document, file: str, settings: ClusterSettings) -> l
         return []
     found: list[Finding] = []
     for prefix, item in _items(data):
-        problems = lint_manifest(item, settings=settings)
+        problems = apply_suppressions(item, lint_manifest(item, settings=settings))
         if not problems:
             continue
         kind, name = _meta(item)

@@ -829,6 +829,9 @@ LINT_RULES: Final[tuple[LintRule, ...]] = (
     LintRule(
         LINT_YAML, "error", "file", "a YAML document that does not parse (the others are still checked)"
     ),
+    LintRule(
+        "LINT-IGNORE", "error", "file", "a kn-constructs.io/ignore annotation with an unknown code or no code"
+    ),
     LintRule("KN-MODEL-2", "error", "any", "a literal secret in env instead of a secretKeyRef", _secrets),
     LintRule("KN-MODEL-4", "error", "any", "a model URI on a public hub in env, command or args", _hub_uris),
     LintRule(
