@@ -232,7 +232,7 @@ class _Planner:
                         allowed="enabled",
                         hint=f'enable it: KnativeClusterConfig(features={{"{flag}": "enabled"}})'
                         if p.cluster is not None
-                        else "declare the cluster: cluster=KnativeClusterConfig(chart, \"knative\") writes"
+                        else 'declare the cluster: cluster=KnativeClusterConfig(chart, "knative") writes'
                         f" config-features with {flag} enabled; or a ClusterSettings that enables it",
                         rule="KNATIVE-FEATURE-FLAG",
                     )

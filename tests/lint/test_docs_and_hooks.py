@@ -73,3 +73,22 @@ def test_pre_commit_hook_definition() -> None:
         [*command[:-2], str(HOOKS)], capture_output=True, text=True, timeout=60, check=False
     )
     assert (clean.returncode, clean.stdout) == (0, "")  # YAML that is not Knative passes
+
+
+def test_sarif_rules_link_to_their_section_of_the_docs() -> None:
+    import json
+
+    from kn_constructs._project import DOCS_URL
+
+    log = json.loads(run("lint", "--format", "sarif", str(BAD_SERVICE)).stdout)
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    headings = {
+        line.removeprefix("### ").strip().lower()
+        for line in (ROOT / "docs" / "errors.md").read_text().splitlines()
+        if line.startswith("### ")
+    }
+    assert rules
+    for rule in rules:
+        url = rule["helpUri"]
+        assert url.startswith(f"{DOCS_URL}/errors.md#") and url.split("#")[1] in headings, url
+        assert rule["help"]["text"] and url in rule["help"]["markdown"]
