@@ -240,7 +240,8 @@ def lint_paths(
 
     Args:
         paths: Files, folders, or ``-``.
-        settings: The cluster settings to check against. ``None`` (the default): the Knative
+        settings: The cluster settings to check against (``--cluster`` or the config file's
+            ``cluster``, see :mod:`kn_constructs.lint.config`). ``None`` (the default): the Knative
             ConfigMaps found among the inputs (``config-features`` and friends in namespace
             ``knative-serving``, as a ``KnativeClusterConfig`` writes them next to the
             services), else Knative's defaults.
