@@ -82,7 +82,7 @@ def _silence_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-    except (AttributeError, OSError, ValueError):  # no real file descriptor (stdout replaced): nothing to flush
+    except (AttributeError, OSError, ValueError):  # stdout closed or replaced: nothing to flush
         pass
 
 

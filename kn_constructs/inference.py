@@ -207,43 +207,36 @@ class _Planner:
         return required_features(self.p)
 
     def _settings(self, required: frozenset[str]) -> ClusterSettings:
-        """The settings to check against: the declared cluster, or defaults plus what we need."""
+        """The settings to check against: the declared cluster, else Knative's defaults.
+
+        The linter makes the same assumption (docs/lint.md, "Which cluster"): a flag the service
+        needs and the cluster leaves off is an error either way.
+        """
         p = self.p
-        if p.cluster is None:
-            off = sorted(
-                f for f in required if not DEFAULT_SETTINGS.feature_enabled(f, strict=f in STRICT_FLAGS)
-            )
-            if not off:
-                return DEFAULT_SETTINGS
-            self.problems.append(
-                Problem(
-                    "KN-PLACE-3",
-                    f"{self.root}.cluster",
-                    "no cluster config declared: assuming config-features enables " + ", ".join(off),
-                    value=None,
-                    allowed="a ClusterSettings or KnativeClusterConfig",
-                    hint="pass cluster=KnativeClusterConfig(...) so these flags are checked"
-                    " (Knative leaves them disabled by default)",
-                    severity="warning",
-                )
-            )
-            return DEFAULT_SETTINGS.with_features({flag: "enabled" for flag in required})
+        cluster = DEFAULT_SETTINGS if p.cluster is None else p.cluster
         for flag in sorted(required):
-            if not p.cluster.feature_enabled(flag, strict=flag in STRICT_FLAGS):
+            if not cluster.feature_enabled(flag, strict=flag in STRICT_FLAGS):
                 prop, code = _FLAG_PROP.get(flag, ("", "KNATIVE-FEATURE-FLAG"))
                 self.problems.append(
                     Problem(
                         code,
                         f"{self.root}.{prop}" if prop else self.root,
-                        f"needs config-features flag {flag}, which the cluster config leaves"
-                        f" {p.cluster.feature(flag)}",
-                        value=p.cluster.feature(flag),
+                        f"needs config-features flag {flag}, which "
+                        + (
+                            f"the cluster config leaves {cluster.feature(flag)}"
+                            if p.cluster is not None
+                            else f"Knative leaves {cluster.feature(flag)} by default (no cluster declared)"
+                        ),
+                        value=cluster.feature(flag),
                         allowed="enabled",
-                        hint=f'enable it: KnativeClusterConfig(features={{"{flag}": "enabled"}})',
+                        hint=f'enable it: KnativeClusterConfig(features={{"{flag}": "enabled"}})'
+                        if p.cluster is not None
+                        else 'declare the cluster: cluster=KnativeClusterConfig(chart, "knative") writes'
+                        f" config-features with {flag} enabled; or a ClusterSettings that enables it",
                         rule="KNATIVE-FEATURE-FLAG",
                     )
                 )
-        return p.cluster
+        return cluster
 
     # ------------------------------------------------------------------ checks
 

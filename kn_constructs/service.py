@@ -82,8 +82,9 @@ class GpuInferenceService(ApiObject):
         labels: Extra labels on the Service and its pods.
         part_of: ``app.kubernetes.io/part-of`` label. Default: the service name.
         cluster: The cluster's settings (a ``KnativeClusterConfig`` or
-            ``ClusterSettings``). Default: Knative's defaults, assuming the feature
-            flags the service needs are enabled (a KN-PLACE-3 warning says which).
+            ``ClusterSettings``). Default: Knative's defaults (a stock install, as
+            ``kn-constructs lint`` assumes), so a feature flag the service needs and
+            Knative leaves off is an error (KN-PLACE-3, KN-MODEL-3).
         revision_name: Name of the revision this change creates (``spec.template.metadata.name``);
             must start with ``<name>-``. Default: Knative generates ``<name>-00001``, ...
         traffic: Where requests go (:class:`~kn_constructs.Traffic`). Default: all to the

@@ -847,7 +847,7 @@ their codes, and `error.find(code, path)` the ones you are looking for.
 Pass the codes you have looked at and accept to the construct:
 
 ```python-fragment
-GpuInferenceService(chart, "llama", ..., acknowledge=["KN-PLACE-3", "KN-IMAGE-1"])
+GpuInferenceService(chart, "llama", ..., acknowledge=["KN-SCALE-1", "KN-IMAGE-1"])
 ```
 
 An acknowledged code is silenced for that service only; `service.warnings` lists the warnings

@@ -12,11 +12,14 @@ from cdk8s import App, Chart
 from kn_constructs import (
     AutoscalerProfile,
     Batching,
+    ClusterSettings,
     GpuPlacement,
     ModelSource,
 )
 
 IMAGE = "registry.example.com/llm-server@sha256:" + "a" * 64
+#: A cluster whose config-features enables the affinity GPU placement needs (KN-PLACE-3).
+AFFINITY_CLUSTER = ClusterSettings().with_features({"kubernetes.podspec-affinity": "enabled"})
 
 
 def contract_props(**overrides: Any) -> dict[str, Any]:
@@ -34,9 +37,10 @@ def contract_props(**overrides: Any) -> dict[str, Any]:
         "autoscaling": AutoscalerProfile.from_startup(mean_seconds=20),
         "min_scale": 0,
         "max_scale": 3,
-        # No cluster declared (KN-PLACE-3), and scale to zero with a 20 s startup against
-        # timeoutSeconds 12 (KN-SCALE-1): the tests that are about them override this.
-        "acknowledge": ["KN-PLACE-3", "KN-SCALE-1"],
+        "cluster": AFFINITY_CLUSTER,
+        # Scale to zero with a 20 s startup against timeoutSeconds 12 (KN-SCALE-1): the tests that
+        # are about it override this.
+        "acknowledge": ["KN-SCALE-1"],
     }
     props.update(overrides)
     return props

@@ -20,6 +20,7 @@ from kn_constructs import (
     ValidationError,
 )
 from kn_constructs.cluster import AUTOSCALER_KEYS, configmap_data
+from kn_constructs.inference import InferenceServiceProps, plan_inference_service
 from kn_constructs.knative import check_manifest
 from kn_constructs.knative.settings import FEATURE_DEFAULTS
 from tests.helpers import contract_props, synth
@@ -266,16 +267,13 @@ def test_explicit_cluster_rate_beats_a_differing_wish(tmp_path: Path) -> None:
     assert info.value.find("KN-AS-6", "a.autoscaling.max_scale_up_rate")
 
 
-def test_rate_wish_without_a_cluster_config_warns(tmp_path: Path) -> None:
-    app = App(outdir=str(tmp_path / "out"))
-    chart = Chart(app, "c")
-    with pytest.warns(KnWarning) as record:
-        GpuInferenceService(
-            chart,
-            "a",
-            **contract_props(autoscaling=AutoscalerProfile.from_startup(20).replace(max_scale_down_rate=4)),
-        )
-    assert "KN-AS-6" in [w.message.code for w in record if isinstance(w.message, KnWarning)]
+def test_rate_wish_without_a_cluster_config_warns() -> None:
+    props = contract_props(
+        name="a", cluster=None, autoscaling=AutoscalerProfile.from_startup(20).replace(max_scale_down_rate=4)
+    )
+    props.pop("acknowledge")
+    plan = plan_inference_service(InferenceServiceProps(**props))
+    assert ("KN-AS-6", "warning") in [(p.code, p.severity) for p in plan.problems]
 
 
 def test_configmap_data_round_trips_through_knatives_parser() -> None:

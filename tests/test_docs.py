@@ -326,6 +326,28 @@ def test_yaml_excerpt_is_what_the_docs_python_synthesized(
     )
 
 
+@pytest.mark.parametrize("doc", DOCS_WITH_PYTHON, ids=rel)
+def test_what_the_docs_python_synthesized_lints_clean(
+    doc: Path, doc_runs: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    # The documented command, `kn-constructs lint dist/`, on each doc's output: no error. The
+    # apps of one doc share one output folder here, so each chart's file is linted on its own.
+    result = doc_runs.get(rel(doc))
+    if result is None or not result["synth"]:
+        return  # this doc's Python writes no manifests
+    script = Path(sys.executable).with_name("kn-constructs")
+    for name, text in result["synth"].items():
+        (tmp_path / name).write_text(text)
+        lint = subprocess.run(
+            [str(script), "lint", "--no-config", "--min-severity", "error", str(tmp_path / name)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert lint.returncode == 0, f"{rel(doc)} {name}: {lint.stdout}{lint.stderr}"
+
+
 @pytest.mark.parametrize("doc", [d for d in doc_files() if d.exists()], ids=rel)
 def test_relative_links_resolve(doc: Path) -> None:
     assert broken_links(doc) == []

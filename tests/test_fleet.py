@@ -24,7 +24,7 @@ from kn_constructs import (
     ValidationError,
 )
 from kn_constructs.knative import check_manifest
-from tests.helpers import template_annotations
+from tests.helpers import AFFINITY_CLUSTER, template_annotations
 from tests.support.schema import assert_valid
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -276,7 +276,8 @@ def test_env_defaults_merge_with_model_env(tmp_path: Path) -> None:
             gpu=GpuPlacement(classes=["A40"]),
             router=False,
             env={"LOG_LEVEL": "info", "TIER": "gold"},
-            acknowledge=["KN-PLACE-3", "KN-AS-2"],
+            cluster=AFFINITY_CLUSTER,
+            acknowledge=["KN-AS-2"],
         )
         fleet.add_model(
             "a", model=weights("a"), longest_request_seconds=5, max_scale=1, env={"TIER": "silver"}
@@ -395,7 +396,7 @@ def test_model_warnings_are_emitted_once_per_code_for_the_fleet(tmp_path: Path) 
         max_scale=1,
         longest_request_seconds=5,
         autoscaling=AutoscalerProfile.from_startup(20),
-        acknowledge=["KN-PLACE-3"],
+        cluster=AFFINITY_CLUSTER,
     )
     for i in range(12):
         fleet.add_model(f"m{i}", model=weights(f"m{i}"))

@@ -24,7 +24,7 @@ from kn_constructs import (
 )
 from kn_constructs.knative import check_manifest, check_service
 from kn_constructs.knative.durations import parse_go_duration
-from tests.helpers import contract_props, synth, template_annotations
+from tests.helpers import AFFINITY_CLUSTER, contract_props, synth, template_annotations
 from tests.support.schema import assert_valid
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -235,7 +235,7 @@ def test_fleet_checks_every_service_rolling_at_once_kn_roll_3(tmp_path: Path) ->
         gpu=GpuPlacement(classes=["A40"]),
         autoscaling=AutoscalerProfile.from_startup(20),
         longest_request_seconds=5,
-        acknowledge=["KN-PLACE-3"],
+        cluster=AFFINITY_CLUSTER,
     )
     # Each alone fits (30 held + 36 new per model), together they do not: 60 held, 72 new.
     for name in ("a", "b"):

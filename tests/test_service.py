@@ -212,10 +212,13 @@ def test_single_model_example_runs_and_matches_snapshot(tmp_path: Path, yaml_sna
     text = out.read_text()
     import yaml
 
-    (service,) = [d for d in yaml.safe_load_all(text) if d]
+    docs = [d for d in yaml.safe_load_all(text) if d]
+    (service,) = [d for d in docs if d["kind"] == "Service"]
+    (features,) = [d for d in docs if d["metadata"]["name"] == "config-features"]
+    assert features["data"] == {"kubernetes.podspec-affinity": "enabled"}  # what the service needs
     assert template_annotations(service)["autoscaling.knative.dev/window"] == "40s"
     assert service["spec"]["template"]["spec"]["timeoutSeconds"] == 12
-    assert "KN-PLACE-3" in result.stderr  # the example declares no cluster config: the flag is named
+    assert "KN-PLACE-3" not in result.stderr  # the example declares its cluster (KnativeClusterConfig)
     assert_valid([service])
     assert text == yaml_snapshot
 
@@ -498,7 +501,6 @@ def test_message_format_reads_like_knative(tmp_path: Path) -> None:
             "KN-MODEL-3",
             id="weights-in-other-region",
         ),
-        pytest.param({"acknowledge": []}, "KN-PLACE-3", id="no-cluster-declared"),
         pytest.param(
             {"autoscaling": AutoscalerProfile.from_startup(20).replace(target=20)},
             "KN-CONC-2",

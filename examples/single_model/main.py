@@ -11,11 +11,15 @@ from kn_constructs import (
                            Batching,
                            GpuInferenceService,
                            GpuPlacement,
+                           KnativeClusterConfig,
                            ModelSource,
 )
 
 app = App()
 chart = Chart(app, "inference", namespace="models")
+# The cluster: writes config-features with the flags the service needs (affinity for the GPU
+# placement), so construct and linter check against the same cluster.
+cluster = KnativeClusterConfig(chart, "knative")
 GpuInferenceService(
     chart, "llama",
     image="registry.example.com/llm-server@sha256:" + "a" * 64,
@@ -27,5 +31,6 @@ GpuInferenceService(
     longest_request_seconds=10,          # timeoutSeconds 12
     autoscaling=AutoscalerProfile.from_startup(mean_seconds=20),  # window 40s, panic 50%
     min_scale=0, max_scale=3,
+    cluster=cluster,
 )
 app.synth()

@@ -14,11 +14,13 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from kn_constructs.errors import Severity
 from kn_constructs.knative.settings import ClusterSettings, settings_per_configmap
+from kn_constructs.lint.config import LintConfig
 from kn_constructs.lint.linter import (
     STDIN,
     Finding,
@@ -73,17 +75,31 @@ def parse_size(text: str) -> int:
 
 
 def load_cluster(
-    path: str, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    path: str | Sequence[str], *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
 ) -> tuple[ClusterSettings, list[Finding]]:
-    """Read :class:`ClusterSettings` from a YAML file of Knative ConfigMaps, as Knative applies them.
+    """Read :class:`ClusterSettings` from YAML files of Knative ConfigMaps, as Knative applies them.
 
-    Each valid ConfigMap applies; an invalid one falls back to Knative's defaults and its problems
-    (and any document that does not parse or is refused) are returned as findings of ``path``.
+    ``path`` is one file (``--cluster``) or several (a config file's ``cluster`` list). Each valid
+    ConfigMap applies; an invalid one falls back to Knative's defaults and its problems (and any
+    document that does not parse or is refused) are returned as findings of its file.
 
     Raises:
-        UsageError: The file cannot be read (missing, not a regular file, too large, not UTF-8),
+        UsageError: A file cannot be read (missing, not a regular file, too large, not UTF-8),
             or it holds no Knative ConfigMap and no finding explains why.
     """
+    paths = [path] if isinstance(path, str) else list(path)
+    named: list[Mapping[str, Any]] = []
+    findings: list[Finding] = []
+    for one in paths:
+        docs, found = _cluster_file(one, max_bytes)
+        named += docs
+        findings += found
+    settings, _ = settings_per_configmap(named)
+    return settings, findings
+
+
+def _cluster_file(path: str, max_bytes: int) -> tuple[list[Mapping[str, Any]], list[Finding]]:
+    """The Knative ConfigMaps of one cluster file, and the findings about it."""
     from kn_constructs.knative.configmaps import CONFIG_NAMESPACE, CONFIGMAP_NAMES
 
     try:
@@ -102,11 +118,10 @@ def load_cluster(
             f"--cluster {path}: no Knative ConfigMap found (expected {', '.join(sorted(CONFIGMAP_NAMES))}"
             f" in namespace {CONFIG_NAMESPACE})"
         )
-    settings, _ = settings_per_configmap(named)
-    return settings, findings
+    return named, findings
 
 
-def load_cluster_settings(path: str) -> ClusterSettings:
+def load_cluster_settings(path: str | Sequence[str]) -> ClusterSettings:
     """The settings of :func:`load_cluster` (its findings dropped).
 
     Raises:
@@ -187,6 +202,62 @@ def _guard(command: str, body: Callable[[argparse.Namespace], int], args: argpar
         return EXIT_INTERNAL
 
 
+def _config_groups(args: argparse.Namespace) -> list[tuple[LintConfig, list[str]]]:
+    """The inputs grouped by the config file that applies to each, in input order.
+
+    ``--config FILE`` or ``--no-config``: one group. Otherwise each input finds its own file,
+    walking up from its folder (standard input: from the current folder), so a file gets the same
+    settings whichever other files it is linted with.
+    """
+    from kn_constructs.lint.config import find_config, load_config
+
+    if args.no_config:
+        return [(LintConfig(), list(args.paths))]
+    if args.config:
+        return [(load_config(Path(args.config)), list(args.paths))]
+    groups: dict[Path | None, list[str]] = {}
+    for raw in args.paths:
+        groups.setdefault(find_config(Path.cwd() if raw == STDIN else Path(raw)), []).append(raw)
+    return [(load_config(path) if path else LintConfig(), paths) for path, paths in groups.items()]
+
+
+def _cluster_of(
+    args: argparse.Namespace, config: LintConfig, max_bytes: int
+) -> tuple[ClusterSettings | None, list[Finding], list[str]]:
+    """``--cluster``, else the config file's cluster files, else ``None`` (the inputs, or defaults).
+
+    Returns the settings, the findings about the cluster files, and the messages of cluster files
+    that could not be read (the inputs are then checked under Knative's defaults).
+    """
+    paths: str | list[str] | None = args.cluster or ([str(p) for p in config.cluster] or None)
+    if paths is None:
+        return None, [], []
+    try:
+        settings, findings = load_cluster(paths, max_bytes=max_bytes)
+    except UsageError as error:
+        return ClusterSettings(), [], [str(error)]
+    return settings, findings, []
+
+
+def _filter(ignore: list[str], min_severity: Severity) -> Callable[[list[Finding]], list[Finding]]:
+    """The findings a group's settings keep (its ignores, its lowest severity)."""
+
+    def keep(found: list[Finding]) -> list[Finding]:
+        return filter_findings(found, ignore=ignore, min_severity=min_severity)
+
+    return keep
+
+
+def _printer(keep: Callable[[list[Finding]], list[Finding]]) -> Callable[[str, list[Finding]], None]:
+    """Print one file's kept findings as soon as the file is done (text output streams)."""
+    from kn_constructs.lint.output import format_text
+
+    def on_file(_name: str, found: list[Finding]) -> None:
+        _stdout_write(format_text(keep(found)))
+
+    return on_file
+
+
 def run_lint(args: argparse.Namespace) -> int:
     """Run ``kn-constructs lint`` with parsed arguments; returns the exit code."""
     return _guard("lint", _lint, args)
@@ -194,45 +265,56 @@ def run_lint(args: argparse.Namespace) -> int:
 
 def _lint(args: argparse.Namespace) -> int:
     from kn_constructs import __version__
+    from kn_constructs.lint.config import ConfigError, unknown_code_problems
     from kn_constructs.lint.output import format_json, format_sarif, format_text, summary
 
     max_bytes: int = getattr(args, "max_file_size", DEFAULT_MAX_FILE_BYTES)
-    problems: list[str] = []
-    settings: ClusterSettings | None = None
-    cluster_findings: list[Finding] = []
-    if args.cluster:
-        try:
-            settings, cluster_findings = load_cluster(args.cluster, max_bytes=max_bytes)
-        except UsageError as error:
-            problems.append(str(error))
-            settings = ClusterSettings()
+    try:
+        groups = _config_groups(args)
+    except ConfigError as error:
+        raise UsageError(str(error)) from error
+    unknown = unknown_code_problems(_codes(args.ignore))
+    if unknown:
+        raise UsageError("--ignore: " + "; ".join(unknown))
     if list(args.paths).count(STDIN) > 1:
         raise UsageError("'-' (standard input) given more than once")
-    paths = list(args.paths)
+    problems: list[str] = []
     stdin: list[bytes] | None = None
-    if STDIN in paths:
+    if STDIN in args.paths:
         try:
             stdin = [_read_stdin(args.stdin_name, max_bytes)]
         except UsageError as error:  # the other inputs are still checked
             problems.append(str(error))
-            paths.remove(STDIN)
-
-    def keep(found: list[Finding]) -> list[Finding]:
-        return filter_findings(found, ignore=_codes(args.ignore), min_severity=args.min_severity)
+            groups = [(config, [p for p in paths if p != STDIN]) for config, paths in groups]
 
     stream = args.format == "text" and not args.output
-    if stream and cluster_findings:
-        _stdout_write(format_text(keep(cluster_findings)))
-    run = lint_paths(
-        paths,
-        settings=settings,
-        stdin=stdin,
-        stdin_name=args.stdin_name,
-        max_file_bytes=max_bytes,
-        on_file=(lambda _name, found: _stdout_write(format_text(keep(found)))) if stream else None,
-    )
-    findings = keep(cluster_findings + run.findings)
-    unreadable = problems + run.unreadable
+    findings: list[Finding] = []
+    files = documents = 0
+    for config, paths in groups:
+        settings, cluster_findings, cluster_problems = _cluster_of(args, config, max_bytes)
+        problems += cluster_problems
+        ignore = [*config.ignore, *_codes(args.ignore)]
+        min_severity: Severity = args.min_severity or config.min_severity or "info"
+        keep = _filter(ignore, min_severity)
+
+        if stream and cluster_findings:
+            _stdout_write(format_text(keep(cluster_findings)))
+        if not paths:
+            findings += keep(cluster_findings)
+            continue
+        run = lint_paths(
+            paths,
+            settings=settings,
+            stdin=stdin,
+            stdin_name=args.stdin_name,
+            max_file_bytes=max_bytes,
+            on_file=_printer(keep) if stream else None,
+        )
+        findings += keep(cluster_findings + run.findings)
+        problems += run.unreadable
+        files += len(run.files)
+        documents += run.documents
+    unreadable = problems
     if not stream:
         if args.format == "json":
             out = format_json(findings)
@@ -246,7 +328,7 @@ def _lint(args: argparse.Namespace) -> int:
             _stdout_write(out)
     for message in unreadable:
         print(f"kn-constructs lint: error: {message}", file=sys.stderr)
-    print(summary(findings, files=len(run.files), documents=run.documents), file=sys.stderr)
+    print(summary(findings, files=files, documents=documents), file=sys.stderr)
     if unreadable:
         return EXIT_USAGE
     return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK
@@ -297,14 +379,23 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="CODES",
-        help="codes to ignore, comma-separated or repeated; patterns allowed (KN-PROBE-*)",
+        help="codes to ignore, comma-separated or repeated, added to the config file's; patterns allowed"
+        " (KN-PROBE-*); an unknown code is a usage error",
     )
     lint.add_argument(
         "--min-severity",
         choices=("info", "warning", "error"),
-        default="info",
-        help="report only findings at or above this severity (default: info; info never fails a run)",
+        default=None,
+        help="report only findings at or above this severity (default: the config file's, else info;"
+        " info never fails a run)",
     )
+    lint.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the project config file (.kn-constructs.yaml or pyproject.toml with [tool.kn-constructs]);"
+        " default: the first found walking up from each input's folder",
+    )
+    lint.add_argument("--no-config", action="store_true", help="use no config file")
     lint.add_argument(
         "--format", choices=("text", "json", "sarif"), default="text", help="output format (default: text)"
     )

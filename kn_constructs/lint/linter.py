@@ -30,6 +30,7 @@ from kn_constructs.lint.source import (
     iter_documents,
     read_input,
 )
+from kn_constructs.lint.suppress import apply_suppressions
 
 __all__ = [
     "STDIN",
@@ -213,7 +214,7 @@ def _document_findings(doc: Document, file: str, settings: ClusterSettings) -> l
     if not isinstance(data, Mapping):
         return found
     for prefix, item in _items(data):
-        problems = lint_manifest(item, settings=settings)
+        problems = apply_suppressions(item, lint_manifest(item, settings=settings))
         if not problems:
             continue
         kind, name = _meta(item)
@@ -277,7 +278,8 @@ def lint_paths(
 
     Args:
         paths: Files, folders, or ``-``.
-        settings: The cluster settings to check against. ``None`` (the default): the Knative
+        settings: The cluster settings to check against (``--cluster`` or the config file's
+            ``cluster``, see :mod:`kn_constructs.lint.config`). ``None`` (the default): the Knative
             ConfigMaps found among the inputs (``config-features`` and friends in namespace
             ``knative-serving``, as a ``KnativeClusterConfig`` writes them next to the
             services), each valid one applied on its own; else Knative's defaults.

@@ -8,7 +8,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Final
 from urllib.parse import quote
 
-from kn_constructs.lint.catalogue import all_rules
+from kn_constructs._project import REPOSITORY_URL, code_url
+from kn_constructs.lint.catalogue import RuleInfo, all_rules
 from kn_constructs.lint.linter import Finding
 
 __all__ = ["SARIF_SCHEMA", "format_json", "format_sarif", "format_text", "sarif_log", "summary"]
@@ -23,8 +24,24 @@ SARIF_LEVELS: Final = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def format_text(findings: Sequence[Finding]) -> str:
-    """One line per finding: ``file:line: CODE severity path: message`` (empty for no findings)."""
-    return "".join(f"{finding.text()}\n" for finding in findings)
+    """Per finding ``file:line: CODE severity path: message``, then ``    hint: ...`` when it has one.
+
+    Empty for no findings.
+    """
+    return "".join(
+        f"{finding.text()}\n" + (f"    hint: {finding.hint}\n" if finding.hint else "")
+        for finding in findings
+    )
+
+
+def _help(rule: RuleInfo) -> dict[str, str]:
+    """The SARIF ``help`` of a rule: what it reports and where it is documented."""
+    url = code_url(rule.code)
+    lines = "; ".join(rule.titles)
+    return {
+        "text": f"{lines}. Source: {rule.source}. Documentation: {url}",
+        "markdown": f"{lines}.\n\nSource: {rule.source}.\n\n[{rule.code} in docs/errors.md]({url})",
+    }
 
 
 def format_json(findings: Sequence[Finding]) -> str:
@@ -52,6 +69,15 @@ def _message(finding: Finding) -> str:
     return text
 
 
+def _tag(code: str) -> str:
+    """The SARIF rule tag naming who would refuse the code: Knative, Kubernetes, or a practice."""
+    if code.startswith("KNATIVE-"):
+        return "knative"
+    if code.startswith("K8S-"):
+        return "kubernetes"
+    return "practice"
+
+
 def sarif_log(
     findings: Sequence[Finding], *, version: str, notifications: Sequence[str] = ()
 ) -> dict[str, Any]:
@@ -70,8 +96,10 @@ def sarif_log(
             "id": rule.code,
             "shortDescription": {"text": rule.titles[0]},
             "fullDescription": {"text": "; ".join(rule.titles) + f". Source: {rule.source}."},
+            "helpUri": code_url(rule.code),
+            "help": _help(rule),
             "defaultConfiguration": {"level": SARIF_LEVELS[rule.severity]},
-            "properties": {"tags": ["knative" if rule.code.startswith("KNATIVE-") else "practice"]},
+            "properties": {"tags": [_tag(rule.code)]},
         }
         for rule in rules
     ]
@@ -113,7 +141,14 @@ def sarif_log(
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {"driver": {"name": _TOOL, "version": version, "rules": descriptors}},
+                "tool": {
+                    "driver": {
+                        "name": _TOOL,
+                        "version": version,
+                        "informationUri": REPOSITORY_URL,
+                        "rules": descriptors,
+                    }
+                },
                 "invocations": [
                     {
                         "executionSuccessful": not notifications,

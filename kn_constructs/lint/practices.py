@@ -1243,6 +1243,9 @@ LINT_RULES: Final[tuple[LintRule, ...]] = (
         _hub_model_ids,
     ),
     LintRule(
+        "LINT-IGNORE", "error", "file", "a kn-constructs.io/ignore annotation with an unknown code or no code"
+    ),
+    LintRule(
         "KN-MODEL-4", "warning", "gpu", "HF_HUB_OFFLINE not set to 1 in the serving container", _offline
     ),
     LintRule(

@@ -123,11 +123,17 @@ def test_bad_gpu_service_reports_each_usual_mistake_with_code_path_and_line() ->
     assert by(items, "KNATIVE-FEATURE-FLAG", f"{SPEC}.affinity")["hint"].count("kubernetes.podspec-affinity")
 
 
-def test_text_format_is_one_line_per_finding() -> None:
+def test_text_format_is_one_line_per_finding_with_its_hint_below() -> None:
     as_json = findings(run("lint", "--format", "json", str(BAD_SERVICE)))
     result = run("lint", str(BAD_SERVICE))
     assert result.returncode == 1
-    lines = result.stdout.splitlines()
+    printed = result.stdout.splitlines()
+    lines = [line for line in printed if not line.startswith("    hint: ")]
+    hints = [line.removeprefix("    hint: ") for line in printed if line.startswith("    hint: ")]
+    assert hints == [item["hint"] for item in as_json if item["hint"]]
+    for line, following in zip(printed, [*printed[1:], ""], strict=True):
+        if following.startswith("    hint: "):
+            assert TEXT_LINE.match(line), line  # a hint sits right under its finding
     assert len(lines) == len(as_json)
     for line, item in zip(lines, as_json, strict=True):
         match = TEXT_LINE.match(line)
@@ -519,14 +525,19 @@ def test_single_model_example_output_has_no_error(tmp_path: Path) -> None:
         check=False,
     )
     assert synth.returncode == 0, synth.stderr
-    # The example declares no cluster config, so the construct assumes the affinity flag and says so.
-    assert "kubernetes.podspec-affinity" in synth.stderr
-    # Linted against a cluster that has the flag (examples/lint/cluster-gpu.yaml): nothing at all.
-    clean = run("lint", "--format", "json", "--cluster", str(GPU_CLUSTER_FILE), str(tmp_path))
+    # The example declares its cluster (KnativeClusterConfig writes config-features next to the
+    # Service), so the linter, reading those ConfigMaps, needs no option: nothing at all.
+    assert "kubernetes.podspec-affinity" not in synth.stderr
+    clean = run("lint", "--format", "json", str(tmp_path))
     assert clean.returncode == 0, clean.stdout
     assert findings(clean) == []
-    # Against Knative's defaults the one problem is the flag the construct warned about.
-    default = run("lint", "--format", "json", str(tmp_path))
+    # The Service alone, against Knative's defaults: the flag the construct would refuse too.
+    (service,) = [
+        d
+        for d in yaml.safe_load_all(next(tmp_path.glob("*.yaml")).read_text())
+        if d and d["kind"] == "Service"
+    ]
+    default = run("lint", "--format", "json", "-", input=yaml.safe_dump(service))
     assert default.returncode == 1
     assert [(f["code"], f["path"]) for f in findings(default)] == [
         ("KNATIVE-FEATURE-FLAG", f"{SPEC}.affinity")

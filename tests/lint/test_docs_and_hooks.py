@@ -42,7 +42,7 @@ def test_the_sample_output_in_the_docs_is_what_the_linter_prints() -> None:
     lines = [line for line in sample.splitlines() if line and not line.startswith("```")]
     assert len(lines) >= 5
     result = run("lint", str(BAD_SERVICE.relative_to(ROOT)))
-    printed = result.stdout.splitlines()
+    printed = [line for line in result.stdout.splitlines() if not line.startswith("    hint: ")]
     for line in lines:
         assert line in printed, line
     errors = sum(1 for line in printed if " error " in line)
@@ -76,4 +76,24 @@ def test_pre_commit_hook_definition() -> None:
     )
     # YAML that is not a manifest passes: a list document is only noted (a LINT-YAML warning)
     assert clean.returncode == 0
-    assert [line.split()[1:3] for line in clean.stdout.splitlines()] == [["LINT-YAML", "warning"]]
+    findings = [line for line in clean.stdout.splitlines() if not line.startswith(" ")]
+    assert [line.split()[1:3] for line in findings] == [["LINT-YAML", "warning"]]
+
+
+def test_sarif_rules_link_to_their_section_of_the_docs() -> None:
+    import json
+
+    from kn_constructs._project import DOCS_URL
+
+    log = json.loads(run("lint", "--format", "sarif", str(BAD_SERVICE)).stdout)
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    headings = {
+        line.removeprefix("### ").strip().lower()
+        for line in (ROOT / "docs" / "errors.md").read_text().splitlines()
+        if line.startswith("### ")
+    }
+    assert rules
+    for rule in rules:
+        url = rule["helpUri"]
+        assert url.startswith(f"{DOCS_URL}/errors.md#") and url.split("#")[1] in headings, url
+        assert rule["help"]["text"] and url in rule["help"]["markdown"]
