@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from kn_constructs._boundary import checked, checked_dataclass
 from kn_constructs._format import format_number
 from kn_constructs.errors import Problem
 from kn_constructs.knative.rules import TARGET_MIN
@@ -31,6 +32,7 @@ FIXED_HARD_CEILING = 2.0
 IN_FLIGHT_CLOSE_FRACTION = 0.05
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class Batching:
     """The batching mode of the model server.
@@ -59,6 +61,7 @@ class Batching:
     max_wait_seconds: float = 0.0
 
     @classmethod
+    @checked
     def none(cls) -> Batching:
         """No batching: one request per pod at a time (KN-CONC-1, KN-CONC-2).
 
@@ -68,6 +71,7 @@ class Batching:
         return cls(mode="none", container_concurrency=1, target=1)
 
     @classmethod
+    @checked
     def fixed(
         cls,
         batch_size: int,
@@ -93,6 +97,7 @@ class Batching:
         )
 
     @classmethod
+    @checked
     def in_flight(cls, max_sequences: int, *, target: float | None = None) -> Batching:
         """In-flight (continuous) batching, as in vLLM or TGI (KN-BATCH-2).
 

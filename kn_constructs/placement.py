@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from kn_constructs._boundary import checked_dataclass
 from kn_constructs.errors import Problem
 
 __all__ = ["AFFINITY_FLAG", "GpuPlacement"]
@@ -26,6 +27,7 @@ _MAX_WEIGHT = 100
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class GpuPlacement:
     """Where a model may run.

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from kn_constructs._boundary import checked, checked_dataclass
 from kn_constructs.errors import Problem
 
 __all__ = ["Probes"]
@@ -27,6 +28,7 @@ __all__ = ["Probes"]
 READINESS_DETECTION_WARN_SECONDS = 10
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class Probes:
     """Probe settings. All times in whole seconds.
@@ -60,6 +62,7 @@ class Probes:
     startup_period_seconds: int = 5
 
     @classmethod
+    @checked
     def single_path(cls, path: str = "/health") -> Probes:
         """Probes for servers with one health endpoint that turns 200 once loaded (vLLM, TGI)."""
         return cls(readiness_path=path, liveness_path=path)

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from kn_constructs._boundary import checked, checked_dataclass
 from kn_constructs._format import format_number, format_seconds
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, raise_for_errors
@@ -64,6 +65,7 @@ ANNOTATION_FIELDS: Mapping[str, tuple[str, str]] = {
 }
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class StartupTime:
     """Measured pod startup: scheduling, image pull, model load, until ready.
@@ -163,6 +165,7 @@ class StartupTime:
         return found
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class AutoscalerProfile:
     """Knative KPA settings for one service, with the practice behind each default.
@@ -239,6 +242,7 @@ class AutoscalerProfile:
     # ----------------------------------------------------------------- presets
 
     @classmethod
+    @checked
     def from_startup(
         cls,
         mean_seconds: float,
@@ -273,6 +277,7 @@ class AutoscalerProfile:
         )
 
     @classmethod
+    @checked
     def latency_first(
         cls,
         mean_seconds: float,
@@ -298,6 +303,7 @@ class AutoscalerProfile:
         )
 
     @classmethod
+    @checked
     def cost_first(
         cls,
         mean_seconds: float,
@@ -320,6 +326,7 @@ class AutoscalerProfile:
         )
 
     @classmethod
+    @checked
     def spiky_traffic(
         cls,
         mean_seconds: float,

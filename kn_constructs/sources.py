@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from kn_constructs._boundary import checked, checked_dataclass
 from kn_constructs.errors import Problem
 
 __all__ = [
@@ -118,6 +119,7 @@ def is_external_hub_uri(uri: str) -> bool:
     return any(host == hub or host.endswith("." + hub) for hub in EXTERNAL_HUB_HOSTS)
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class SecretKeyRef:
     """A reference to one key of a Kubernetes Secret; the only way secrets reach a pod.
@@ -160,6 +162,7 @@ class SecretKeyRef:
         return found
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class ModelSource:
     """Where the weights are. Build it with :meth:`tensorizer`, :meth:`object_storage` or :meth:`pvc`.
@@ -197,6 +200,7 @@ class ModelSource:
     allow_external_hub: bool = False
 
     @classmethod
+    @checked
     def tensorizer(
         cls,
         uri: str,
@@ -231,6 +235,7 @@ class ModelSource:
         )
 
     @classmethod
+    @checked
     def object_storage(
         cls,
         uri: str,
@@ -258,6 +263,7 @@ class ModelSource:
         )
 
     @classmethod
+    @checked
     def pvc(
         cls,
         claim_name: str,
