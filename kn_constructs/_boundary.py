@@ -40,7 +40,7 @@ from typing import Any, TypeVar
 
 from kn_constructs.errors import Problem, ValidationError
 
-__all__ = ["check_arguments", "check_value", "checked", "checked_dataclass"]
+__all__ = ["check_arguments", "check_value", "checked", "checked_construct", "checked_dataclass"]
 
 #: Kubernetes and Knative integers are at most 64 bits (``int64``); beyond is no setting at all.
 INT64_MAX = 2**63 - 1
@@ -357,6 +357,7 @@ def _signature_problems(
     prefix: str,
     skip: int,
     hints: dict[str, Any],
+    hidden: frozenset[str] = frozenset(),
 ) -> list[Problem]:
     """Unknown keywords (with "did you mean"), missing required arguments, extra positionals."""
     params = list(sig.parameters.values())[skip:]
@@ -377,7 +378,9 @@ def _signature_problems(
             )
         )
     given_positionally = {p.name for p in positional[: len(args)]}
-    public = [n for n in names if not n.startswith("_")]
+    keyword_only = [p.name for p in params if p.kind is p.KEYWORD_ONLY]
+    public = [n for n in (keyword_only or names) if not n.startswith("_") and n not in hidden]
+    suggested: set[str] = set()
     for key in kwargs:
         if key in given_positionally:
             found.append(
@@ -391,6 +394,7 @@ def _signature_problems(
             )
         elif key not in names and not has_var_kw:
             close = difflib.get_close_matches(key, public, n=1, cutoff=0.6)
+            suggested.update(close)
             found.append(
                 Problem(
                     "KNC-PROP",
@@ -406,7 +410,8 @@ def _signature_problems(
             param.VAR_POSITIONAL,
             param.VAR_KEYWORD,
         )
-        if required and param.name not in kwargs and param.name not in given_positionally:
+        given = param.name in kwargs or param.name in given_positionally
+        if required and not given and param.name not in suggested:
             found.append(
                 Problem(
                     "KNC-PROP",
@@ -427,6 +432,7 @@ def check_arguments(
     prefix: str = "",
     skip: int = 0,
     hints: dict[str, Any] | None = None,
+    hidden: frozenset[str] = frozenset(),
 ) -> list[Problem]:
     """Every problem of one call: the signature first, then each argument's type.
 
@@ -437,10 +443,13 @@ def check_arguments(
         prefix: Root of the problem paths (a construct id), or ``""``.
         skip: How many leading parameters are not the caller's (``self``, ``cls``).
         hints: The resolved type hints, if not those of ``func``.
+        hidden: Parameter names not offered in "allowed" (internal ones).
     """
     sig = _signature(func)
     type_hints = hints if hints is not None else _hints(func)
-    found = _signature_problems(sig, args, kwargs, prefix=prefix, skip=skip, hints=type_hints)
+    found = _signature_problems(
+        sig, args, kwargs, prefix=prefix, skip=skip, hints=type_hints, hidden=hidden
+    )
     if found:
         return found
     bound = sig.bind_partial(*([None] * skip), *args, **kwargs)
@@ -490,3 +499,43 @@ def checked_dataclass(cls: _C) -> _C:
 
     cls.__init__ = __init__  # type: ignore[misc]
     return cls
+
+
+def checked_construct(
+    kind: str, *, root: tuple[str, ...] = ("id",), hidden: tuple[str, ...] = ()
+) -> Callable[[_F], _F]:
+    """Check a construct's ``__init__`` arguments against its type hints before it builds anything.
+
+    Problem paths start at the first of ``root`` given as a ``str`` (``problem_path``, then
+    ``id``), as the construct's other problems do; the error's subject is
+    ``<kind> '<that root>'``.
+
+    Args:
+        kind: The construct's class name, for the error's subject.
+        root: Parameter names whose value roots the problem paths, first given wins.
+        hidden: Internal parameter names not offered in "allowed".
+    """
+
+    def decorate(func: _F) -> _F:
+        sig = _signature(func)
+        names = list(sig.parameters)
+
+        def root_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+            for name in root:
+                position = names.index(name) - 1
+                value = kwargs.get(name, args[position] if 0 <= position < len(args) else None)
+                if isinstance(value, str) and value:
+                    return value
+            return ""
+
+        @functools.wraps(func)
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            prefix = root_of(args, kwargs)
+            problems = check_arguments(func, args, kwargs, prefix=prefix, skip=1, hidden=frozenset(hidden))
+            if problems:
+                raise ValidationError(problems, subject=f"{kind} {prefix!r}" if prefix else kind)
+            return func(self, *args, **kwargs)
+
+        return typing.cast("_F", wrapper)
+
+    return decorate

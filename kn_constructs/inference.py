@@ -978,8 +978,12 @@ def rollout_deadlock_problem(
 
 
 def timeout_seconds_for(longest_request_seconds: float) -> int:
-    """``timeoutSeconds`` for a longest request: ``ceil(1.2 x longest)`` (KN-SHUT-2)."""
-    return math.ceil(TIMEOUT_FACTOR * longest_request_seconds - 1e-9)
+    """``timeoutSeconds`` for a longest request: ``ceil(1.2 x longest)`` (KN-SHUT-2).
+
+    Capped at 2**63 seconds, so a huge (finite) request length gives a timeout that the
+    range check refuses rather than an overflow.
+    """
+    return math.ceil(min(TIMEOUT_FACTOR * longest_request_seconds, float(2**63)) - 1e-9)
 
 
 def required_features(props: InferenceServiceProps) -> frozenset[str]:

@@ -9,6 +9,7 @@ from typing import Any, Literal, cast
 from cdk8s import ApiObject, JsonPatch
 from constructs import Construct
 
+from kn_constructs._boundary import checked_construct
 from kn_constructs.batching import Batching
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, emit_warnings, raise_for_errors
@@ -105,6 +106,9 @@ class GpuInferenceService(ApiObject):
         problem_path: For fleets: the root of problem paths (default: ``id``).
     """
 
+    @checked_construct(
+        "GpuInferenceService", root=("problem_path", "id"), hidden=("defer_errors", "problem_path")
+    )
     def __init__(
         self,
         scope: Construct,
