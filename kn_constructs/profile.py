@@ -594,9 +594,37 @@ def knative_problems(
         new_path = overrides.get(key, f"{path}.{field_name}")
         value = given.get(key, problem.value)
         found.append(
-            dataclasses.replace(problem, path=new_path, code=practice, rule=problem.code, value=value)
+            dataclasses.replace(
+                problem,
+                path=new_path,
+                code=practice,
+                rule=problem.code,
+                value=value,
+                allowed=_python_allowed(problem.allowed),
+                hint=_python_hint(problem.hint),
+            )
         )
     return found
+
+
+def _python_allowed(allowed: str | None) -> str | None:
+    """Knative's allowed range in the words of the Python props.
+
+    Knative's own range for max-scale includes ``0 for unlimited``; the library refuses 0
+    (KN-SCALE-2: nothing would cap GPU spend), so it is not offered here.
+    """
+    if allowed is None:
+        return None
+    return allowed.replace(", or 0 for unlimited", "")
+
+
+def _python_hint(hint: str | None) -> str | None:
+    """Knative's hint for an annotation, without what only YAML writers need (values are strings)."""
+    if hint is None:
+        return None
+    for yaml_only in (" (values are strings)",):
+        hint = hint.replace(yaml_only, "")
+    return hint
 
 
 def _raw_window(startup: StartupTime, traffic: TrafficShape) -> float:

@@ -21,6 +21,7 @@ Environment variables set for every source:
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -28,12 +29,14 @@ from urllib.parse import urlsplit
 
 from kn_constructs._boundary import checked, checked_dataclass
 from kn_constructs.errors import Problem
+from kn_constructs.knative.rules import RESERVED_MOUNT_PATHS
 
 __all__ = [
     "EXTERNAL_HUB_HOSTS",
     "SECRET_NAME",
     "SECRET_VALUE",
     "ModelSource",
+    "clean_path",
     "SecretKeyRef",
     "is_external_hub_uri",
     "is_literal_secret",
@@ -108,6 +111,19 @@ def is_literal_secret(name: str, value: str) -> bool:
         if not before.isalnum() and not after[:1].isalnum():
             return True
     return False
+
+
+def clean_path(path: str) -> str:
+    """Go's ``path.Clean``: the shortest path naming the same file (``/dev/./log`` -> ``/dev/log``).
+
+    Knative compares mount paths after ``filepath.Clean`` (``validateVolumeMounts`` in
+    ``pkg/apis/serving/k8s_validation.go``), so the library does too. Python's
+    ``posixpath.normpath`` is the same function except that it keeps a leading ``//``.
+    """
+    cleaned = posixpath.normpath(path)
+    if cleaned.startswith("//"):
+        cleaned = "/" + cleaned.lstrip("/")
+    return cleaned
 
 
 def is_external_hub_uri(uri: str) -> bool:
@@ -306,8 +322,13 @@ class ModelSource:
         """What ``MODEL_URI`` says: the object URI, or the path inside the container."""
         if self.kind == "pvc":
             sub = self.path.strip("/")
-            return f"{self.mount_path.rstrip('/')}/{sub}" if sub else self.mount_path
+            return clean_path(f"{self.mount_path}/{sub}") if sub else self.clean_mount_path
         return self.uri or ""
+
+    @property
+    def clean_mount_path(self) -> str:
+        """``mount_path`` as Knative compares it (Go's ``path.Clean``); this is what is written."""
+        return clean_path(self.mount_path)
 
     def env(self) -> list[dict[str, object]]:
         """The env vars that tell the server where the model is (see the module docs)."""
@@ -347,7 +368,7 @@ class ModelSource:
         """Container volume mounts this source needs."""
         if self.kind != "pvc":
             return []
-        return [{"name": self.volume_name, "mountPath": self.mount_path, "readOnly": self.read_only}]
+        return [{"name": self.volume_name, "mountPath": self.clean_mount_path, "readOnly": self.read_only}]
 
     def required_features(self) -> frozenset[str]:
         """The ``config-features`` flags Knative needs for this source."""
@@ -429,18 +450,26 @@ class ModelSource:
                     allowed="a DNS-1123 subdomain",
                 )
             )
-        if not self.mount_path.startswith("/") or self.mount_path.rstrip("/") in (
-            "",
-            "/dev",
-            "/dev/log",
-        ):
+        cleaned = self.clean_mount_path
+        if cleaned in RESERVED_MOUNT_PATHS:
+            found.append(
+                Problem(
+                    "KNATIVE-RESERVED",
+                    f"{path}.mount_path",
+                    f'mountPath "{cleaned}" is a reserved path',
+                    value=self.mount_path,
+                    allowed="an absolute path other than /, /dev and /dev/log",
+                    hint="mount the weights somewhere like /models",
+                )
+            )
+        elif not self.mount_path.startswith("/"):
             found.append(
                 Problem(
                     "KNATIVE-VOLUME",
                     f"{path}.mount_path",
                     f"invalid value: {self.mount_path}",
                     value=self.mount_path,
-                    allowed="an absolute path other than /, /dev and /dev/log",
+                    allowed="an absolute path",
                     hint="mount the weights somewhere like /models",
                 )
             )
