@@ -108,7 +108,7 @@ def _problem(
         message or f"expected {expected}, got {_describe(value)}",
         value=value,
         allowed=allowed or expected,
-        hint=hint,
+        hint=hint or f"give {expected}",
     )
 
 
@@ -216,7 +216,14 @@ def check_value(value: object, hint_type: Any, path: str) -> list[Problem]:
             if isinstance(value, str)
             else []
         )
-        return [_problem(path, hint_type, value, hint=f"did you mean {close[0]!r}?" if close else None)]
+        return [
+            _problem(
+                path,
+                hint_type,
+                value,
+                hint=f"did you mean {close[0]!r}?" if close else f"choose {_type_name(hint_type)}",
+            )
+        ]
     if hint_type is bool:
         if isinstance(value, bool):
             return []
@@ -447,9 +454,7 @@ def check_arguments(
     """
     sig = _signature(func)
     type_hints = hints if hints is not None else _hints(func)
-    found = _signature_problems(
-        sig, args, kwargs, prefix=prefix, skip=skip, hints=type_hints, hidden=hidden
-    )
+    found = _signature_problems(sig, args, kwargs, prefix=prefix, skip=skip, hints=type_hints, hidden=hidden)
     if found:
         return found
     bound = sig.bind_partial(*([None] * skip), *args, **kwargs)

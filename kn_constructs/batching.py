@@ -153,6 +153,7 @@ class Batching:
                         f"expected {format_number(TARGET_MIN)} <= {format_number(self.target)}",
                         value=self.target,
                         allowed=f"0.01..{hard}",
+                        hint="omit target for 80 % of max_sequences",
                     )
                 )
             elif hard >= 2 and self.target > hard * (1 - IN_FLIGHT_CLOSE_FRACTION):
@@ -176,6 +177,7 @@ class Batching:
                     f"expected 0 <= {format_number(self.max_wait_seconds)}",
                     value=self.max_wait_seconds,
                     allowed=">= 0",
+                    hint="how long the server waits to fill a batch; 0 for no wait",
                 )
             )
         return found
@@ -191,6 +193,7 @@ class Batching:
                     f"expected 1 <= {batch}",
                     value=batch,
                     allowed=">= 1",
+                    hint="the server's batch size: requests it runs together, 1 or more",
                 )
             ]
         hard = self.container_concurrency

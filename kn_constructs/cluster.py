@@ -31,8 +31,8 @@ from typing import Any, Final
 from cdk8s import ApiObject, JsonPatch
 from constructs import Construct
 
-from kn_constructs._format import format_number, format_seconds
 from kn_constructs._boundary import checked_construct
+from kn_constructs._format import format_number, format_seconds
 from kn_constructs._synth import add_finalizer, outdir_existed, remove_empty_outdir
 from kn_constructs.errors import Problem, emit_warnings, raise_for_errors
 from kn_constructs.knative import configmaps as cm

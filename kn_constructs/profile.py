@@ -343,7 +343,8 @@ class AutoscalerProfile:
         base = cls.from_startup(
             mean_seconds, spread_seconds=spread_seconds, p95_seconds=p95_seconds, traffic="spiky"
         )
-        delay = min(kn.SCALE_DOWN_DELAY_MAX_SECONDS, max(0, math.ceil(2 * mean_seconds)))
+        twice = min(2 * mean_seconds, float(kn.SCALE_DOWN_DELAY_MAX_SECONDS))  # 2 x 1e308 is inf
+        delay = min(kn.SCALE_DOWN_DELAY_MAX_SECONDS, max(0, math.ceil(twice)))
         return dataclasses.replace(base, goal="spiky", scale_down_delay_seconds=delay)
 
     def replace(self, **changes: object) -> AutoscalerProfile:
@@ -520,7 +521,12 @@ class AutoscalerProfile:
                 found.append(_clamp_warning(path, raw, kn.WINDOW_MAX_SECONDS))
             elif self.window_seconds == kn.WINDOW_MIN_SECONDS and whole < kn.WINDOW_MIN_SECONDS:
                 found.append(_clamp_warning(path, raw, kn.WINDOW_MIN_SECONDS))
-            if 1 <= self.panic_window_percentage <= 100 and self.panic_window_seconds < startup.mean_seconds:
+            window_ok = kn.WINDOW_MIN_SECONDS <= self.window_seconds <= kn.WINDOW_MAX_SECONDS
+            if (
+                window_ok
+                and 1 <= self.panic_window_percentage <= 100
+                and self.panic_window_seconds < startup.mean_seconds
+            ):
                 found.append(
                     Problem(
                         "KN-AS-4",

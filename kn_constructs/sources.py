@@ -36,8 +36,8 @@ __all__ = [
     "SECRET_NAME",
     "SECRET_VALUE",
     "ModelSource",
-    "clean_path",
     "SecretKeyRef",
+    "clean_path",
     "is_external_hub_uri",
     "is_literal_secret",
 ]
