@@ -5,7 +5,8 @@ threshold, scale-down delay, scale bounds) with safe defaults, presets for the g
 of KN-AS-2, and :meth:`AutoscalerProfile.from_startup`, which derives the windows
 from measured pod startup (KN-AS-3, KN-AS-4).
 
-Profiles are plain values: building one never raises. Their problems are reported
+Profiles are plain values: building one checks only the argument types (``KNC-TYPE``,
+``KNC-PROP``; see :mod:`kn_constructs._boundary`). Their range problems are reported
 when a construct uses them (so that every problem of a service is listed at once),
 or on demand with :meth:`AutoscalerProfile.validate`.
 """
@@ -642,7 +643,7 @@ def _derived_window(startup: StartupTime, traffic: TrafficShape) -> int:
     """The derived stable window; Knative's 60 s when the measurement is unusable.
 
     An unusable measurement (not positive, not finite) is reported by
-    :meth:`StartupTime.problems`; building the profile itself never raises.
+    :meth:`StartupTime.problems`; NaN and infinities are refused when the profile is built.
     """
     raw_seconds = _raw_window(startup, traffic)
     if not startup.mean_seconds > 0 or not math.isfinite(raw_seconds):
