@@ -39,7 +39,7 @@ Severity = Literal["error", "warning"]
 #: library's own tools refuse. Code -> what it means.
 LIBRARY_CODES = {
     "KNC-PROP": "a constructor, factory or construct was given a keyword argument it does not know"
-    " (with \"did you mean\"), or not given a required one",
+    ' (with "did you mean"), or not given a required one',
     "KNC-TYPE": "an argument of the wrong Python type (a str for a number or a list, a bool for an int,"
     " a float for an int, a dict for a value object), a number that is not finite (NaN, infinities),"
     " or an int beyond 64 bits: checked at every public constructor and factory",
