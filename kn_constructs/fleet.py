@@ -5,7 +5,7 @@ on its own; shared defaults that each model can override; a path-based router
 (KN-FLEET-2); and checks only a whole fleet can make, all collected and reported
 together when the app synthesizes (or on :meth:`ModelFleet.validate`):
 
-* unique model names that stay valid DNS-1035 labels with Knative's revision suffix
+* unique model names (refused at ``add_model``) that stay valid DNS-1035 labels with Knative's revision suffix
   (KN-FLEET-1);
 * a GPU budget: the sum of max-scale x GPUs per pod must fit (KN-SCALE-2);
 * cluster-wide settings the models disagree on (KN-AS-6);
@@ -211,8 +211,10 @@ class ModelFleet(Construct):
         Props are those of :class:`~kn_constructs.GpuInferenceService`; the fleet's
         defaults fill in what is not given (``env`` is merged). Scale to zero is the
         default (min-scale 0); pass ``min_scale=1`` for a model that must stay warm.
-        Problems are not raised here: the fleet reports every problem of every model
-        together when the app synthesizes (or on :meth:`validate`).
+        A name already in the fleet (KN-FLEET-1) and props of the wrong type or unknown
+        props (``KNC-TYPE``, ``KNC-PROP``) raise a
+        :class:`~kn_constructs.errors.ValidationError` here; every other problem is
+        reported with all the others when the app synthesizes (or on :meth:`validate`).
 
         Args:
             name: The model's name: the Knative Service's name and the router path.

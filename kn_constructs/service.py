@@ -38,7 +38,8 @@ class GpuInferenceService(ApiObject):
     The construct is the Knative Service's ``ApiObject`` itself: its ``name`` is the
     Service's name.
 
-    Every prop is checked when the construct is built; all problems are reported
+    Every prop's Python type is checked first (``KNC-TYPE``; unknown props are
+    ``KNC-PROP`` with "did you mean"), then every prop's value; all problems are reported
     together in one :class:`~kn_constructs.errors.ValidationError` and nothing is
     added to the app. Risky choices raise :class:`~kn_constructs.errors.KnWarning`
     warnings, which ``acknowledge`` silences by code.
