@@ -12,6 +12,7 @@ import math
 import subprocess
 import sys
 import textwrap
+import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ from kn_constructs import (
 )
 from kn_constructs._boundary import check_arguments
 from kn_constructs.errors import LIBRARY_CODES
-from kn_constructs.inference import InferenceServiceProps, plan_inference_service
+from kn_constructs.inference import InferencePlan, InferenceServiceProps, plan_inference_service
 from kn_constructs.knative.service import check_service
 from kn_constructs.sources import clean_path
 from tests.helpers import IMAGE, contract_props
@@ -502,49 +503,72 @@ def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), strategy)
 
 
+#: The contract example's props (valid), in the raw form :func:`_build` reads.
+_GOOD_RAW: dict[str, Any] = {
+    "name": "llama",
+    "longest_request_seconds": 10,
+    "min_scale": 0,
+    "max_scale": 3,
+    "initial_scale": None,
+    "port": 8080,
+    "cpu": "4",
+    "memory": "32Gi",
+    "shared_memory": None,
+    "current_pods": None,
+    "spare_gpus": None,
+    "cold_start_budget_seconds": None,
+    "_batch": ("fixed", 8, None),
+    "_profile": {},
+    "_startup": 20,
+    "_count": 1,
+    "_traffic": ("none", 0, None),
+    "_mount": None,
+}
+
+
 @st.composite
 def _random_props(draw: st.DrawFn) -> dict[str, Any]:
-    """Props with edge values; value objects are built inside the test (a factory may refuse them)."""
-    return {
-        "name": draw(st.one_of(st.just("llama"), ODD_STRINGS)),
-        "longest_request_seconds": draw(EDGE_FLOATS),
-        "min_scale": draw(_maybe(EDGE_INTS)),
-        "max_scale": draw(_maybe(EDGE_INTS)),
-        "initial_scale": draw(_maybe(EDGE_INTS)),
-        "port": draw(st.one_of(st.sampled_from([8080, 0, 1, 8012, 65535, 65536]), EDGE_INTS)),
-        "cpu": draw(st.one_of(st.just("4"), ODD_STRINGS)),
-        "memory": draw(st.one_of(st.just("32Gi"), ODD_STRINGS)),
-        "shared_memory": draw(_maybe(ODD_STRINGS)),
-        "current_pods": draw(_maybe(EDGE_INTS)),
-        "spare_gpus": draw(_maybe(EDGE_INTS)),
-        "cold_start_budget_seconds": draw(_maybe(EDGE_FLOATS)),
-        "_batch": draw(
-            st.tuples(st.sampled_from(["none", "fixed", "in_flight"]), EDGE_INTS, _maybe(EDGE_FLOATS))
+    """The contract's props with up to three set to edge values (so both verdicts are common).
+
+    Value objects are built inside the test from the raw draws (a factory may refuse them).
+    """
+    edges: dict[str, st.SearchStrategy[Any]] = {
+        "name": st.one_of(st.just("llama"), ODD_STRINGS),
+        "longest_request_seconds": EDGE_FLOATS,
+        "min_scale": _maybe(EDGE_INTS),
+        "max_scale": _maybe(EDGE_INTS),
+        "initial_scale": _maybe(EDGE_INTS),
+        "port": st.one_of(st.sampled_from([8080, 0, 1, 8012, 65535, 65536]), EDGE_INTS),
+        "cpu": st.one_of(st.just("4"), ODD_STRINGS),
+        "memory": st.one_of(st.just("32Gi"), ODD_STRINGS),
+        "shared_memory": _maybe(ODD_STRINGS),
+        "current_pods": _maybe(EDGE_INTS),
+        "spare_gpus": _maybe(EDGE_INTS),
+        "cold_start_budget_seconds": _maybe(EDGE_FLOATS),
+        "_batch": st.tuples(st.sampled_from(["none", "fixed", "in_flight"]), EDGE_INTS, _maybe(EDGE_FLOATS)),
+        "_profile": st.fixed_dictionaries(
+            {},
+            optional={
+                "window_seconds": EDGE_INTS,
+                "target": EDGE_FLOATS,
+                "target_utilization_percentage": EDGE_FLOATS,
+                "panic_window_percentage": EDGE_FLOATS,
+                "panic_threshold_percentage": EDGE_FLOATS,
+                "scale_down_delay_seconds": EDGE_INTS,
+                "activation_scale": EDGE_INTS,
+                "target_burst_capacity": EDGE_FLOATS,
+                "max_scale_up_rate": EDGE_FLOATS,
+            },
         ),
-        "_profile": draw(
-            st.fixed_dictionaries(
-                {},
-                optional={
-                    "window_seconds": EDGE_INTS,
-                    "target": EDGE_FLOATS,
-                    "target_utilization_percentage": EDGE_FLOATS,
-                    "panic_window_percentage": EDGE_FLOATS,
-                    "panic_threshold_percentage": EDGE_FLOATS,
-                    "scale_down_delay_seconds": EDGE_INTS,
-                    "activation_scale": EDGE_INTS,
-                    "target_burst_capacity": EDGE_FLOATS,
-                    "max_scale_up_rate": EDGE_FLOATS,
-                },
-            )
-        ),
-        "_startup": draw(_maybe(EDGE_FLOATS)),
-        "_count": draw(EDGE_INTS),
-        "_mount": draw(
-            _maybe(
-                st.one_of(st.sampled_from(["/models", "/dev/shm", "/dev/./log", "/tmp/../m"]), ODD_STRINGS)
-            )
+        "_startup": _maybe(EDGE_FLOATS),
+        "_count": EDGE_INTS,
+        "_traffic": st.tuples(st.sampled_from(["none", "canary", "gradual"]), EDGE_INTS, _maybe(ODD_STRINGS)),
+        "_mount": _maybe(
+            st.one_of(st.sampled_from(["/models", "/dev/shm", "/dev/./log", "/tmp/../m"]), ODD_STRINGS)
         ),
     }
+    changed = draw(st.sets(st.sampled_from(sorted(edges)), max_size=3))
+    return {**_GOOD_RAW, **{key: draw(edges[key], label=key) for key in sorted(changed)}}
 
 
 def _build(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -570,13 +594,18 @@ def _build(raw: Mapping[str, Any]) -> dict[str, Any]:
         if mount is None
         else ModelSource.pvc("w", mount_path=mount)
     )
+    mode, number, tag = raw["_traffic"]
+    if mode == "canary":
+        props["traffic"] = Traffic.canary("llama-v1", number, tag=tag)
+    elif mode == "gradual":
+        props["traffic"] = Traffic.gradual(number, tag=tag)
     props["image"] = IMAGE
     props["acknowledge"] = ["KN-PLACE-3"]
     return props
 
 
-def _plan(chart: Chart, construct_id: str, props: dict[str, Any]) -> dict[str, Any] | None:
-    """What the construct does, without cdk8s: the boundary, then the planner. ``None``: refused."""
+def _plan(chart: Chart, construct_id: str, props: dict[str, Any]) -> InferencePlan:
+    """What the construct does, without cdk8s: the boundary, then the planner."""
     init = GpuInferenceService.__init__.__wrapped__  # type: ignore[attr-defined]
     problems = check_arguments(init, (chart, construct_id), props, prefix=construct_id, skip=1)
     if problems:
@@ -586,7 +615,7 @@ def _plan(chart: Chart, construct_id: str, props: dict[str, Any]) -> dict[str, A
     plan = plan_inference_service(InferenceServiceProps(**fields, path=construct_id))
     if plan.errors:
         raise ValidationError(plan.errors)
-    return plan.manifest
+    return plan
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -594,18 +623,20 @@ def _plan(chart: Chart, construct_id: str, props: dict[str, Any]) -> dict[str, A
 def test_random_props_give_one_validation_error_or_manifests_knative_accepts(
     chart: Chart, raw: dict[str, Any]
 ) -> None:
-    planned: list[dict[str, Any] | None] = []
+    planned: list[InferencePlan] = []
     error = _refusal(lambda: planned.append(_plan(chart, "llama", _build(raw))))
     if error is not None:
         assert error.problems
         return
-    (manifest,) = planned
-    assert manifest is not None
-    manifest = {**manifest, "metadata": {**manifest["metadata"], "namespace": "models"}}  # type: ignore[dict-item]
-    assert [p for p in check_service(manifest) if p.severity == "error"] == []
+    (plan,) = planned
+    assert plan.manifest is not None
+    manifest = {**plan.manifest, "metadata": {**plan.manifest["metadata"], "namespace": "models"}}  # type: ignore[dict-item]
+    # The settings the construct assumed (Knative's defaults plus the flags it needs, KN-PLACE-3).
+    assert [p for p in check_service(manifest, settings=plan.settings) if p.severity == "error"] == []
     assert validate_manifest(manifest) == []
 
 
+@pytest.mark.filterwarnings("ignore::kn_constructs.KnWarning")  # legal findings of random props
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=_random_props())
 def test_random_props_through_cdk8s_raise_only_validation_errors(
@@ -621,3 +652,35 @@ def test_random_props_through_cdk8s_raise_only_validation_errors(
         return
     app.synth()
     assert list(outdir.glob("*.yaml"))
+
+
+_CONSTRUCT_GOOD: dict[str, tuple[str, dict[str, Any]]] = {
+    "ModelFleet": (
+        "ModelFleet",
+        {"gpu_budget": 8, "router_prefix": "/models/", "router_replicas": 2, "router": True, "max_scale": 2},
+    ),
+    "KnativeClusterConfig": (
+        "KnativeClusterConfig",
+        {"features": {"kubernetes.podspec-affinity": "enabled"}, "auto_features": True, "render_gc": False},
+    ),
+}
+_ids = iter(range(10**9))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(sorted(_CONSTRUCT_GOOD)), data=st.data(), wrong=WRONG)
+def test_wrong_types_into_fleet_and_cluster_config_give_a_validation_error(
+    chart: Chart, kind: str, data: st.DataObject, wrong: object
+) -> None:
+    cls: Any = ModelFleet if kind == "ModelFleet" else KnativeClusterConfig
+    _, good = _CONSTRUCT_GOOD[kind]
+    field = data.draw(st.sampled_from(sorted(good)), label="field")
+    construct_id = f"c{next(_ids)}"
+    error = _refusal(lambda: cls(chart, construct_id, **{**good, field: wrong}))
+    if error is not None:
+        assert error.problems
+        assert all(p.path.startswith(f"{construct_id}.{field}") for p in error.problems), error
+        return
+    hints = typing.get_type_hints(cls.__init__)
+    annotation = str(hints.get(field, GpuInferenceService.__init__.__annotations__.get(field, "")))
+    assert _accepts(annotation, wrong), f"{kind}({field}={wrong!r}) accepted for {annotation}"
