@@ -6,9 +6,12 @@ __all__ = ["format_number"]
 
 
 def format_number(value: float) -> str:
-    """Format a number the way it should read in YAML: ``8``, not ``8.0``; ``82.5`` stays."""
+    """Format a number the way it should read in YAML: ``8``, not ``8.0``; ``82.5`` stays.
+
+    Whole numbers beyond 1e16 (where floats stop being exact integers) read ``1e+20``.
+    """
     number = float(value)
-    if number.is_integer():
+    if number.is_integer() and abs(number) < 1e16:
         return str(int(number))
     return repr(number)
 

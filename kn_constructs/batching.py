@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from kn_constructs._boundary import checked, checked_dataclass
 from kn_constructs._format import format_number
 from kn_constructs.errors import Problem
 from kn_constructs.knative.rules import TARGET_MIN
@@ -31,6 +32,7 @@ FIXED_HARD_CEILING = 2.0
 IN_FLIGHT_CLOSE_FRACTION = 0.05
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class Batching:
     """The batching mode of the model server.
@@ -59,6 +61,7 @@ class Batching:
     max_wait_seconds: float = 0.0
 
     @classmethod
+    @checked
     def none(cls) -> Batching:
         """No batching: one request per pod at a time (KN-CONC-1, KN-CONC-2).
 
@@ -68,6 +71,7 @@ class Batching:
         return cls(mode="none", container_concurrency=1, target=1)
 
     @classmethod
+    @checked
     def fixed(
         cls,
         batch_size: int,
@@ -93,6 +97,7 @@ class Batching:
         )
 
     @classmethod
+    @checked
     def in_flight(cls, max_sequences: int, *, target: float | None = None) -> Batching:
         """In-flight (continuous) batching, as in vLLM or TGI (KN-BATCH-2).
 
@@ -148,6 +153,7 @@ class Batching:
                         f"expected {format_number(TARGET_MIN)} <= {format_number(self.target)}",
                         value=self.target,
                         allowed=f"0.01..{hard}",
+                        hint="omit target for 80 % of max_sequences",
                     )
                 )
             elif hard >= 2 and self.target > hard * (1 - IN_FLIGHT_CLOSE_FRACTION):
@@ -171,6 +177,7 @@ class Batching:
                     f"expected 0 <= {format_number(self.max_wait_seconds)}",
                     value=self.max_wait_seconds,
                     allowed=">= 0",
+                    hint="how long the server waits to fill a batch; 0 for no wait",
                 )
             )
         return found
@@ -186,6 +193,7 @@ class Batching:
                     f"expected 1 <= {batch}",
                     value=batch,
                     allowed=">= 1",
+                    hint="the server's batch size: requests it runs together, 1 or more",
                 )
             ]
         hard = self.container_concurrency

@@ -31,6 +31,7 @@ from typing import Any, Final
 from cdk8s import ApiObject, JsonPatch
 from constructs import Construct
 
+from kn_constructs._boundary import checked_construct
 from kn_constructs._format import format_number, format_seconds
 from kn_constructs._synth import add_finalizer, outdir_existed, remove_empty_outdir
 from kn_constructs.errors import Problem, emit_warnings, raise_for_errors
@@ -168,6 +169,7 @@ class KnativeClusterConfig(Construct):
         acknowledge: Warning codes to silence.
     """
 
+    @checked_construct("KnativeClusterConfig")
     def __init__(
         self,
         scope: Construct,

@@ -41,7 +41,11 @@ Severity = Literal["error", "warning", "info"]
 #: Codes that are neither practice IDs (``KN-…``) nor Knative rules (``KNATIVE-…``): input the
 #: library's own tools refuse. Code -> what it means.
 LIBRARY_CODES = {
-    "KNC-PROP": "a construct was given a prop it does not know (a misspelled fleet default)",
+    "KNC-PROP": "a constructor, factory or construct was given a keyword argument it does not know"
+    ' (with "did you mean"), or not given a required one',
+    "KNC-TYPE": "an argument of the wrong Python type (a str for a number or a list, a bool for an int,"
+    " a float for an int, a dict for a value object), a number that is not finite (NaN, infinities),"
+    " or an int beyond 64 bits: checked at every public constructor and factory",
     "SIM-TRACE": "a simulator trace that cannot be read (CSV columns, negative times, unsorted arrivals)",
     "SIM-INPUT": "a simulator input that is not a Knative Service or a profile, or an argument out of range",
     "SIM-GOAL": "a recommendation goal that cannot be met or makes no sense (a p99 budget of 0)",

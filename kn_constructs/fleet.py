@@ -5,7 +5,7 @@ on its own; shared defaults that each model can override; a path-based router
 (KN-FLEET-2); and checks only a whole fleet can make, all collected and reported
 together when the app synthesizes (or on :meth:`ModelFleet.validate`):
 
-* unique model names that stay valid DNS-1035 labels with Knative's revision suffix
+* unique model names (refused at ``add_model``) that stay valid DNS-1035 labels with Knative's revision suffix
   (KN-FLEET-1);
 * a GPU budget: the sum of max-scale x GPUs per pod must fit (KN-SCALE-2);
 * cluster-wide settings the models disagree on (KN-AS-6);
@@ -14,6 +14,7 @@ together when the app synthesizes (or on :meth:`ModelFleet.validate`):
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from cdk8s import Chart
 from constructs import Construct
 
+from kn_constructs._boundary import check_arguments, check_value, checked_construct
 from kn_constructs._synth import add_finalizer, outdir_existed, remove_empty_outdir
 from kn_constructs.errors import Problem, ValidationError, emit_warnings
 from kn_constructs.inference import ClusterConfigLike, requested_rates
@@ -84,6 +86,16 @@ def _ready_pods(service: GpuInferenceService) -> int:
     return max(min_scale, initial)
 
 
+def _default_type_problems(defaults: Mapping[str, Any], *, path: str) -> list[Problem]:
+    """Each fleet default checked against the type of the ``GpuInferenceService`` prop it fills."""
+    hints = typing.get_type_hints(GpuInferenceService.__init__)
+    found: list[Problem] = []
+    for name, value in defaults.items():
+        if name in hints and (name in SHARED_PROPS or name == "env"):
+            found.extend(check_value(value, hints[name], f"{path}.{name}"))
+    return found
+
+
 class ModelFleet(Construct):
     """A namespace-scoped set of models, each its own Knative Service, behind one router.
 
@@ -108,6 +120,7 @@ class ModelFleet(Construct):
             (merged with each model's env). Each model can override them.
     """
 
+    @checked_construct("ModelFleet")
     def __init__(
         self,
         scope: Construct,
@@ -135,6 +148,7 @@ class ModelFleet(Construct):
             )
             for name in unknown
         ]
+        problems += _default_type_problems(defaults, path=id)
         if gpu_budget is not None and gpu_budget < 1:
             problems.append(
                 Problem(
@@ -171,7 +185,6 @@ class ModelFleet(Construct):
         self._router_replicas = router_replicas
         self._models: dict[str, _Model] = {}
         self._deferred: list[Problem] = []
-        self._duplicates: list[Problem] = []
         self._finalized = False
         #: The fleet's router, built when the app synthesizes (``None`` before, or without one).
         self.router: ModelRouter | None = None
@@ -198,8 +211,10 @@ class ModelFleet(Construct):
         Props are those of :class:`~kn_constructs.GpuInferenceService`; the fleet's
         defaults fill in what is not given (``env`` is merged). Scale to zero is the
         default (min-scale 0); pass ``min_scale=1`` for a model that must stay warm.
-        Problems are not raised here: the fleet reports every problem of every model
-        together when the app synthesizes (or on :meth:`validate`).
+        A name already in the fleet (KN-FLEET-1) and props of the wrong type or unknown
+        props (``KNC-TYPE``, ``KNC-PROP``) raise a
+        :class:`~kn_constructs.errors.ValidationError` here; every other problem is
+        reported with all the others when the app synthesizes (or on :meth:`validate`).
 
         Args:
             name: The model's name: the Knative Service's name and the router path.
@@ -213,36 +228,40 @@ class ModelFleet(Construct):
         """
         if self._finalized:
             raise RuntimeError(f"ModelFleet {self._id!r}: add models before the app synthesizes")
-        merged = {key: value for key, value in self._defaults.items() if key != "env"}
-        merged.update(props)
-        env = {**self._defaults.get("env", {}), **props.get("env", {})}
-        if env:
-            merged["env"] = env
-        merged.setdefault("cluster", self.cluster)
-        merged.setdefault("part_of", self._id)
-        construct_id = name
-        if name in self._models:
-            self._duplicates.append(
+        own = {"name": name, "typical_request_seconds": typical_request_seconds, "acknowledge": acknowledge}
+        problems = check_arguments(ModelFleet.add_model, (), own, prefix=self._id, skip=1)
+        if not problems and name in self._models:
+            problems.append(
                 Problem(
                     "KN-FLEET-1",
                     f"{self._id}.{name}",
                     f"model {name!r} is added twice: one Knative Service per model",
                     value=name,
+                    allowed="a name not yet in the fleet: " + ", ".join(self._models),
                     hint="give each model a unique name",
                 )
             )
-            construct_id = f"{name}-duplicate-{len(self._duplicates)}"
+        if problems:
+            raise ValidationError(problems, subject=f"ModelFleet {self._id!r}")
+        merged = {key: value for key, value in self._defaults.items() if key != "env"}
+        merged.update(props)
+        own_env = props.get("env")
+        if own_env is None or isinstance(own_env, Mapping):
+            env = {**self._defaults.get("env", {}), **(own_env or {})}
+            if env:
+                merged["env"] = env
+        merged.setdefault("cluster", self.cluster)
+        merged.setdefault("part_of", self._id)
         service = GpuInferenceService(
             self,
-            construct_id,
+            name,
             name=name,
             acknowledge=(*self._acknowledge, *acknowledge),
             defer_errors=self._deferred,
             problem_path=f"{self._id}.{name}",
             **merged,
         )
-        if construct_id == name:
-            self._models[name] = _Model(name, service, typical_request_seconds)
+        self._models[name] = _Model(name, service, typical_request_seconds)
         return service
 
     # ------------------------------------------------------------------ checks
@@ -250,7 +269,7 @@ class ModelFleet(Construct):
     def problems(self) -> list[Problem]:
         """Every error of the fleet and its models, collected."""
         fleet_id = self._id
-        found = [*self._deferred, *self._duplicates]
+        found = list(self._deferred)
         for name in self._models:
             if len(name) > MAX_MODEL_NAME_LENGTH and not dns1035_problems(name, path=""):
                 found.append(

@@ -67,6 +67,8 @@ PROGRESS_DEADLINE_FACTOR = 1.5
 EMPTYDIR_FLAG = "kubernetes.podspec-volumes-emptydir"
 #: Service annotation listing every derived value, its inputs and practice (one per line).
 DERIVATIONS_ANNOTATION = "kn-constructs.io/derivations"
+#: Where ``shared_memory`` mounts its RAM-backed volume.
+SHARED_MEMORY_PATH = "/dev/shm"
 #: The serving container's name.
 CONTAINER_NAME = "model-server"
 
@@ -179,6 +181,7 @@ class _Planner:
         self.root = props.path or props.name
         self.problems: list[Problem] = []
         self.derivations: list[Derivation] = []
+        self._batching_failed = False
 
     # ------------------------------------------------------------------ flow
 
@@ -260,7 +263,11 @@ class _Planner:
             self._add(p.model.problems("model"))
             self._check_region()
         self._add(p.gpu.problems("gpu"))
-        self._add(p.batching.problems("batching"))
+        batching = p.batching.problems("batching")
+        # A wrong batching input is reported once, at its field: the hard limit and target
+        # derived from it are not judged again (one problem per mistake).
+        self._batching_failed = any(x.severity == "error" for x in batching)
+        self._add(batching)
         self._add(p.probes.problems("probes"))
         self._check_timeout(settings)
         self._check_rates(settings)
@@ -472,8 +479,10 @@ class _Planner:
             paths[kn.ANN_TARGET] = f"{self.root}.batching.target"
         extra = self._scale_annotations()
         extra[kn.ANN_TARGET] = format_number(target)
+        derived_target = paths.get(kn.ANN_TARGET) if self._batching_failed else None
         self.problems.extend(
-            p.autoscaling.problems(
+            x
+            for x in p.autoscaling.problems(
                 f"{self.root}.autoscaling",
                 settings=settings,
                 annotation_paths=paths,
@@ -485,6 +494,7 @@ class _Planner:
                     kn.ANN_TARGET: target,
                 },
             )
+            if x.path != derived_target
         )
         cc = p.batching.container_concurrency
         if p.autoscaling.target is not None and target > cc >= 1:
@@ -665,6 +675,8 @@ class _Planner:
             )
 
     def _check_concurrency(self, settings: ClusterSettings) -> None:
+        if self._batching_failed:
+            return
         cc = self.p.batching.container_concurrency
         limit = settings.container_concurrency_max_limit
         # ValidateContainerConcurrency: 0 is Knative's "unlimited", allowed while
@@ -730,6 +742,25 @@ class _Planner:
                         )
                     ]
                 )
+        if (
+            p.shared_memory is not None
+            and p.model is not None
+            and p.model.kind == "pvc"
+            and p.model.clean_mount_path == SHARED_MEMORY_PATH
+        ):
+            self._add(
+                [
+                    Problem(
+                        "KNATIVE-VOLUME",
+                        "model.mount_path",
+                        f'invalid value: "{p.model.mount_path}" must be unique: shared_memory mounts'
+                        f" {SHARED_MEMORY_PATH}",
+                        value=p.model.mount_path,
+                        allowed=f"a path other than {SHARED_MEMORY_PATH} (shared_memory is set)",
+                        hint="mount the weights somewhere like /models",
+                    )
+                ]
+            )
         if p.shared_memory is not None and not _QUANTITY.match(p.shared_memory):
             self._add(
                 [
@@ -927,7 +958,7 @@ class _Planner:
         mounts = model.volume_mounts()
         volumes = model.volumes()
         if p.shared_memory is not None:
-            mounts.append({"name": "dshm", "mountPath": "/dev/shm"})
+            mounts.append({"name": "dshm", "mountPath": SHARED_MEMORY_PATH})
             volumes.append({"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": p.shared_memory}})
         if mounts:
             container["volumeMounts"] = mounts
@@ -979,8 +1010,12 @@ def rollout_deadlock_problem(
 
 
 def timeout_seconds_for(longest_request_seconds: float) -> int:
-    """``timeoutSeconds`` for a longest request: ``ceil(1.2 x longest)`` (KN-SHUT-2)."""
-    return math.ceil(TIMEOUT_FACTOR * longest_request_seconds - 1e-9)
+    """``timeoutSeconds`` for a longest request: ``ceil(1.2 x longest)`` (KN-SHUT-2).
+
+    Capped at 2**63 seconds, so a huge (finite) request length gives a timeout that the
+    range check refuses rather than an overflow.
+    """
+    return math.ceil(min(TIMEOUT_FACTOR * longest_request_seconds, float(2**63)) - 1e-9)
 
 
 def required_features(props: InferenceServiceProps) -> frozenset[str]:

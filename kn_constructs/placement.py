@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from kn_constructs._boundary import checked_dataclass
 from kn_constructs.errors import Problem
 from kn_constructs.gpus import GpuVocabulary, unknown_class_problem, vocabulary
 
@@ -32,6 +33,7 @@ _MAX_WEIGHT = 100
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class GpuPlacement:
     """Where a model may run.

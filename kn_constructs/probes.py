@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from kn_constructs._boundary import checked, checked_dataclass
 from kn_constructs.errors import Problem
 
 __all__ = ["Probes"]
@@ -38,6 +39,7 @@ _ZERO_MEANS: dict[str, int] = {
 }
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class Probes:
     """Probe settings. All times in whole seconds.
@@ -74,6 +76,7 @@ class Probes:
     startup_period_seconds: int = 5
 
     @classmethod
+    @checked
     def single_path(cls, path: str = "/health") -> Probes:
         """Probes for servers with one health endpoint that turns 200 once loaded (vLLM, TGI)."""
         return cls(readiness_path=path, liveness_path=path)

@@ -5,7 +5,8 @@ threshold, scale-down delay, scale bounds) with safe defaults, presets for the g
 of KN-AS-2, and :meth:`AutoscalerProfile.from_startup`, which derives the windows
 from measured pod startup (KN-AS-3, KN-AS-4).
 
-Profiles are plain values: building one never raises. Their problems are reported
+Profiles are plain values: building one checks only the argument types (``KNC-TYPE``,
+``KNC-PROP``; see :mod:`kn_constructs._boundary`). Their range problems are reported
 when a construct uses them (so that every problem of a service is listed at once),
 or on demand with :meth:`AutoscalerProfile.validate`.
 """
@@ -18,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from kn_constructs._boundary import checked, checked_dataclass
 from kn_constructs._format import format_number, format_seconds
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, raise_for_errors
@@ -64,6 +66,7 @@ ANNOTATION_FIELDS: Mapping[str, tuple[str, str]] = {
 }
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class StartupTime:
     """Measured pod startup: scheduling, image pull, model load, until ready.
@@ -163,6 +166,7 @@ class StartupTime:
         return found
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class AutoscalerProfile:
     """Knative KPA settings for one service, with the practice behind each default.
@@ -239,6 +243,7 @@ class AutoscalerProfile:
     # ----------------------------------------------------------------- presets
 
     @classmethod
+    @checked
     def from_startup(
         cls,
         mean_seconds: float,
@@ -273,6 +278,7 @@ class AutoscalerProfile:
         )
 
     @classmethod
+    @checked
     def latency_first(
         cls,
         mean_seconds: float,
@@ -298,6 +304,7 @@ class AutoscalerProfile:
         )
 
     @classmethod
+    @checked
     def cost_first(
         cls,
         mean_seconds: float,
@@ -320,6 +327,7 @@ class AutoscalerProfile:
         )
 
     @classmethod
+    @checked
     def spiky_traffic(
         cls,
         mean_seconds: float,
@@ -336,7 +344,8 @@ class AutoscalerProfile:
         base = cls.from_startup(
             mean_seconds, spread_seconds=spread_seconds, p95_seconds=p95_seconds, traffic="spiky"
         )
-        delay = min(kn.SCALE_DOWN_DELAY_MAX_SECONDS, max(0, math.ceil(2 * mean_seconds)))
+        twice = min(2 * mean_seconds, float(kn.SCALE_DOWN_DELAY_MAX_SECONDS))  # 2 x 1e308 is inf
+        delay = min(kn.SCALE_DOWN_DELAY_MAX_SECONDS, max(0, math.ceil(twice)))
         return dataclasses.replace(base, goal="spiky", scale_down_delay_seconds=delay)
 
     def replace(self, **changes: object) -> AutoscalerProfile:
@@ -513,7 +522,12 @@ class AutoscalerProfile:
                 found.append(_clamp_warning(path, raw, kn.WINDOW_MAX_SECONDS))
             elif self.window_seconds == kn.WINDOW_MIN_SECONDS and whole < kn.WINDOW_MIN_SECONDS:
                 found.append(_clamp_warning(path, raw, kn.WINDOW_MIN_SECONDS))
-            if 1 <= self.panic_window_percentage <= 100 and self.panic_window_seconds < startup.mean_seconds:
+            window_ok = kn.WINDOW_MIN_SECONDS <= self.window_seconds <= kn.WINDOW_MAX_SECONDS
+            if (
+                window_ok
+                and 1 <= self.panic_window_percentage <= 100
+                and self.panic_window_seconds < startup.mean_seconds
+            ):
                 found.append(
                     Problem(
                         "KN-AS-4",
@@ -587,9 +601,37 @@ def knative_problems(
         new_path = overrides.get(key, f"{path}.{field_name}")
         value = given.get(key, problem.value)
         found.append(
-            dataclasses.replace(problem, path=new_path, code=practice, rule=problem.code, value=value)
+            dataclasses.replace(
+                problem,
+                path=new_path,
+                code=practice,
+                rule=problem.code,
+                value=value,
+                allowed=_python_allowed(problem.allowed),
+                hint=_python_hint(problem.hint),
+            )
         )
     return found
+
+
+def _python_allowed(allowed: str | None) -> str | None:
+    """Knative's allowed range in the words of the Python props.
+
+    Knative's own range for max-scale includes ``0 for unlimited``; the library refuses 0
+    (KN-SCALE-2: nothing would cap GPU spend), so it is not offered here.
+    """
+    if allowed is None:
+        return None
+    return allowed.replace(", or 0 for unlimited", "")
+
+
+def _python_hint(hint: str | None) -> str | None:
+    """Knative's hint for an annotation, without what only YAML writers need (values are strings)."""
+    if hint is None:
+        return None
+    for yaml_only in (" (values are strings)",):
+        hint = hint.replace(yaml_only, "")
+    return hint
 
 
 def _raw_window(startup: StartupTime, traffic: TrafficShape) -> float:
@@ -601,7 +643,7 @@ def _derived_window(startup: StartupTime, traffic: TrafficShape) -> int:
     """The derived stable window; Knative's 60 s when the measurement is unusable.
 
     An unusable measurement (not positive, not finite) is reported by
-    :meth:`StartupTime.problems`; building the profile itself never raises.
+    :meth:`StartupTime.problems`; NaN and infinities are refused when the profile is built.
     """
     raw_seconds = _raw_window(startup, traffic)
     if not startup.mean_seconds > 0 or not math.isfinite(raw_seconds):

@@ -9,6 +9,7 @@ from typing import Any, Literal, cast
 from cdk8s import ApiObject, JsonPatch
 from constructs import Construct
 
+from kn_constructs._boundary import checked_construct
 from kn_constructs.batching import Batching
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, emit_warnings, raise_for_errors
@@ -37,7 +38,8 @@ class GpuInferenceService(ApiObject):
     The construct is the Knative Service's ``ApiObject`` itself: its ``name`` is the
     Service's name.
 
-    Every prop is checked when the construct is built; all problems are reported
+    Every prop's Python type is checked first (``KNC-TYPE``; unknown props are
+    ``KNC-PROP`` with "did you mean"), then every prop's value; all problems are reported
     together in one :class:`~kn_constructs.errors.ValidationError` and nothing is
     added to the app. Risky choices raise :class:`~kn_constructs.errors.KnWarning`
     warnings, which ``acknowledge`` silences by code.
@@ -106,6 +108,9 @@ class GpuInferenceService(ApiObject):
         problem_path: For fleets: the root of problem paths (default: ``id``).
     """
 
+    @checked_construct(
+        "GpuInferenceService", root=("problem_path", "id"), hidden=("defer_errors", "problem_path")
+    )
     def __init__(
         self,
         scope: Construct,

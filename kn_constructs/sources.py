@@ -21,12 +21,15 @@ Environment variables set for every source:
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from kn_constructs._boundary import checked, checked_dataclass
 from kn_constructs.errors import Problem
+from kn_constructs.knative.rules import RESERVED_MOUNT_PATHS
 
 __all__ = [
     "EXTERNAL_HUB_HOSTS",
@@ -34,6 +37,7 @@ __all__ = [
     "SECRET_VALUE",
     "ModelSource",
     "SecretKeyRef",
+    "clean_path",
     "is_external_hub_uri",
     "is_literal_secret",
 ]
@@ -109,6 +113,19 @@ def is_literal_secret(name: str, value: str) -> bool:
     return False
 
 
+def clean_path(path: str) -> str:
+    """Go's ``path.Clean``: the shortest path naming the same file (``/dev/./log`` -> ``/dev/log``).
+
+    Knative compares mount paths after ``filepath.Clean`` (``validateVolumeMounts`` in
+    ``pkg/apis/serving/k8s_validation.go``), so the library does too. Python's
+    ``posixpath.normpath`` is the same function except that it keeps a leading ``//``.
+    """
+    cleaned = posixpath.normpath(path)
+    if cleaned.startswith("//"):
+        cleaned = "/" + cleaned.lstrip("/")
+    return cleaned
+
+
 def is_external_hub_uri(uri: str) -> bool:
     """True when ``uri`` points at a public model hub (Hugging Face, ModelScope, …)."""
     parts = urlsplit(uri)
@@ -118,6 +135,7 @@ def is_external_hub_uri(uri: str) -> bool:
     return any(host == hub or host.endswith("." + hub) for hub in EXTERNAL_HUB_HOSTS)
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class SecretKeyRef:
     """A reference to one key of a Kubernetes Secret; the only way secrets reach a pod.
@@ -160,6 +178,7 @@ class SecretKeyRef:
         return found
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class ModelSource:
     """Where the weights are. Build it with :meth:`tensorizer`, :meth:`object_storage` or :meth:`pvc`.
@@ -197,6 +216,7 @@ class ModelSource:
     allow_external_hub: bool = False
 
     @classmethod
+    @checked
     def tensorizer(
         cls,
         uri: str,
@@ -231,6 +251,7 @@ class ModelSource:
         )
 
     @classmethod
+    @checked
     def object_storage(
         cls,
         uri: str,
@@ -258,6 +279,7 @@ class ModelSource:
         )
 
     @classmethod
+    @checked
     def pvc(
         cls,
         claim_name: str,
@@ -300,8 +322,13 @@ class ModelSource:
         """What ``MODEL_URI`` says: the object URI, or the path inside the container."""
         if self.kind == "pvc":
             sub = self.path.strip("/")
-            return f"{self.mount_path.rstrip('/')}/{sub}" if sub else self.mount_path
+            return clean_path(f"{self.mount_path}/{sub}") if sub else self.clean_mount_path
         return self.uri or ""
+
+    @property
+    def clean_mount_path(self) -> str:
+        """``mount_path`` as Knative compares it (Go's ``path.Clean``); this is what is written."""
+        return clean_path(self.mount_path)
 
     def env(self) -> list[dict[str, object]]:
         """The env vars that tell the server where the model is (see the module docs)."""
@@ -341,7 +368,7 @@ class ModelSource:
         """Container volume mounts this source needs."""
         if self.kind != "pvc":
             return []
-        return [{"name": self.volume_name, "mountPath": self.mount_path, "readOnly": self.read_only}]
+        return [{"name": self.volume_name, "mountPath": self.clean_mount_path, "readOnly": self.read_only}]
 
     def required_features(self) -> frozenset[str]:
         """The ``config-features`` flags Knative needs for this source."""
@@ -423,18 +450,26 @@ class ModelSource:
                     allowed="a DNS-1123 subdomain",
                 )
             )
-        if not self.mount_path.startswith("/") or self.mount_path.rstrip("/") in (
-            "",
-            "/dev",
-            "/dev/log",
-        ):
+        cleaned = self.clean_mount_path
+        if cleaned in RESERVED_MOUNT_PATHS:
+            found.append(
+                Problem(
+                    "KNATIVE-RESERVED",
+                    f"{path}.mount_path",
+                    f'mountPath "{cleaned}" is a reserved path',
+                    value=self.mount_path,
+                    allowed="an absolute path other than /, /dev and /dev/log",
+                    hint="mount the weights somewhere like /models",
+                )
+            )
+        elif not self.mount_path.startswith("/"):
             found.append(
                 Problem(
                     "KNATIVE-VOLUME",
                     f"{path}.mount_path",
                     f"invalid value: {self.mount_path}",
                     value=self.mount_path,
-                    allowed="an absolute path other than /, /dev and /dev/log",
+                    allowed="an absolute path",
                     hint="mount the weights somewhere like /models",
                 )
             )

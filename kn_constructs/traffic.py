@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from kn_constructs._boundary import checked, checked_dataclass
 from kn_constructs._format import format_seconds
 from kn_constructs.errors import Problem
 from kn_constructs.knative import rules as kn
@@ -32,6 +33,7 @@ __all__ = ["Traffic", "TrafficTarget"]
 GRADUAL_FIRST_STEP = 0.01
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class TrafficTarget:
     """One entry of the traffic block.
@@ -60,6 +62,7 @@ class TrafficTarget:
         return entry
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class Traffic:
     """Where requests go. Build it with a named constructor.
@@ -76,11 +79,13 @@ class Traffic:
     mode: Literal["latest", "pinned", "canary", "blue_green", "gradual", "split"] = "split"
 
     @classmethod
+    @checked
     def latest(cls, *, tag: str | None = None) -> Traffic:
         """All traffic to the latest ready revision (Knative's default)."""
         return cls((TrafficTarget(100, None, tag),), mode="latest")
 
     @classmethod
+    @checked
     def pinned(cls, revision: str, *, latest_tag: str | None = None) -> Traffic:
         """All traffic to one named revision; new revisions get none until you move it.
 
@@ -94,6 +99,7 @@ class Traffic:
         return cls(tuple(targets), mode="pinned")
 
     @classmethod
+    @checked
     def canary(
         cls, stable_revision: str, percent: int, *, tag: str | None = None, stable_tag: str | None = None
     ) -> Traffic:
@@ -111,6 +117,7 @@ class Traffic:
         )
 
     @classmethod
+    @checked
     def blue_green(
         cls,
         blue: str,
@@ -130,6 +137,7 @@ class Traffic:
         )
 
     @classmethod
+    @checked
     def gradual(cls, duration_seconds: int, *, tag: str | None = None) -> Traffic:
         """Move traffic to each new latest revision over ``duration_seconds``.
 
@@ -142,6 +150,7 @@ class Traffic:
         )
 
     @classmethod
+    @checked
     def split(cls, *targets: TrafficTarget) -> Traffic:
         """An explicit traffic block."""
         return cls(tuple(targets), mode="split")

@@ -171,14 +171,13 @@ def test_over_gpu_budget_fails_listing_biggest_consumers_kn_scale_2(tmp_path: Pa
     )
 
 
-def test_duplicate_model_fails_kn_fleet_1(tmp_path: Path) -> None:
-    def build(chart: Chart) -> ModelFleet:
-        fleet = contract_fleet(chart)
+def test_duplicate_model_is_refused_at_add_model_kn_fleet_1(tmp_path: Path) -> None:
+    app = App(outdir=str(tmp_path / "out"))
+    fleet = contract_fleet(Chart(app, "fleet", namespace="models"))
+    with pytest.raises(ValidationError) as info:
         fleet.add_model("chat", model=weights("chat"), longest_request_seconds=5, max_scale=1)
-        return fleet
-
-    error = _problems_of(build, tmp_path)
-    assert error.find("KN-FLEET-1", "models.chat")
+    assert [(p.code, p.path) for p in info.value.problems] == [("KN-FLEET-1", "models.chat")]
+    assert list(fleet.models) == ["chat", "embed", "rare"]
 
 
 def test_name_too_long_for_revision_suffix_kn_fleet_1(tmp_path: Path) -> None:
@@ -197,7 +196,7 @@ def test_every_fleet_problem_is_reported_together(tmp_path: Path) -> None:
     def build(chart: Chart) -> ModelFleet:
         cluster = KnativeClusterConfig(chart, "knative", features={"kubernetes.podspec-affinity": "disabled"})
         fleet = contract_fleet(chart, gpu_budget=10, cluster=cluster)
-        fleet.add_model("chat", model=weights("chat"), longest_request_seconds=5, max_scale=1)
+        fleet.add_model("m" * 58, model=weights("long"), longest_request_seconds=5, max_scale=1)
         profile = AutoscalerProfile.from_startup(20)
         fleet.add_model(
             "fast",
@@ -218,7 +217,7 @@ def test_every_fleet_problem_is_reported_together(tmp_path: Path) -> None:
     error = _problems_of(build, tmp_path)
     codes = {(p.code, p.path) for p in error.problems}
     assert ("KN-SCALE-2", "models.gpu_budget") in codes
-    assert ("KN-FLEET-1", "models.chat") in codes
+    assert ("KN-FLEET-1", "models." + "m" * 58) in codes
     assert ("KN-PLACE-3", "models.rare.gpu") in codes
     assert ("KN-AS-6", "models.faster.autoscaling.max_scale_down_rate") in codes
 

@@ -161,7 +161,6 @@ PROBLEM_SOURCES: dict[str, Callable[[], list[Problem]]] = {
         initial_scale=0,
         activation_scale=1,
         target_burst_capacity=-5,
-        metric="cpu",  # type: ignore[arg-type]
     ).problems(),
     "profile-warnings": lambda: AutoscalerProfile(
         target_utilization_percentage=60,

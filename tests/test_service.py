@@ -389,7 +389,7 @@ BAD_INPUTS = [
         id="max-scale-over-cluster-limit",
     ),
     pytest.param({"initial_scale": 0}, "KN-SCALE-3", "llama.initial_scale", id="initial-scale-0-not-allowed"),
-    pytest.param({"protocol": "grpc"}, "KNATIVE-CONTAINERS", "llama.protocol", id="bad-port-name"),
+    pytest.param({"protocol": "grpc"}, "KNC-TYPE", "llama.protocol", id="bad-port-name"),
     pytest.param({"max_scale": 0}, "KN-SCALE-2", "llama.max_scale", id="max-scale-0-unlimited"),
     pytest.param(
         {"autoscaling": AutoscalerProfile(target=0.001)},

@@ -198,10 +198,13 @@ def test_kn_model_4_every_listed_hub_host_is_detected_with_subdomains() -> None:
         (ModelSource.pvc("Llama_Weights"), "KN-MODEL-3", "model.claim_name"),
         (ModelSource.pvc(""), "KN-MODEL-3", "model.claim_name"),
         (ModelSource.pvc("weights", mount_path="models"), "KNATIVE-VOLUME", "model.mount_path"),
-        (ModelSource.pvc("weights", mount_path="/"), "KNATIVE-VOLUME", "model.mount_path"),
-        (ModelSource.pvc("weights", mount_path="/dev"), "KNATIVE-VOLUME", "model.mount_path"),
-        (ModelSource.pvc("weights", mount_path="/dev/"), "KNATIVE-VOLUME", "model.mount_path"),
-        (ModelSource.pvc("weights", mount_path="/dev/log"), "KNATIVE-VOLUME", "model.mount_path"),
+        (ModelSource.pvc("weights", mount_path="/"), "KNATIVE-RESERVED", "model.mount_path"),
+        (ModelSource.pvc("weights", mount_path="/dev"), "KNATIVE-RESERVED", "model.mount_path"),
+        (ModelSource.pvc("weights", mount_path="/dev/"), "KNATIVE-RESERVED", "model.mount_path"),
+        (ModelSource.pvc("weights", mount_path="/dev/log"), "KNATIVE-RESERVED", "model.mount_path"),
+        (ModelSource.pvc("weights", mount_path="/dev/./log"), "KNATIVE-RESERVED", "model.mount_path"),
+        (ModelSource.pvc("weights", mount_path="//dev//log/"), "KNATIVE-RESERVED", "model.mount_path"),
+        (ModelSource.pvc("weights", mount_path="/models/../dev"), "KNATIVE-RESERVED", "model.mount_path"),
     ],
     ids=[
         "uri-ftp",
@@ -224,6 +227,9 @@ def test_kn_model_4_every_listed_hub_host_is_detected_with_subdomains() -> None:
         "mount-dev",
         "mount-dev-slash",
         "mount-dev-log",
+        "mount-dev-dot-log",
+        "mount-double-slashes",
+        "mount-dotdot-to-dev",
     ],
 )
 def test_model_source_failures(source: ModelSource, code: str, path: str) -> None:
@@ -297,6 +303,8 @@ def test_kn_model_3_pvc_volume_is_mounted_by_the_same_name() -> None:
         ("/models", "/llama-3/8b/", "/models/llama-3/8b"),
         ("/models/", "llama", "/models/llama"),
         ("/mnt/weights", "llama", "/mnt/weights/llama"),
+        ("/mnt/./weights/", "llama", "/mnt/weights/llama"),
+        ("/mnt//weights/", "", "/mnt/weights"),
     ],
 )
 def test_kn_model_3_pvc_model_uri_is_the_path_inside_the_container(
