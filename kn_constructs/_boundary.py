@@ -52,6 +52,16 @@ _C = TypeVar("_C", bound=type)
 # --------------------------------------------------------------------------- values
 
 
+class FloatOrInfinity(float):
+    """Type-hint marker for a float field where ``inf`` is a real setting, not a mistake.
+
+    Knative's scale rates parse with Go's ``strconv.ParseFloat``, which reads ``"inf"``, and its
+    validation only asks for a rate above 1 (``pkg/autoscaler/config/config.go`` ``validate``):
+    an infinite rate means "no limit". NaN is still refused. Name the fields in
+    :func:`checked_dataclass`'s ``infinite``.
+    """
+
+
 def _type_name(hint: Any) -> str:
     """Python's spelling of a type hint: ``int``, ``list[str]``, ``'a' or 'b'``, ``X | None``."""
     origin = typing.get_origin(hint)
@@ -69,6 +79,8 @@ def _type_name(hint: Any) -> str:
         return f"a list of {_type_name(args[0])}" if args else "a list"
     if origin in (cabc.Mapping, dict):
         return f"a dict of {_type_name(args[0])} to {_type_name(args[1])}" if args else "a dict"
+    if hint is FloatOrInfinity:
+        return "float"
     if isinstance(hint, type):
         return hint.__name__
     return str(hint)
@@ -232,6 +244,21 @@ def check_value(value: object, hint_type: Any, path: str) -> list[Problem]:
         return _check_int(value, path, hint_type)
     if hint_type is float:
         return _check_float(value, path, hint_type)
+    if hint_type is FloatOrInfinity:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return _check_float(value, path, float)
+        if value == value:
+            return []  # finite or infinite; not NaN
+        return [
+            _problem(
+                path,
+                float,
+                value,
+                message="expected a number or infinity, got float nan",
+                allowed="a number, or inf for no limit",
+                hint="NaN is not a setting: give a number (inf means no limit)",
+            )
+        ]
     if hint_type is str:
         if isinstance(value, str):
             return []
@@ -490,10 +517,30 @@ def checked(func: _F) -> _F:
     return typing.cast("_F", wrapper)
 
 
-def checked_dataclass(cls: _C) -> _C:
-    """Make a dataclass check its constructor arguments (and so ``replace()``) against its field types."""
+@typing.overload
+def checked_dataclass(cls: _C, /) -> _C: ...
+
+
+@typing.overload
+def checked_dataclass(*, infinite: tuple[str, ...]) -> Callable[[_C], _C]: ...
+
+
+def checked_dataclass(cls: _C | None = None, /, *, infinite: tuple[str, ...] = ()) -> Any:
+    """Make a dataclass check its constructor arguments (and so ``replace()``) against its field types.
+
+    Args:
+        cls: The dataclass (``@checked_dataclass``), or ``None`` when called with options.
+        infinite: Float fields where ``inf`` is a valid setting (:class:`FloatOrInfinity`).
+    """
+    if cls is None:
+        return functools.partial(_check_dataclass, infinite=infinite)
+    return _check_dataclass(cls, infinite=infinite)
+
+
+def _check_dataclass(cls: _C, *, infinite: tuple[str, ...]) -> _C:
     original = cls.__init__  # type: ignore[misc]
     hints = typing.get_type_hints(cls)
+    hints.update(dict.fromkeys(infinite, FloatOrInfinity))
 
     @functools.wraps(original)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from kn_constructs import (
     AutoscalerProfile,
     Batching,
+    ClusterSettings,
     GpuInferenceService,
     GpuPlacement,
     KnativeClusterConfig,
@@ -697,3 +698,33 @@ def test_wrong_types_into_fleet_and_cluster_config_give_a_validation_error(
     hints = typing.get_type_hints(cls.__init__)
     annotation = str(hints.get(field, GpuInferenceService.__init__.__annotations__.get(field, "")))
     assert _accepts(annotation, wrong), f"{kind}({field}={wrong!r}) accepted for {annotation}"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code", "path"),
+    [
+        pytest.param({"container_concurrency": "10"}, "KNC-TYPE", "container_concurrency", id="str-int"),
+        pytest.param(
+            {"max_revision_timeout_seconds": math.nan}, "KNC-TYPE", "max_revision_timeout_seconds", id="nan"
+        ),
+        pytest.param({"max_scale_up_rate": math.nan}, "KNC-TYPE", "max_scale_up_rate", id="rate-nan"),
+        pytest.param({"max_scale_up_rate": True}, "KNC-TYPE", "max_scale_up_rate", id="rate-bool"),
+        pytest.param({"container_concurency": 10}, "KNC-PROP", "container_concurency", id="typo"),
+    ],
+)
+def test_cluster_settings_check_their_arguments(kwargs: dict[str, Any], code: str, path: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        ClusterSettings(**kwargs)
+    assert [(p.code, p.path) for p in caught.value.problems] == [(code, path)]
+
+
+def test_cluster_settings_typo_suggests_the_field() -> None:
+    with pytest.raises(ValidationError) as caught:
+        ClusterSettings(container_concurency=10)  # type: ignore[call-arg]
+    assert "container_concurrency" in str(caught.value)
+
+
+def test_cluster_settings_accept_an_infinite_scale_rate() -> None:
+    # Knative reads max-scale-up-rate with strconv.ParseFloat ("inf" parses) and only asks for a
+    # rate above 1 (pkg/autoscaler/config/config.go validate): inf means no limit.
+    assert ClusterSettings(max_scale_up_rate=math.inf).max_scale_up_rate == math.inf

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
+from kn_constructs._boundary import checked_dataclass
 from kn_constructs._format import format_number, format_seconds
 from kn_constructs.errors import Problem, ValidationError
 from kn_constructs.knative import rules as kn
@@ -222,6 +223,7 @@ def settings_problems(settings: ClusterSettings) -> list[Problem]:
     return found
 
 
+@checked_dataclass(infinite=("max_scale_up_rate", "max_scale_down_rate"))
 @dataclass(frozen=True, eq=True)
 class ClusterSettings:
     """The Knative ConfigMap values that decide what a Service may contain.
