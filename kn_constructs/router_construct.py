@@ -21,6 +21,7 @@ import cdk8s_plus_27 as kplus
 from cdk8s import ApiObject, ApiObjectMetadata, Duration, JsonPatch, Size
 from constructs import Construct
 
+from kn_constructs._boundary import checked_construct
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, emit_warnings, raise_for_errors
 from kn_constructs.images import unpinned_image_reason
@@ -111,6 +112,7 @@ class ModelRouter(Construct):
         problem_path: Root of problem paths (default: ``id``); a fleet passes ``<fleet>.router``.
     """
 
+    @checked_construct("ModelRouter", root=("problem_path", "id"), hidden=("problem_path",))
     def __init__(
         self,
         scope: Construct,

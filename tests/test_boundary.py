@@ -30,8 +30,10 @@ from kn_constructs import (
     GpuPlacement,
     KnativeClusterConfig,
     ModelFleet,
+    ModelRouter,
     ModelSource,
     Probes,
+    RouterRoute,
     SecretKeyRef,
     StartupTime,
     Traffic,
@@ -728,3 +730,20 @@ def test_cluster_settings_accept_an_infinite_scale_rate() -> None:
     # Knative reads max-scale-up-rate with strconv.ParseFloat ("inf" parses) and only asks for a
     # rate above 1 (pkg/autoscaler/config/config.go validate): inf means no limit.
     assert ClusterSettings(max_scale_up_rate=math.inf).max_scale_up_rate == math.inf
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code", "path"),
+    [
+        pytest.param({"routes": "chat"}, "KNC-TYPE", "router.routes", id="routes-str"),
+        pytest.param({"replicas": "2"}, "KNC-TYPE", "router.replicas", id="replicas-str"),
+        pytest.param({"replica": 2}, "KNC-PROP", "router.replica", id="typo"),
+    ],
+)
+def test_model_router_checks_its_arguments(
+    chart: Chart, kwargs: dict[str, Any], code: str, path: str
+) -> None:
+    route = RouterRoute.for_knative_service("chat", "models", timeout_seconds=12)
+    with pytest.raises(ValidationError) as caught:
+        ModelRouter(chart, "router", **{"routes": [route], **kwargs})
+    assert [(p.code, p.path) for p in caught.value.problems] == [(code, path)]
