@@ -23,6 +23,7 @@ valid digest reference.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -187,11 +188,13 @@ def parse_image_reference(image: str) -> ImageReference:
             raise ValueError(str(digest_error if "@" in image else tag_error)) from None
 
 
+@functools.lru_cache(maxsize=4096)
 def image_reference_error(image: str) -> str | None:
     """Why Knative's webhook refuses ``image``, or ``None`` when it parses.
 
     The reason names the part that fails (``repository can only contain ...``); Knative's own
-    detail is always ``could not parse reference: <image>``.
+    detail is always ``could not parse reference: <image>``. Verdicts are cached: a fleet's
+    manifests repeat the same few images.
     """
     try:
         parse_image_reference(image)

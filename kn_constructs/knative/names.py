@@ -8,6 +8,7 @@ are Kubernetes' ``validation.IsDNS1035Label`` texts wrapped the way Knative wrap
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Final
@@ -162,6 +163,16 @@ def dns1123_subdomain_messages(name: str) -> list[str]:
 
 def qualified_name_messages(name: str) -> list[str]:
     """Kubernetes' ``IsQualifiedName`` messages (traffic revisionName/configurationName)."""
+    return list(_qualified_name_messages(name))
+
+
+@functools.lru_cache(maxsize=4096)
+def _qualified_name_messages(name: str) -> tuple[str, ...]:
+    # The same label and annotation keys recur in every manifest: remember their verdicts.
+    return tuple(_qualified_name_check(name))
+
+
+def _qualified_name_check(name: str) -> list[str]:
     parts = name.split("/")
     if len(parts) == 1:
         prefix, short = "", parts[0]
@@ -340,6 +351,10 @@ def annotations_problems(path: str, annotations: object) -> list[Problem]:
     return found
 
 
+#: A character ``IsRelaxedEnvVarName`` refuses: outside printable ASCII, or ``=``.
+_ENV_NAME_BAD: Final = re.compile(r"[^\x20-\x7e]|=")
+
+
 def env_name_messages(name: str) -> list[str]:
     """Kubernetes' ``validation.IsRelaxedEnvVarName`` messages (the rule since 1.32); empty if valid.
 
@@ -348,7 +363,7 @@ def env_name_messages(name: str) -> list[str]:
     found = []
     if name == "":
         found.append("environment variable name must be non-empty")
-    if any(ord(ch) < 0x20 or ord(ch) > 0x7E or ch == "=" for ch in name):
+    if _ENV_NAME_BAD.search(name) is not None:
         found.append(
             "a valid environment variable name must consist only of printable ASCII characters other than '='"
         )
