@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main"]
+from kn_constructs._stdio import EXIT_BROKEN_PIPE, silence_stdout
+
+__all__ = ["EXIT_BROKEN_PIPE", "main"]
 
 #: Modules that define subcommands, each with ``register(subparsers) -> None``; the
 #: parser they add sets ``func`` (``args -> int`` exit code) as its default.
@@ -40,11 +41,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: The exit status when the reader of standard output went away (``kn-constructs lint | head``):
-#: 128 + SIGPIPE, what a shell reports for a command that SIGPIPE ended.
-EXIT_BROKEN_PIPE = 141
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 findings, 2 usage error).
 
@@ -57,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if sys.stdout is not None:  # None when the command was started with stdout closed
             sys.stdout.flush()  # a broken pipe shows here, inside the handler, not at exit
     except BrokenPipeError:
-        _silence_stdout()
+        silence_stdout()
         return EXIT_BROKEN_PIPE
     return code
 
@@ -71,19 +67,6 @@ def _run(argv: Sequence[str] | None) -> int:
         return 2
     code: int = func(args)
     return code
-
-
-def _silence_stdout() -> None:
-    """Point standard output at the null device, so the interpreter's last flush cannot fail again.
-
-    The recipe of the Python documentation (``signal``, "Note on SIGPIPE").
-    """
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (AttributeError, OSError, ValueError):  # stdout closed or replaced: nothing to flush
-        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

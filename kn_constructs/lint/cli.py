@@ -10,7 +10,6 @@ on standard error, the traceback only with ``--debug``). A reader that closes th
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import traceback
@@ -18,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from kn_constructs._stdio import EXIT_BROKEN_PIPE, silence_stdout
 from kn_constructs.errors import Severity
 from kn_constructs.knative.settings import ClusterSettings, settings_per_configmap
 from kn_constructs.lint.config import LintConfig
@@ -51,8 +51,6 @@ EXIT_FINDINGS: Final = 1
 EXIT_USAGE: Final = 2
 #: A bug or an exhausted resource (MemoryError, RecursionError): never read as "findings".
 EXIT_INTERNAL: Final = 3
-#: Standard output's reader went away (``| head``): 128 + SIGPIPE, what a shell reports for it.
-EXIT_BROKEN_PIPE: Final = 141
 _SIZE: Final = re.compile(r"(?P<number>\d+)\s*(?P<unit>[KMG]i?B?|B)?", re.IGNORECASE)
 _UNITS: Final = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
 
@@ -167,22 +165,12 @@ def _write_output(path: str, text: str) -> None:
         raise UsageError(f"--output {path}: cannot write ({error.strerror or error})") from error
 
 
-def _silence_stdout() -> None:
-    """Point standard output at the null device, so the interpreter's last flush cannot fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, AttributeError, ValueError):  # pragma: no cover - stdout already gone
-        pass
-
-
 def _guard(command: str, body: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run a subcommand under the exit-code contract: no traceback, no crash read as "findings"."""
     try:
         return body(args)
     except BrokenPipeError:
-        _silence_stdout()
+        silence_stdout()
         return EXIT_BROKEN_PIPE
     except UsageError as error:
         print(f"kn-constructs {command}: error: {error}", file=sys.stderr)
