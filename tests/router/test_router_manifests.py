@@ -283,8 +283,10 @@ def test_plan_files_is_the_nginx_conf_alone_today() -> None:
 
 def test_objects_are_api_objects_users_can_patch(tmp_path: Path) -> None:
     app = App(outdir=str(tmp_path))
-    chart = Chart(app, "fleet", namespace="models")
+    chart = Chart(app, "fleet")
     router = ModelRouter(chart, "router", routes=[CHAT], image=PINNED)
+    # The dicts the objects were made from are what cdk8s renders (a chart with no namespace).
+    assert json.dumps(router.manifests.documents()) == json.dumps(chart.to_json())
     assert all(isinstance(o, ApiObject) for o in (router.config_map, router.deployment, router.service))
     assert ApiObject.of(router.deployment) is router.deployment
     assert router.deployment.node.path == "fleet/router/Deployment/Resource"
