@@ -14,7 +14,9 @@ the construct tree, one ``ApiObject`` each, under the same construct ids as befo
 
 Earlier versions built the objects with cdk8s-plus-27 (44 jsii round trips per router against 17,
 and no synthesis without Node); that version is kept, private, for the tests that show the
-dicts render byte for byte the same (:func:`_cdk8s_plus_rendering`).
+dicts render byte for byte the same (:func:`_cdk8s_plus_rendering`). Outside that, the module
+uses only ``Construct``, ``ApiObject`` (``api_version``, ``kind``, ``metadata`` as a dict),
+``JsonPatch.add``, ``add_json_patch``, ``node.path`` and ``node.addr``.
 """
 
 from __future__ import annotations

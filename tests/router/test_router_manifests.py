@@ -97,9 +97,24 @@ def test_default_router_writes_the_same_files_as_cdk8s_plus(tmp_path: Path) -> N
     cases = [
         Case("router", {"routes": [CHAT, EMBED], "image": PINNED}),
         Case("router", {"routes": [CHAT], "image": UNPINNED, "acknowledge": ["KN-IMAGE-1"]}, namespace=None),
+        # Integer-like label keys come first in a JavaScript object, in numeric order.
+        Case(
+            "gateway",
+            {
+                "routes": [],
+                "image": PINNED,
+                "labels": {"team": "ml", "10": "a", "2": "b"},
+                "drain_seconds": 0,
+            },
+            chart_labels={"3": "c", "env": "prod"},
+        ),
     ]
     old, new = assert_same_output(cases, tmp_path)
-    assert list(new.files) == ["chart0.k8s.yaml", "chart1.k8s.yaml"]
+    assert list(new.files) == ["chart0.k8s.yaml", "chart1.k8s.yaml", "chart2.k8s.yaml"]
+    pod_labels = json.loads(new.charts[2])[1]["spec"]["template"]["metadata"]["labels"]
+    assert list(pod_labels)[:2] == ["2", "10"]
+    pure = router_manifests([], image=PINNED, labels={"team": "ml", "10": "a", "2": "b"})
+    assert list(pure.service["metadata"]["labels"])[:2] == ["2", "10"]
     docs = [d for d in yaml.safe_load_all(new.files["chart0.k8s.yaml"]) if d]
     assert [d["kind"] for d in docs] == ["ConfigMap", "Deployment", "Service"]
     labels = docs[1]["spec"]["template"]["metadata"]["labels"]
