@@ -328,9 +328,15 @@ def test_router_manifests_checks_types_and_values() -> None:
 
 def test_integers_cdk8s_cannot_carry_exactly_are_refused() -> None:
     with pytest.raises(ValidationError) as info:
-        router_manifests([CHAT], image=PINNED, replicas=JS_MAX_SAFE_INTEGER + 1, drain_seconds=2**60)
+        router_manifests(
+            [CHAT],
+            image=PINNED,
+            replicas=JS_MAX_SAFE_INTEGER + 1,
+            drain_seconds=2**60,
+            worker_processes=2**62,
+        )
     problems = {p.path: p for p in info.value.problems}
-    assert sorted(problems) == ["router.drain_seconds", "router.replicas"]
+    assert sorted(problems) == ["router.drain_seconds", "router.replicas", "router.worker_processes"]
     assert {p.code for p in problems.values()} == {"KN-FLEET-2"}
     assert "2**53 - 1" in problems["router.replicas"].message
     assert problems["router.replicas"].value == JS_MAX_SAFE_INTEGER + 1
