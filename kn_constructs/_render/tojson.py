@@ -15,7 +15,8 @@ This follows ``ApiObject.toJson`` (``cdk8s/lib/api-object.js``, cdk8s 2.70.115) 
    ``applyPatch`` on the sorted document, mutating it, with the operations first cloned by
    ``deepClone`` = ``JSON.parse(JSON.stringify(ops))`` (``fast-json-patch/commonjs/helpers.js``
    ``_deepClone``): patch content keeps its insertion order, and loses negative zero (``-0``
-   becomes ``0``). ``copy`` clones its source the same way; ``move`` does not.
+   becomes ``0``). ``copy`` clones an object or array source the same way but copies a
+   primitive as it is (``-0`` stays); ``move`` does not clone.
 4. The top level reordered: ``apiVersion``, ``kind``, ``metadata``, then the rest in order.
 
 Every object built on the way is a JavaScript object, so array-index keys (``"0"``, ``"42"``)
@@ -205,7 +206,10 @@ def _get(doc: Any, pointer: str, where: str) -> Any:
 def _apply(doc: Any, op: str, pointer: str, value: Any, where: str) -> Any:
     """fast-json-patch ``applyOperation`` (core.js, 3.1.1), no validation, mutating."""
     if op == "copy":
-        return _apply(doc, "add", pointer, _clone(_get(doc, value, where), where), where)
+        # _deepClone JSON-clones objects only; a primitive (even -0) is copied as it is.
+        source = _get(doc, value, where)
+        copied = _clone(source, where) if isinstance(source, (dict, list)) else source
+        return _apply(doc, "add", pointer, copied, where)
     if op == "move":
         moved = _get(doc, value, where)
         doc = _apply(doc, "remove", value, None, where)

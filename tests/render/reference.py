@@ -47,7 +47,7 @@ def extract_modules(dest: Path) -> Path:
     return modules
 
 
-class ReferenceError_(AssertionError):
+class ReferenceFailedError(AssertionError):
     """The reference implementation failed on a request (its stack trace is the message)."""
 
 
@@ -82,10 +82,10 @@ class NodeReference:
         self.process.stdin.flush()
         line = self.process.stdout.readline()
         if not line:
-            raise ReferenceError_(f"the Node reference exited (status {self.process.poll()})")
+            raise ReferenceFailedError(f"the Node reference exited (status {self.process.poll()})")
         reply: dict[str, Any] = json.loads(line)
         if "error" in reply:
-            raise ReferenceError_(reply["error"])
+            raise ReferenceFailedError(reply["error"])
         return reply
 
     def yaml(self, docs: Sequence[Any]) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from kn_constructs._render import dump_document, dump_documents
@@ -20,13 +20,17 @@ from kn_constructs._render import yaml as render_yaml
 from tests.render.reference import NodeReference, jsii_yaml
 from tests.render.strategies import EDGE_STRINGS, corpus_documents, documents
 
+# No shrinking: `mismatches` already names the documents, and shrinking big ones takes minutes.
 _SETTINGS = settings(
     deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
 
 
-def mismatches(docs: Sequence[Any], reference: Callable[[Sequence[Any]], str]) -> list[str]:
+def mismatches(
+    docs: Sequence[Any], reference: Callable[[Sequence[Any]], str], *, limit: int = 10
+) -> list[str]:
     """The documents whose Python rendering differs from the reference, described.
 
     One reference call checks the whole batch; only when it disagrees is each document asked
@@ -40,6 +44,8 @@ def mismatches(docs: Sequence[Any], reference: Callable[[Sequence[Any]], str]) -
         got = dump_document(doc)
         if want != got:
             found.append(f"doc={doc!r:.300}\n  cdk8s:  {want!r:.400}\n  python: {got!r:.400}")
+            if len(found) >= limit:
+                break
     return found or ["the documents agree one by one but not joined (the --- separator)"]
 
 
