@@ -60,6 +60,8 @@ _label_maps = st.dictionaries(_KEYS, _STRINGS, max_size=4)
 _VALUES = {
     none_in_maps: values(none_in_maps=none_in_maps, beyond_doubles=False) for none_in_maps in (False, True)
 }
+#: None as a patch value is refused (cdk8s would write `key: null`; see api_object_json).
+_PATCH_VALUES = {flag: strategy.filter(lambda v: v is not None) for flag, strategy in _VALUES.items()}
 _PROP_MAPS = st.dictionaries(_KEYS, _VALUES[False], max_size=3)
 _SPECS = {flag: st.dictionaries(_KEYS, _VALUES[flag], min_size=1, max_size=5) for flag in (False, True)}
 _NAMES = st.one_of(st.sampled_from(["a", "model-0", "x.y", "0", "Ünïcode", "--- n", "yes"]), strings())
@@ -79,7 +81,7 @@ def objects(draw: st.DrawFn, *, python_app: bool) -> dict[str, Any]:
     if not python_app and draw(st.booleans()):
         metadata.update(draw(_PROP_MAPS))
         metadata["name"] = draw(_NAMES)
-    value = _VALUES[python_app]
+    value = _PATCH_VALUES[python_app]
     spec = draw(_SPECS[python_app])
     patches: list[list[Any]] = [["add", "/spec", spec]]
     for key in draw(st.lists(_KEYS, max_size=3, unique=True)):

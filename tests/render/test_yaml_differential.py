@@ -109,14 +109,12 @@ def test_a_changed_quoting_rule_is_caught(
     docs = corpus_documents()
     assert mismatches(docs, node_reference.yaml) == []
     monkeypatch.setattr(render_yaml, name, replacement)
-    saved = dict(render_yaml._cache)
-    render_yaml._cache.clear()
+    render_yaml.clear_caches()
     try:
         found = mismatches(docs, node_reference.yaml)
     finally:
         monkeypatch.undo()
-        render_yaml._cache.clear()
-        render_yaml._cache.update(saved)
+        render_yaml.clear_caches()
     assert found, f"breaking {rule!r} went unnoticed"
 
 
