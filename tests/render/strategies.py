@@ -8,6 +8,7 @@ strings mix that corpus with random text over an alphabet of the characters that
 from __future__ import annotations
 
 import itertools
+import os
 from typing import Any
 
 from hypothesis import strategies as st
@@ -157,3 +158,9 @@ def corpus_documents() -> list[Any]:
     docs.append({"dropped": None, "kept": [None, {"x": None}], "n": {"only": None}})
     docs.append(None)
     return docs
+
+
+def examples(default: int) -> int:
+    """Hypothesis examples for a differential test: ``default``, or ``$KN_RENDER_EXAMPLES``
+    (raise it when upgrading cdk8s, see docs/rendering.md)."""
+    return int(os.environ.get("KN_RENDER_EXAMPLES", default))

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from kn_constructs._render import api_object_json, dump_documents
 from tests.render.reference import NodeReference, jsii_chart
-from tests.render.strategies import INDEX_KEYS, keys, strings, values
+from tests.render.strategies import INDEX_KEYS, examples, keys, strings, values
 
 # No shrinking: a failure already names the objects, and shrinking big documents takes minutes.
 _SETTINGS = settings(
@@ -123,7 +123,7 @@ _charts = st.tuples(
 )
 
 
-@settings(_SETTINGS, max_examples=25)
+@settings(_SETTINGS, max_examples=examples(25))
 @given(st.lists(objects(python_app=False), min_size=1, max_size=4), _charts)
 def test_random_objects_match_node(
     node_reference: NodeReference, objs: list[dict[str, Any]], chart: tuple[Any, Any]
@@ -147,7 +147,7 @@ def _js_json(value: Any) -> Any:
 
 
 @pytest.mark.slow
-@settings(_SETTINGS, max_examples=10)
+@settings(_SETTINGS, max_examples=examples(10))
 @given(st.lists(objects(python_app=True), min_size=1, max_size=8), _charts)
 def test_random_objects_match_cdk8s_through_jsii(
     tmp_path_factory: pytest.TempPathFactory, objs: list[dict[str, Any]], chart: tuple[Any, Any]

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from kn_constructs._render import dump_document, dump_documents
 from kn_constructs._render import yaml as render_yaml
 from tests.render.reference import NodeReference, jsii_yaml
-from tests.render.strategies import EDGE_STRINGS, corpus_documents, documents
+from tests.render.strategies import EDGE_STRINGS, corpus_documents, documents, examples
 
 # No shrinking: `mismatches` already names the documents, and shrinking big ones takes minutes.
 _SETTINGS = settings(
@@ -67,14 +67,14 @@ def test_documents_join_with_separator(node_reference: NodeReference) -> None:
     assert dump_documents([]) == node_reference.yaml([]) == ""
 
 
-@settings(_SETTINGS, max_examples=60)
+@settings(_SETTINGS, max_examples=examples(60))
 @given(st.lists(documents(), min_size=1, max_size=25))
 def test_random_documents_match_node(node_reference: NodeReference, docs: list[Any]) -> None:
     assert mismatches(docs, node_reference.yaml) == []
 
 
 @pytest.mark.slow
-@settings(_SETTINGS, max_examples=25)
+@settings(_SETTINGS, max_examples=examples(25))
 @given(st.lists(documents(), min_size=1, max_size=40))
 def test_random_documents_match_cdk8s_through_jsii(docs: list[Any]) -> None:
     assert mismatches(docs, jsii_yaml) == []
