@@ -29,7 +29,7 @@ TIMEOUT_SECONDS = 60
 def jsii_tarball(package: str) -> Path:
     """The ``<name>@<version>.jsii.tgz`` shipped inside an installed jsii Python package."""
     module = __import__(package)
-    folder = Path(module.__file__).parent / "_jsii"
+    folder = Path(str(module.__file__)).parent / "_jsii"
     found = sorted(folder.glob("*.jsii.tgz"))
     if len(found) != 1:
         raise RuntimeError(f"expected one jsii tarball in {folder}, found {found}")

@@ -50,7 +50,8 @@ def test_dump_documents_wants_a_sequence(docs: Any) -> None:
 def test_values_none_are_dropped_from_maps_and_kept_in_lists() -> None:
     # What jsii does to a Python dict (verified against cdk8s by the differential corpus).
     assert dump_document({"a": None, "b": [None], "c": {"d": None}}) == "b:\n  - null\nc: {}\n"
-    assert dump_documents([None, {"a": 1}]) == "\n---\na: 1\n"
+    docs: list[Any] = [None, {"a": 1}]
+    assert dump_documents(docs) == "\n---\na: 1\n"
 
 
 def test_tuples_render_as_lists() -> None:

@@ -172,7 +172,7 @@ def test_random_objects_match_cdk8s_through_jsii(
 
 def test_known_object_matches_both(node_reference: NodeReference, tmp_path: Path) -> None:
     """A Knative-like object with every merging rule at once, against both references."""
-    objs = [
+    objs: list[dict[str, Any]] = [
         {
             "apiVersion": "serving.knative.dev/v1",
             "kind": "Service",
