@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -80,6 +81,12 @@ class NodeReference:
         assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
+        # One reply line per request, so nothing is left buffered between requests: waiting on
+        # the pipe itself is exact.
+        ready, _, _ = select.select([self.process.stdout], [], [], TIMEOUT_SECONDS)
+        if not ready:
+            self.kill()
+            raise ReferenceFailedError(f"the Node reference gave no answer in {TIMEOUT_SECONDS}s")
         line = self.process.stdout.readline()
         if not line:
             raise ReferenceFailedError(f"the Node reference exited (status {self.process.poll()})")
@@ -106,14 +113,19 @@ class NodeReference:
     def versions(self) -> dict[str, str]:
         return {k: str(v) for k, v in self.ask({"versions": True}).items()}
 
+    def kill(self) -> None:
+        """Stop the process group now."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
     def close(self) -> None:
         try:
             if self.process.stdin is not None:
                 self.process.stdin.close()
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+            self.kill()
         finally:
             if self.process.stdout is not None:
                 self.process.stdout.close()
