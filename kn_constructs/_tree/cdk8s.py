@@ -163,7 +163,8 @@ def _to_human_form(components: list[str], delim: str, max_len: int) -> str:
 
 
 class JsonPatch:
-    """An RFC 6902 JSON patch operation (``cdk8s.JsonPatch``): add, replace and remove."""
+    """An RFC 6902 JSON patch operation (``cdk8s.JsonPatch``), applied at synth by the emulation
+    of fast-json-patch in :func:`kn_constructs._render.tojson.api_object_json`."""
 
     def __init__(self, op: str, path: str, value: Any = None) -> None:
         self.op = op
@@ -186,23 +187,23 @@ class JsonPatch:
         return JsonPatch("remove", path)
 
     @staticmethod
-    def copy(from_: str, path: str) -> JsonPatch:  # noqa: D102 - refused
-        raise_unsupported("cdk8s JsonPatch.copy")
+    def copy(from_: str, path: str) -> JsonPatch:
+        """Copy the value at ``from_`` to ``path``."""
+        return JsonPatch("copy", path, from_)
 
     @staticmethod
-    def move(from_: str, path: str) -> JsonPatch:  # noqa: D102 - refused
-        raise_unsupported("cdk8s JsonPatch.move")
+    def move(from_: str, path: str) -> JsonPatch:
+        """Move the value at ``from_`` to ``path``."""
+        return JsonPatch("move", path, from_)
 
     @staticmethod
-    def test(path: str, value: Any) -> JsonPatch:  # noqa: D102 - refused
-        raise_unsupported("cdk8s JsonPatch.test")
+    def test(path: str, value: Any) -> JsonPatch:
+        """Fail the synthesis unless the value at ``path`` equals ``value``."""
+        return JsonPatch("test", path, value)
 
     @staticmethod
-    def apply(document: Any, *ops: JsonPatch) -> Any:
-        """``document`` with ``ops`` applied, as cdk8s applies them (on a JSON clone)."""
-        from kn_constructs._render.tojson import apply_json_patches
-
-        return apply_json_patches(document, [(p.op, p.path, p.value) for p in ops])
+    def apply(document: Any, *ops: JsonPatch) -> Any:  # noqa: D102 - refused
+        raise_unsupported("cdk8s JsonPatch.apply (patches on an ApiObject are covered)")
 
     def _tuple(self) -> tuple[str, str, Any]:
         return (self.op, self.path, self.value)
