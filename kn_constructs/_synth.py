@@ -1,4 +1,4 @@
-"""How the library's objects reach the output: held in Python, rendered after cdk8s's synth.
+r"""How the library's objects reach the output: held in Python, rendered after cdk8s's synth.
 
 The library's Kubernetes objects (a model's Knative Service, the cluster ConfigMaps, the
 router's objects) are :class:`HeldObject` constructs: plain construct nodes holding their
@@ -71,7 +71,7 @@ Patch = tuple[str, str, Any]
 
 @contextlib.contextmanager
 def legacy_rendering() -> Iterator[None]:
-    """Within this block, new held objects render as cdk8s ``ApiObject``\\ s (the old path).
+    r"""Within this block, new held objects render as cdk8s ``ApiObject``\\ s (the old path).
 
     Internal: the comparison tests build the same app both ways and compare the bytes.
     """
@@ -220,7 +220,9 @@ class HeldObject(Construct):
         if _LEGACY[0]:
             from cdk8s import ApiObject
 
-            self._kn_legacy = ApiObject(self, "Resource", api_version=api_version, kind=kind, metadata=metadata)
+            self._kn_legacy = ApiObject(
+                self, "Resource", api_version=api_version, kind=kind, metadata=dict(metadata)
+            )
             if props:
                 raise RuntimeError("the old path renders props through patches only")
         elif not _NODE_FREE:
@@ -353,7 +355,7 @@ def _chart_documents(chart: Any, native: Sequence[Any] | None = None) -> tuple[l
             docs.append(next(native_docs))
             continue
         render = getattr(construct, "_kn_document", None)
-        if render is None or chart_of(construct) is not chart:
+        if render is None or chart_of(construct) is not chart:  # type: ignore[arg-type]
             continue
         if not looked_up:
             namespace, labels, looked_up = chart.namespace, chart.labels, True
@@ -401,7 +403,8 @@ def _outputs(app: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     if layout == "FILE_PER_APP":
         if any(held for _, _, held in per_chart):
-            out[os.path.join(outdir, f"app{ext}")] = dump_documents([d for _, docs, _ in per_chart for d in docs])
+            every = [d for _, docs, _ in per_chart for d in docs]
+            out[os.path.join(outdir, f"app{ext}")] = dump_documents(every)
         return out
     if not any(held for _, _, held in per_chart):
         return out
@@ -473,7 +476,7 @@ def _install_python_api() -> None:
         return chart.to_json()
 
     cdk8s.Chart.to_json = to_json  # type: ignore[method-assign]
-    cdk8s.Testing.synth = staticmethod(synth)  # type: ignore[method-assign, assignment]
+    cdk8s.Testing.synth = staticmethod(synth)  # type: ignore[method-assign]
 
 
 if not _NODE_FREE:

@@ -163,8 +163,11 @@ def _to_human_form(components: list[str], delim: str, max_len: int) -> str:
 
 
 class JsonPatch:
-    """An RFC 6902 JSON patch operation (``cdk8s.JsonPatch``), applied at synth by the emulation
-    of fast-json-patch in :func:`kn_constructs._render.tojson.api_object_json`."""
+    """An RFC 6902 JSON patch operation (``cdk8s.JsonPatch``).
+
+    Applied at synth by the emulation of fast-json-patch in
+    :func:`kn_constructs._render.tojson.api_object_json`.
+    """
 
     def __init__(self, op: str, path: str, value: Any = None) -> None:
         self.op = op
@@ -202,7 +205,8 @@ class JsonPatch:
         return JsonPatch("test", path, value)
 
     @staticmethod
-    def apply(document: Any, *ops: JsonPatch) -> Any:  # noqa: D102 - refused
+    def apply(document: Any, *ops: JsonPatch) -> Any:
+        """Refused: Node-free synth applies patches only to objects (``add_json_patch``)."""
         raise_unsupported("cdk8s JsonPatch.apply (patches on an ApiObject are covered)")
 
     def _tuple(self) -> tuple[str, str, Any]:
@@ -626,13 +630,17 @@ def _resolve_dependencies(app: Construct) -> bool:
             dependant = True
     for source, target in [(c, d) for c in everything for d in c.node.dependencies]:
         source_chart, target_chart = Chart.of(source), Chart.of(target)
-        targets = [x for x in target.node.find_all() if isinstance(x, ApiObject) and Chart.of(x) is target_chart]
-        sources = [x for x in source.node.find_all() if isinstance(x, ApiObject) and Chart.of(x) is source_chart]
+        targets = _own_api_objects(target, target_chart)
+        sources = _own_api_objects(source, source_chart)
         for t in targets:
             for s in sources:
                 if t is not s:
                     s.node.add_dependency(t)
     return dependant
+
+
+def _own_api_objects(scope: Construct, chart: Chart) -> list[ApiObject]:
+    return [x for x in scope.node.find_all() if isinstance(x, ApiObject) and Chart.of(x) is chart]
 
 
 class App(Construct):
@@ -745,7 +753,8 @@ class Yaml:
             handle.write(text)
 
     @staticmethod
-    def load(url_or_file: str) -> list[Any]:  # noqa: D102 - refused
+    def load(url_or_file: str) -> list[Any]:
+        """Refused: reading YAML 1.1 as cdk8s does is not covered."""
         raise_unsupported("cdk8s Yaml.load")
 
 

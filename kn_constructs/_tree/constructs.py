@@ -1,4 +1,4 @@
-"""A pure-Python ``constructs`` (10.x): the construct tree the library and typical apps use.
+r"""A pure-Python ``constructs`` (10.x): the construct tree the library and typical apps use.
 
 Node-free synth (``kn-constructs synth``, ``KN_CONSTRUCTS_NODE_FREE=1``) imports this module
 as ``constructs``. It follows ``constructs@10.8.1`` (``lib/construct.js``, class ``Node``), read
@@ -188,7 +188,7 @@ class Node:
         return found
 
     def find_all(self, order: ConstructOrder | None = None) -> list[Construct]:
-        """This construct and every descendant, depth first (pre-order by default)."""
+        """The construct and every descendant, depth first (pre-order by default)."""
         post = order is ConstructOrder.POSTORDER
         out: list[Construct] = []
 

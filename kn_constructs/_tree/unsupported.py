@@ -37,7 +37,7 @@ def raise_unsupported(feature: str) -> NoReturn:
 def unsupported_module_getattr(module: str) -> Callable[[str], Any]:
     """A module ``__getattr__`` that refuses every name the module does not define."""
 
-    def __getattr__(name: str) -> Any:
+    def __getattr__(name: str) -> Any:  # noqa: N807 - a module's __getattr__
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
         raise_unsupported(f"{module}.{name}")

@@ -17,7 +17,9 @@ if os.environ.get("KN_CONSTRUCTS_NODE_FREE", "") == "1":
     try:
         from kn_constructs._tree import hook as _hook
     except ImportError as _error:  # this Python has no kn_constructs: cdk8s would need Node
-        raise SystemExit(f"KN_CONSTRUCTS_NODE_FREE=1, but kn_constructs cannot be imported: {_error}") from None
+        raise SystemExit(
+            f"KN_CONSTRUCTS_NODE_FREE=1, but kn_constructs cannot be imported: {_error}"
+        ) from None
     _hook.install()
 
 
