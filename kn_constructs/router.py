@@ -493,6 +493,16 @@ class RouterPlan:
             return None
         return hashlib.sha256(self.conf_text.encode()).hexdigest()
 
+    @property
+    def files(self) -> dict[str, str]:
+        """The router's files by name: the ConfigMap's ``data``, each one mounted next to ``nginx.conf``.
+
+        ``{"nginx.conf": conf_text}``; empty when there are errors (no configuration).
+        """
+        if self.conf_text is None:
+            return {}
+        return {"nginx.conf": self.conf_text}
+
 
 def router_problems(
     routes: Iterable[RouterRoute], settings: RouterSettings | None = None, *, path: str = "router"
