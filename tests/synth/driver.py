@@ -1,17 +1,17 @@
 """Synthesizes every example (and optionally the benchmark fleet) through one path, into a folder.
 
-Run as ``python -m tests.synth.driver MODE OUTDIR [MODELS]`` from the repository root, with
+Run as ``python -m tests.synth.driver MODE OUTDIR [MODELS | mixed]`` from the repository root, with
 ``MODE`` one of ``old`` (cdk8s ``ApiObject``\\ s and cdk8s-plus, as before issue 12), ``new``
 (Python rendering in a cdk8s app) or ``nodefree`` (the pure tree: start it with
 ``KN_CONSTRUCTS_NODE_FREE=1`` and the boot folder on ``PYTHONPATH``). ``OUTDIR/<case>/`` gets
-what each case writes; ``MODELS`` > 0 adds the benchmark fleet of that many models.
+what each case writes; with ``MODELS`` > 0 only the benchmark fleet of that many models is built,
+with ``mixed`` only :func:`tests.synth.programs.build_layouts`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
 import runpy
 import sys
 import warnings
@@ -36,7 +36,8 @@ def _path(mode: str) -> Iterator[None]:
 
 def main(argv: list[str]) -> int:
     mode, outdir = argv[0], Path(argv[1])
-    models = int(argv[2]) if len(argv) > 2 else 0
+    case = argv[2] if len(argv) > 2 else "0"
+    models = int(case) if case.isdigit() else 0
     import cdk8s
     from cdk8s import App, Chart
 
@@ -47,6 +48,20 @@ def main(argv: list[str]) -> int:
 
     warnings.simplefilter("ignore")  # the examples' KnWarnings are part of them
     with _path(mode):
+        if case == "mixed":
+            sys.path.insert(0, str(ROOT))
+            from tests.synth.programs import build_layouts
+
+            build_layouts(outdir)
+            return 0
+        if models:
+            sys.path.insert(0, str(ROOT))
+            from benchmarks.fleets import build_fleets
+
+            app = App(outdir=str(outdir / f"fleet-{models}"))
+            build_fleets(app, models)
+            app.synth()
+            return 0
         # The examples as their own programs: App() writes to CDK8S_OUTDIR (set by the caller).
         for example in ("single_model", "fleet"):
             runpy.run_path(str(ROOT / "examples" / example / "main.py"), run_name="__main__")
@@ -58,14 +73,6 @@ def main(argv: list[str]) -> int:
             app = App(outdir=str(outdir / f"canary-{stage}"))
             canary.build(Chart(app, "canary", namespace="models"), stage)
             app.synth()
-        if models:
-            sys.path.insert(0, str(ROOT))
-            from benchmarks.fleets import build_fleets
-
-            app = App(outdir=str(outdir / f"fleet-{models}"))
-            build_fleets(app, models)
-            app.synth()
-    print(os.environ.get("CDK8S_OUTDIR"))
     return 0
 
 

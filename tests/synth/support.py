@@ -44,7 +44,7 @@ def run(
     return subprocess.CompletedProcess(argv, process.returncode, out, err)
 
 
-def synthesize_all(mode: str, outdir: Path, models: int = 0) -> dict[str, bytes]:
+def synthesize_all(mode: str, outdir: Path, models: int | str = 0) -> dict[str, bytes]:
     """Every file the driver writes in ``mode``, by path relative to ``outdir``."""
     outdir.mkdir(parents=True)
     env = {**os.environ, "CDK8S_OUTDIR": str(outdir / "examples")}
