@@ -10,7 +10,11 @@ both for the app's command. The finder maps:
   :mod:`kn_constructs._tree.constructs` (the same module objects, so ``isinstance`` agrees);
 * ``cdk8s_plus_<N>`` (any version) and ``cdk8s_plus`` to a module whose every attribute raises
   :class:`~kn_constructs._tree.unsupported.NodeFreeUnsupportedError`, so importing it is
-  harmless and using it is a clear error.
+  harmless and using it is a clear error;
+* ``jsii`` to a module with ``jsii.implements`` (a no-op decorator: apps write validations as
+  ``@jsii.implements(IValidation)``) whose every other attribute is refused the same way: what
+  else uses jsii is generated bindings (``cdk8s import`` output such as ``imports/k8s``),
+  which need Node.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import re
 import sys
 import types
 from collections.abc import Sequence
+from typing import Any
 from pathlib import Path
 
 from kn_constructs._tree.unsupported import unsupported_module_getattr
@@ -33,6 +38,7 @@ __all__ = ["ENV_SWITCH", "NodeFreeFinder", "boot_path", "install", "is_node_free
 ENV_SWITCH = "KN_CONSTRUCTS_NODE_FREE"
 _ALIASES = {"cdk8s": "kn_constructs._tree.cdk8s", "constructs": "kn_constructs._tree.constructs"}
 _PLUS = re.compile(r"^cdk8s_plus(_\d+)?$")
+_JSII_FEATURE = "jsii (generated bindings: `cdk8s import` output, cdk8s-plus)"
 
 
 def boot_path() -> str:
@@ -54,12 +60,26 @@ class _AliasLoader(importlib.abc.Loader):
         if self._target is not None:
             return importlib.import_module(self._target)
         stub = types.ModuleType(spec.name, f"{spec.name}: not covered by Node-free synth")
+        stub.KN_NODE_FREE = True  # type: ignore[attr-defined]
+        if spec.name == "jsii":
+            stub.implements = _implements  # type: ignore[attr-defined]
+            stub.__getattr__ = unsupported_module_getattr(_JSII_FEATURE, qualify=False)  # type: ignore[method-assign]
+            return stub
         label = spec.name.replace("_", "-")
         stub.__getattr__ = unsupported_module_getattr(label)  # type: ignore[method-assign]
         return stub
 
     def exec_module(self, module: types.ModuleType) -> None:
         return None
+
+
+def _implements(*interfaces: object) -> Any:
+    """``jsii.implements`` on the pure tree: the interfaces are protocols, nothing to register."""
+
+    def decorate(cls: Any) -> Any:
+        return cls
+
+    return decorate
 
 
 class NodeFreeFinder(importlib.abc.MetaPathFinder):
@@ -71,7 +91,7 @@ class NodeFreeFinder(importlib.abc.MetaPathFinder):
         """The alias spec for the modules this finder replaces, else ``None``."""
         if fullname in _ALIASES:
             return importlib.machinery.ModuleSpec(fullname, _AliasLoader(_ALIASES[fullname]))
-        if _PLUS.match(fullname):
+        if _PLUS.match(fullname) or fullname == "jsii":
             return importlib.machinery.ModuleSpec(fullname, _AliasLoader(None))
         return None
 
@@ -80,7 +100,7 @@ def install() -> None:
     """Install the finder first on ``sys.meta_path`` (once); refuse if real cdk8s is loaded."""
     if any(isinstance(f, NodeFreeFinder) for f in sys.meta_path):
         return
-    loaded = [name for name in _ALIASES if name in sys.modules and not is_pure(sys.modules[name])]
+    loaded = [name for name in (*_ALIASES, "jsii") if name in sys.modules and not is_pure(sys.modules[name])]
     if loaded:
         raise RuntimeError(
             f"{ENV_SWITCH}=1, but {', '.join(loaded)} (with jsii and Node) is already imported:"

@@ -34,12 +34,15 @@ def raise_unsupported(feature: str) -> NoReturn:
     raise NodeFreeUnsupportedError(feature)
 
 
-def unsupported_module_getattr(module: str) -> Callable[[str], Any]:
-    """A module ``__getattr__`` that refuses every name the module does not define."""
+def unsupported_module_getattr(module: str, *, qualify: bool = True) -> Callable[[str], Any]:
+    """A module ``__getattr__`` that refuses every name the module does not define.
+
+    The feature named is ``<module>.<name>``, or ``module`` alone with ``qualify=False``.
+    """
 
     def __getattr__(name: str) -> Any:  # noqa: N807 - a module's __getattr__
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        raise_unsupported(f"{module}.{name}")
+        raise_unsupported(f"{module}.{name}" if qualify else f"{module} ({name})")
 
     return __getattr__

@@ -14,13 +14,25 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(
-    argv: list[str], *, node_free: bool, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 240
+    argv: list[str],
+    *,
+    node_free: bool,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+    timeout: float = 240,
+    repository: bool = True,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``argv`` (a Python program) in its own process group; killed on timeout."""
+    """Run ``argv`` (a Python program) in its own process group; killed on timeout.
+
+    ``repository``: put the repository on ``PYTHONPATH`` (not for an installed copy).
+    """
     environment = dict(os.environ if env is None else env)
     environment.setdefault("CDK8S_CHECK_UPGRADE", "false")
     environment["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [boot_path() if node_free else None, str(ROOT), environment.get("PYTHONPATH")])
+        filter(
+            None,
+            [boot_path() if node_free else None, str(ROOT) if repository else None, environment.get("PYTHONPATH")],
+        )
     )
     if node_free:
         environment[ENV_SWITCH] = "1"
