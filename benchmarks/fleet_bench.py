@@ -223,7 +223,8 @@ def main(argv: list[str]) -> int:
         print(
             f"{n:>7} {row['documents']:>6} {row['floor_s']:>8.2f} {row['cdk8s_s']:>8.2f}"
             f" {row['cdk8s_ratio']:>6.2f} {row['nodefree_s']:>8.2f} {row['nodefree_ratio']:>6.2f}"
-            f" {row['cdk8s_python_mb']:>7.0f} {row['cdk8s_children_mb']:>8.0f} {row['nodefree_python_mb']:>8.0f}",
+            f" {row['cdk8s_python_mb']:>7.0f} {row['cdk8s_children_mb']:>8.0f}"
+            f" {row['nodefree_python_mb']:>8.0f}",
             flush=True,
         )
         for side, limits in TARGETS.items():

@@ -27,8 +27,8 @@ import re
 import sys
 import types
 from collections.abc import Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from kn_constructs._tree.unsupported import unsupported_module_getattr
 

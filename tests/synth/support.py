@@ -31,7 +31,11 @@ def run(
     environment["PYTHONPATH"] = os.pathsep.join(
         filter(
             None,
-            [boot_path() if node_free else None, str(ROOT) if repository else None, environment.get("PYTHONPATH")],
+            [
+                boot_path() if node_free else None,
+                str(ROOT) if repository else None,
+                environment.get("PYTHONPATH"),
+            ],
         )
     )
     if node_free:

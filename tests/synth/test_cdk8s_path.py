@@ -72,7 +72,9 @@ def test_app_synth_yaml_equals_the_files_of_every_chart(tmp_path: Path) -> None:
 def test_service_is_a_held_object_not_an_api_object(tmp_path: Path) -> None:
     app = App(outdir=str(tmp_path))
     chart = Chart(app, "c", namespace="models")
-    service = GpuInferenceService(chart, "llama", cluster=KnativeClusterConfig(chart, "k"), **_service_props())
+    service = GpuInferenceService(
+        chart, "llama", cluster=KnativeClusterConfig(chart, "k"), **_service_props()
+    )
     assert isinstance(service, HeldObject)
     assert not isinstance(service, ApiObject)
     assert (service.name, service.kind, service.api_version) == ("llama", "Service", "serving.knative.dev/v1")
@@ -88,7 +90,9 @@ def test_service_is_a_held_object_not_an_api_object(tmp_path: Path) -> None:
 def test_user_json_patch_on_a_service_is_applied_by_cdk8s(tmp_path: Path) -> None:
     app = App(outdir=str(tmp_path))
     chart = Chart(app, "c", namespace="models")
-    service = GpuInferenceService(chart, "llama", cluster=KnativeClusterConfig(chart, "k"), **_service_props())
+    service = GpuInferenceService(
+        chart, "llama", cluster=KnativeClusterConfig(chart, "k"), **_service_props()
+    )
     service.add_json_patch(
         JsonPatch.add("/status", {"note": "x"}), JsonPatch.replace("/spec/template/spec/timeoutSeconds", 30)
     )
@@ -105,7 +109,11 @@ def test_a_library_error_at_synth_writes_nothing(tmp_path: Path) -> None:
     chart = Chart(app, "c", namespace="models")
     ApiObject(chart, "native", api_version="v1", kind="ConfigMap", metadata={"name": "native"})
     fleet = ModelFleet(
-        chart, "models", gpu_budget=1, router=False, **{k: v for k, v in _service_props().items() if k != "model"}
+        chart,
+        "models",
+        gpu_budget=1,
+        router=False,
+        **{k: v for k, v in _service_props().items() if k != "model"},
     )
     fleet.add_model("chat", model=_service_props()["model"], acknowledge=["KN-PLACE-3"])
     with pytest.raises(ValidationError) as caught:

@@ -54,7 +54,9 @@ def test_missing_folder_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureF
 
 
 @pytest.mark.slow
-def test_single_model_example_gives_the_cdk8s_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_single_model_example_gives_the_cdk8s_snapshot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
     assert main(["synth", str(ROOT / "examples/single_model"), "--output", str(out)]) == 0
     assert "inference.k8s.yaml" in capsys.readouterr().out
@@ -63,10 +65,14 @@ def test_single_model_example_gives_the_cdk8s_snapshot(tmp_path: Path, capsys: p
 
 UNSUPPORTED = {
     "helm": ("from cdk8s import App, Chart, Helm\n", "cdk8s.Helm"),
-    "include": ("import cdk8s\napp = cdk8s.App()\ncdk8s.Include(cdk8s.Chart(app, 'c'), 'i', url='x.yaml')\n", "cdk8s.Include"),
+    "include": (
+        "import cdk8s\napp = cdk8s.App()\ncdk8s.Include(cdk8s.Chart(app, 'c'), 'i', url='x.yaml')\n",
+        "cdk8s.Include",
+    ),
     "lazy": ("from cdk8s import Lazy\n", "cdk8s.Lazy"),
     "cdk8s-plus": (
-        "import cdk8s, cdk8s_plus_27 as kplus\napp = cdk8s.App()\nkplus.Deployment(cdk8s.Chart(app, 'c'), 'd')\n",
+        "import cdk8s, cdk8s_plus_27 as kplus\napp = cdk8s.App()\n"
+        "kplus.Deployment(cdk8s.Chart(app, 'c'), 'd')\n",
         "cdk8s-plus-27.Deployment",
     ),
     "resolvers": ("import cdk8s\napp = cdk8s.App(resolvers=[object()])\n", "cdk8s App(resolvers=...)"),
@@ -83,7 +89,9 @@ def test_unsupported_features_fail_by_name_and_keep_the_old_output(
     # The app writes one file before it reaches the unsupported feature: nothing may land.
     folder = _app(
         tmp_path,
-        "import cdk8s\n_a = cdk8s.App()\ncdk8s.Chart(_a, 'early')\n_a.synth()\n" + program + "\napp.synth()\n",
+        "import cdk8s\n_a = cdk8s.App()\ncdk8s.Chart(_a, 'early')\n_a.synth()\n"
+        + program
+        + "\napp.synth()\n",
     )
     dist = folder / "dist"
     dist.mkdir()
@@ -137,7 +145,9 @@ def test_validations_written_with_jsii_implements_run_node_free(
     assert "[c/cm] no team label" in capsys.readouterr().err
     assert not (folder / "dist").exists()
     main_py = folder / "main.py"
-    main_py.write_text(main_py.read_text().replace('{"name": "cm"}', '{"name": "cm", "labels": {"team": "a"}}'))
+    main_py.write_text(
+        main_py.read_text().replace('{"name": "cm"}', '{"name": "cm", "labels": {"team": "a"}}')
+    )
     assert main(["synth", str(folder)]) == 0
     assert (folder / "dist" / "c.k8s.yaml").read_text() == (
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels:\n    team: a\n  name: cm\n"
@@ -183,6 +193,8 @@ def test_fleet_example_synthesizes_in_a_fresh_venv_without_node(tmp_path: Path) 
     )
     assert result.returncode == 0, result.stderr[-3000:]
     written = (app_dir / "dist" / "fleet.k8s.yaml").read_bytes()
-    snapshot = ROOT / "tests/__snapshots__/test_fleet/test_fleet_example_synthesizes_services_router_and_cluster_config.yaml"
+    snapshot = ROOT / "tests/__snapshots__/test_fleet" / (
+        "test_fleet_example_synthesizes_services_router_and_cluster_config.yaml"
+    )
     assert written == snapshot.read_bytes()
     assert os.listdir(app_dir / "dist") == ["fleet.k8s.yaml"]

@@ -31,7 +31,9 @@ IDS = st.one_of(
 @st.composite
 def trees(draw: Any) -> list[tuple[int, str, str, list[int]]]:
     """Nodes as (parent index, id, kind, dependencies); index 0 is the chart (parent -1)."""
-    nodes: list[tuple[int, str, str, list[int]]] = [(-1, draw(st.sampled_from(["chart", "c1", "5", "My Chart"])), "chart", [])]
+    nodes: list[tuple[int, str, str, list[int]]] = [
+        (-1, draw(st.sampled_from(["chart", "c1", "5", "My Chart"])), "chart", [])
+    ]
     seen: dict[int, set[str]] = {0: set()}
     for _ in range(draw(st.integers(1, 9))):
         parent = draw(st.integers(0, len(nodes) - 1))
@@ -48,7 +50,9 @@ def trees(draw: Any) -> list[tuple[int, str, str, list[int]]]:
     return nodes
 
 
-def _build(lib_cdk8s: Any, lib_constructs: Any, spec: list[tuple[int, str, str, list[int]]], outdir: str) -> list[Any]:
+def _build(
+    lib_cdk8s: Any, lib_constructs: Any, spec: list[tuple[int, str, str, list[int]]], outdir: str
+) -> list[Any]:
     app = lib_cdk8s.App(outdir=outdir)
     built: list[Any] = []
     for parent, ident, kind, _ in spec:
@@ -59,7 +63,9 @@ def _build(lib_cdk8s: Any, lib_constructs: Any, spec: list[tuple[int, str, str, 
             built.append(lib_constructs.Construct(scope, ident))
         else:
             built.append(
-                lib_cdk8s.ApiObject(scope, ident, api_version="v1", kind="CronJob" if kind == "cronjob" else "ConfigMap")
+                lib_cdk8s.ApiObject(
+                    scope, ident, api_version="v1", kind="CronJob" if kind == "cronjob" else "ConfigMap"
+                )
             )
     for index, (_, _, _, deps) in enumerate(spec):
         for dep in deps:
@@ -94,7 +100,9 @@ def test_validation_messages_and_duplicate_ids_match_cdk8s(tmp_path: Path) -> No
         app = lib_cdk8s.App(outdir=str(tmp_path / "v"))
         chart = lib_cdk8s.Chart(app, "c")
         lib_constructs.Construct(chart, "x").node.add_validation(Fails())
-        with pytest.raises(RuntimeError, match=r"Validation failed with the following errors:\n  \[c/x\] broken"):
+        with pytest.raises(
+            RuntimeError, match=r"Validation failed with the following errors:\n  \[c/x\] broken"
+        ):
             app.synth()
         with pytest.raises(ValueError, match=r"There is already a Construct with name 'x' in Chart \[c\]"):
             lib_constructs.Construct(chart, "x")
