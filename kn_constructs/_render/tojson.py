@@ -15,7 +15,8 @@ This follows ``ApiObject.toJson`` (``cdk8s/lib/api-object.js``, cdk8s 2.70.115) 
    ``applyPatch`` on the sorted document, mutating it, with the operations first cloned by
    ``deepClone`` = ``JSON.parse(JSON.stringify(ops))`` (``fast-json-patch/commonjs/helpers.js``
    ``_deepClone``): patch content keeps its insertion order, and loses negative zero (``-0``
-   becomes ``0``). ``copy`` clones its source the same way; ``move`` does not.
+   becomes ``0``). ``copy`` clones an object or array source the same way but copies a
+   primitive as it is (``-0`` stays); ``move`` does not clone.
 4. The top level reordered: ``apiVersion``, ``kind``, ``metadata``, then the rest in order.
 
 Every object built on the way is a JavaScript object, so array-index keys (``"0"``, ``"42"``)
@@ -130,18 +131,62 @@ def _sanitize(value: object, path: str, filter_empty: bool) -> Any:
     return _scalar(value, path)
 
 
+class _Unclonable(Exception):  # noqa: N818 - internal signal, never escapes this module
+    """Raised by :func:`_fast_clone`; :func:`_clone` then finds and names the value."""
+
+
+def _fast_clone(value: Any) -> Any:
+    """``_clone`` for plain ``dict``/``list``/``str``/``int``/``bool`` data, without paths."""
+    t = type(value)
+    if t is str or t is bool:
+        return value
+    if t is int:
+        if -_MAX_DOUBLE <= value <= _MAX_DOUBLE:
+            return value
+        raise _Unclonable
+    if t is dict:
+        out = {}
+        index = False
+        for key, item in value.items():
+            if item is None:
+                continue
+            if type(key) is not str:
+                raise _Unclonable
+            if not index and key and "0" <= key[0] <= "9":
+                index = is_array_index(key)
+            out[key] = _fast_clone(item)
+        if index:
+            return _js_object(list(out.items()))
+        return out
+    if t is list:
+        return [None if item is None else _fast_clone(item) for item in value]
+    if t is float:
+        if value == 0:
+            return 0  # JSON.stringify(-0) === "0"
+        if value - value == 0:  # finite
+            return value
+    raise _Unclonable
+
+
 def _clone(value: object, path: str) -> Any:
     """What ``JSON.parse(JSON.stringify(value))`` gives for a value that came from Python."""
+    try:
+        return _fast_clone(value)
+    except (_Unclonable, RecursionError):
+        return _slow_clone(value, path)
+
+
+def _slow_clone(value: object, path: str) -> Any:
     if isinstance(value, Mapping):
-        pairs = [(_key(k, path), _clone(v, f"{path}/{k}")) for k, v in value.items() if v is not None]
+        pairs = [(_key(k, path), _slow_clone(v, f"{path}/{k}")) for k, v in value.items() if v is not None]
         return _js_object(pairs)
     if isinstance(value, (list, tuple)):
-        return [None if item is None else _clone(item, f"{path}/{i}") for i, item in enumerate(value)]
+        return [None if item is None else _slow_clone(item, f"{path}/{i}") for i, item in enumerate(value)]
     if value is None:
         return None
     scalar = _scalar(value, path)
     if type(scalar) is float and scalar == 0:
-        return 0  # JSON.stringify(-0) === "0"
+        return 0
     return scalar
 
 
@@ -205,7 +250,10 @@ def _get(doc: Any, pointer: str, where: str) -> Any:
 def _apply(doc: Any, op: str, pointer: str, value: Any, where: str) -> Any:
     """fast-json-patch ``applyOperation`` (core.js, 3.1.1), no validation, mutating."""
     if op == "copy":
-        return _apply(doc, "add", pointer, _clone(_get(doc, value, where), where), where)
+        # _deepClone JSON-clones objects only; a primitive (even -0) is copied as it is.
+        source = _get(doc, value, where)
+        copied = _clone(source, where) if isinstance(source, (dict, list)) else source
+        return _apply(doc, "add", pointer, copied, where)
     if op == "move":
         moved = _get(doc, value, where)
         doc = _apply(doc, "remove", value, None, where)
@@ -284,7 +332,10 @@ def api_object_json(
         props: Further top-level fields given with the props (JavaScript ``ApiObject`` props
             beyond ``apiVersion``/``kind``/``metadata``); they are sorted like metadata.
         patches: JSON-patch operations as ``(op, path, value)``; for ``copy`` and ``move`` the
-            third item is the ``from`` pointer, for ``remove`` it is ignored.
+            third item is the ``from`` pointer, for ``remove`` it is ignored. ``None`` as the
+            value of ``add``/``replace``/``test`` is refused: through jsii it becomes
+            ``undefined``, which fast-json-patch sets as the key's value and ``yaml`` writes as
+            ``key: null`` (a key that is neither absent nor meant).
         chart_namespace: The chart's ``namespace``; used when metadata names none.
         chart_labels: The chart's ``labels``; the object's own labels win.
 
@@ -337,6 +388,13 @@ def api_object_json(
             ops = ", ".join(_OPS)
             reject(f"patches[{i}]", patch, f"a patch is (op, path, value) with op one of {ops}", "")
         op, pointer, value = patch
+        if value is None and op in ("add", "replace", "test"):
+            reject(
+                f"patches[{i}]",
+                patch,
+                f"a {op!r} patch with value None: cdk8s would write the key with a null value",
+                "remove the key with a 'remove' patch, or give a value",
+            )
         cloned.append((op, pointer, value if op in ("copy", "move") else _clone(value, f"patches[{i}]")))
     for op, pointer, value in cloned:
         doc = _apply(doc, op, pointer, value, where)

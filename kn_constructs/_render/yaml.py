@@ -40,12 +40,15 @@ and ``^`` with the ``m`` flag also matches after ``\r``, U+2028 and U+2029.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kn_constructs._render._jsvalue import (
+    RenderInputError,
     check_key,
+    is_array_index,
     js_number,
     js_string,
     order_keys,
@@ -283,131 +286,196 @@ def _warm() -> None:
             _scalar_text(variant, _STEP, False)
 
 
+#: Context-free keys (single-line, no document marker): key -> (YAML, array index?, explicit?).
+_key_cache: dict[str, tuple[str, bool, bool]] = {}
+
+
+def _key_info(key: object, indent: str) -> tuple[str, bool, bool]:
+    """A mapping key's YAML at ``indent``, whether it is an array index, whether it is explicit.
+
+    JavaScript lists array-index keys first; a key over 1,024 UTF-16 code units is written as an
+    explicit ``? key``.
+    """
+    if not isinstance(key, str):
+        raise _Unrenderable
+    key = str(key)
+    js_key = js_string(key)
+    text = _string(js_key, indent, True)
+    info = (text, is_array_index(key), len(text) > 512 and utf16_len(text) > 1024)
+    if "\n" not in js_key and _DOC_MARKER.search(js_key) is None:
+        if len(_key_cache) >= _CACHE_LIMIT:
+            _key_cache.clear()
+        _key_cache[key] = info
+    return info
+
+
+def clear_caches() -> None:
+    """Forget every cached rendering (tests that change a rule call this)."""
+    _cache.clear()
+    _key_cache.clear()
+    _warm()
+
+
+class _Unrenderable(Exception):  # noqa: N818 - internal signal, never escapes this module
+    """Raised by the fast writer on a value it cannot render; :func:`_locate` then names it."""
+
+
+_MAX_SAFE = 2**53
+
+
+def _number(value: Any) -> str:
+    try:
+        return js_number(value)
+    except RenderInputError:
+        raise _Unrenderable from None
+
+
+def _other_scalar(value: object, indent: str) -> str:
+    """Scalars of unusual types: ``None`` (``null``), subclasses of ``str``/``int``/``float``."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _scalar_text(str(value), indent, False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return _number(int(value))
+    if isinstance(value, float):
+        return _number(float(value))
+    raise _Unrenderable
+
+
 class _Writer:
-    """Writes one document into ``out`` (a list of text pieces)."""
+    """Writes one document into ``out`` (a list of text pieces), mirroring ``stringify``."""
 
     __slots__ = ("out",)
 
     def __init__(self) -> None:
         self.out: list[str] = []
 
-    def scalar(self, value: object, indent: str, path: str) -> str:
+    def node(self, value: Any, indent: str) -> None:
+        """Write ``value`` (ctx.indent = ``indent``) at the current position."""
+        out = self.out
+        t = type(value)
+        if t is dict or (t is not list and t is not str and isinstance(value, Mapping)):
+            mark = len(out)
+            if not self.pairs(value, indent):
+                del out[mark:]
+                out.append("{}")
+        elif t is list or t is tuple or (t is not str and isinstance(value, (list, tuple))):
+            if value:
+                self.seq(value, indent)
+            else:
+                out.append("[]")
+        else:
+            out.append(self.scalar(value, indent))
+
+    @staticmethod
+    def scalar(value: Any, indent: str) -> str:
         t = type(value)
         if t is str:
-            text: str | None = _cache.get(value)  # type: ignore[call-overload]
-            if text is not None:
-                return text
-            return _scalar_text(value, indent, False)  # type: ignore[arg-type]
+            text = _cache.get(value)
+            return text if text is not None else _scalar_text(value, indent, False)
+        if t is int:
+            return str(value) if -_MAX_SAFE <= value <= _MAX_SAFE else _number(value)
         if t is bool:
             return "true" if value else "false"
-        if t is int or t is float:
-            return js_number(value, path)  # type: ignore[arg-type]
-        if value is None:
-            return "null"
-        if isinstance(value, str):
-            return _scalar_text(str(value), indent, False)
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, (int, float)):
-            return js_number(int(value) if isinstance(value, int) else float(value), path)
+        if t is float:
+            return _number(value)
+        return _other_scalar(value, indent)
+
+    def pairs(self, mapping: Mapping[Any, Any], indent: str, ordered: bool = False) -> bool:
+        """Write the pairs of a non-empty map; ``False`` (and partial output) when it is empty."""
+        out = self.out
+        mark = len(out)
+        inner = indent + _STEP
+        sep = "\n" + indent
+        cache = _cache
+        key_cache = _key_cache
+        wrote = False
+        items = mapping.items() if not ordered else _js_ordered(mapping)
+        for key, value in items:
+            if value is None:
+                continue
+            info = key_cache.get(key)
+            if info is None:
+                info = _key_info(key, inner)
+            if info[1] and not ordered:
+                del out[mark:]
+                return self.pairs(mapping, indent, True)
+            if wrote:
+                out.append(sep)
+            else:
+                wrote = True
+            if info[2]:
+                out.append("? " + info[0] + "\n" + indent + ": ")
+                self.node(value, inner)
+                continue
+            out.append(info[0])
+            t = type(value)
+            if t is str:
+                text = cache.get(value)
+                out.append(": " + (text if text is not None else _scalar_text(value, inner, False)))
+            elif t is dict or (t is not list and isinstance(value, Mapping)):
+                out.append(":\n" + inner)
+                at = len(out)
+                if not self.pairs(value, inner):
+                    del out[at:]
+                    out[at - 1] = ": {}"
+            elif t is list or t is tuple or isinstance(value, (list, tuple)):
+                if value:
+                    out.append(":\n" + inner)
+                    self.seq(value, inner)
+                else:
+                    out.append(": []")
+            else:
+                out.append(": " + self.scalar(value, inner))
+        return wrote
+
+    def seq(self, items: Sequence[Any], indent: str) -> None:
+        out = self.out
+        inner = indent + _STEP
+        sep = "\n" + indent + "- "
+        out.append("- ")
+        node = self.node
+        first = True
+        for item in items:
+            if first:
+                first = False
+            else:
+                out.append(sep)
+            node(item, inner)
+
+
+def _js_ordered(mapping: Mapping[Any, Any]) -> list[tuple[Any, Any]]:
+    """The pairs of ``mapping`` in JavaScript's order (array-index keys first)."""
+    for key in mapping:
+        if not isinstance(key, str):
+            raise _Unrenderable
+    lookup = dict(mapping.items())
+    return [(k, lookup[k]) for k in order_keys(list(lookup))]
+
+
+def _locate(value: object, path: str) -> None:
+    """Raise the ``KNC-TYPE`` problem for the first value the writer cannot render."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            sub = f"{path}.{key}" if path else str(key)
+            check_key(key, sub)
+            if item is not None:
+                _locate(item, sub)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _locate(item, f"{path}[{i}]")
+    elif isinstance(value, float) and not math.isfinite(value):
+        js_number(value, path)
+    elif value is not None and not isinstance(value, (str, int, float)):
         reject(
             path,
             value,
             f"cannot render a {type(value).__name__} as YAML",
             "give plain data: dict, list, str, int, float, bool or None",
         )
-
-    def items(self, value: Mapping[Any, Any], path: str) -> list[tuple[str, Any]]:
-        """The pairs Node sees: ``None`` values dropped, array-index keys first."""
-        pairs = [(k, v) for k, v in value.items() if v is not None]
-        digit_first = False
-        for k, _ in pairs:
-            if type(k) is not str:
-                check_key(k, f"{path}.{k!r}" if path else repr(k))
-            elif k and k[0] in "0123456789":
-                digit_first = True
-        if digit_first:
-            lookup = dict(pairs)
-            pairs = [(k, lookup[k]) for k in order_keys([k for k, _ in pairs])]
-        return pairs
-
-    def node(self, value: object, indent: str, path: str) -> None:
-        """Write ``value`` (ctx.indent = ``indent``) starting at the current position."""
-        out = self.out
-        if isinstance(value, Mapping):
-            pairs = self.items(value, path)
-            if not pairs:
-                out.append("{}")
-            else:
-                self.pairs(pairs, indent, path)
-        elif isinstance(value, (list, tuple)):
-            if not value:
-                out.append("[]")
-            else:
-                self.seq(value, indent, path)
-        else:
-            out.append(self.scalar(value, indent, path))
-
-    def pairs(self, pairs: list[tuple[str, Any]], indent: str, path: str) -> None:
-        out = self.out
-        inner = indent + _STEP
-        sep = "\n" + indent
-        first = True
-        for key, value in pairs:
-            if first:
-                first = False
-            else:
-                out.append(sep)
-            key_text = _cache.get(key)
-            if key_text is None:
-                key_text = _key_text(key, inner)
-            sub = f"{path}.{key}" if path else key
-            explicit = len(key_text) > 512 and utf16_len(key_text) > 1024
-            if explicit:
-                out.append("? ")
-                out.append(key_text)
-                out.append("\n" + indent + ": ")
-                self.node(value, inner, sub)
-                continue
-            out.append(key_text)
-            t = type(value)
-            if t is dict or isinstance(value, Mapping):
-                sub_pairs = self.items(value, sub)
-                if sub_pairs:
-                    out.append(":\n" + inner)
-                    self.pairs(sub_pairs, inner, sub)
-                else:
-                    out.append(": {}")
-            elif t is list or t is tuple or isinstance(value, (list, tuple)):
-                if value:
-                    out.append(":\n" + inner)
-                    self.seq(value, inner, sub)
-                else:
-                    out.append(": []")
-            else:
-                out.append(": ")
-                out.append(self.scalar(value, inner, sub))
-
-    def seq(self, items: Sequence[Any], indent: str, path: str) -> None:
-        out = self.out
-        inner = indent + _STEP
-        sep = "\n" + indent + "- "
-        out.append("- ")
-        for i, item in enumerate(items):
-            if i:
-                out.append(sep)
-            self.node(item, inner, f"{path}[{i}]")
-
-
-def _key_text(key: str, indent: str) -> str:
-    """A mapping key's YAML (an implicit key at ``indent``)."""
-    key = js_string(key)
-    text = _string(key, indent, True)
-    if "\n" not in key and _DOC_MARKER.search(key) is None:
-        if len(_cache) >= _CACHE_LIMIT:
-            _cache.clear()
-        _cache[key] = text
-    return text
 
 
 def dump_document(doc: object) -> str:
@@ -419,7 +487,11 @@ def dump_document(doc: object) -> str:
     if doc is None:
         return "\n"
     writer = _Writer()
-    writer.node(doc, "", "")
+    try:
+        writer.node(doc, "")
+    except (_Unrenderable, RecursionError):
+        _locate(doc, "")
+        raise
     writer.out.append("\n")
     return "".join(writer.out)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -29,7 +30,7 @@ TIMEOUT_SECONDS = 60
 def jsii_tarball(package: str) -> Path:
     """The ``<name>@<version>.jsii.tgz`` shipped inside an installed jsii Python package."""
     module = __import__(package)
-    folder = Path(module.__file__).parent / "_jsii"
+    folder = Path(str(module.__file__)).parent / "_jsii"
     found = sorted(folder.glob("*.jsii.tgz"))
     if len(found) != 1:
         raise RuntimeError(f"expected one jsii tarball in {folder}, found {found}")
@@ -47,7 +48,7 @@ def extract_modules(dest: Path) -> Path:
     return modules
 
 
-class ReferenceError_(AssertionError):
+class ReferenceFailedError(AssertionError):
     """The reference implementation failed on a request (its stack trace is the message)."""
 
 
@@ -80,12 +81,18 @@ class NodeReference:
         assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
+        # One reply line per request, so nothing is left buffered between requests: waiting on
+        # the pipe itself is exact.
+        ready, _, _ = select.select([self.process.stdout], [], [], TIMEOUT_SECONDS)
+        if not ready:
+            self.kill()
+            raise ReferenceFailedError(f"the Node reference gave no answer in {TIMEOUT_SECONDS}s")
         line = self.process.stdout.readline()
         if not line:
-            raise ReferenceError_(f"the Node reference exited (status {self.process.poll()})")
+            raise ReferenceFailedError(f"the Node reference exited (status {self.process.poll()})")
         reply: dict[str, Any] = json.loads(line)
         if "error" in reply:
-            raise ReferenceError_(reply["error"])
+            raise ReferenceFailedError(reply["error"])
         return reply
 
     def yaml(self, docs: Sequence[Any]) -> str:
@@ -106,14 +113,19 @@ class NodeReference:
     def versions(self) -> dict[str, str]:
         return {k: str(v) for k, v in self.ask({"versions": True}).items()}
 
+    def kill(self) -> None:
+        """Stop the process group now."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
     def close(self) -> None:
         try:
             if self.process.stdin is not None:
                 self.process.stdin.close()
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+            self.kill()
         finally:
             if self.process.stdout is not None:
                 self.process.stdout.close()

@@ -12,21 +12,25 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from kn_constructs._render import dump_document, dump_documents
 from kn_constructs._render import yaml as render_yaml
 from tests.render.reference import NodeReference, jsii_yaml
-from tests.render.strategies import EDGE_STRINGS, corpus_documents, documents
+from tests.render.strategies import EDGE_STRINGS, corpus_documents, documents, examples
 
+# No shrinking: `mismatches` already names the documents, and shrinking big ones takes minutes.
 _SETTINGS = settings(
     deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
 
 
-def mismatches(docs: Sequence[Any], reference: Callable[[Sequence[Any]], str]) -> list[str]:
+def mismatches(
+    docs: Sequence[Any], reference: Callable[[Sequence[Any]], str], *, limit: int = 10
+) -> list[str]:
     """The documents whose Python rendering differs from the reference, described.
 
     One reference call checks the whole batch; only when it disagrees is each document asked
@@ -40,6 +44,8 @@ def mismatches(docs: Sequence[Any], reference: Callable[[Sequence[Any]], str]) -
         got = dump_document(doc)
         if want != got:
             found.append(f"doc={doc!r:.300}\n  cdk8s:  {want!r:.400}\n  python: {got!r:.400}")
+            if len(found) >= limit:
+                break
     return found or ["the documents agree one by one but not joined (the --- separator)"]
 
 
@@ -61,14 +67,14 @@ def test_documents_join_with_separator(node_reference: NodeReference) -> None:
     assert dump_documents([]) == node_reference.yaml([]) == ""
 
 
-@settings(_SETTINGS, max_examples=60)
+@settings(_SETTINGS, max_examples=examples(60))
 @given(st.lists(documents(), min_size=1, max_size=25))
 def test_random_documents_match_node(node_reference: NodeReference, docs: list[Any]) -> None:
     assert mismatches(docs, node_reference.yaml) == []
 
 
 @pytest.mark.slow
-@settings(_SETTINGS, max_examples=25)
+@settings(_SETTINGS, max_examples=examples(25))
 @given(st.lists(documents(), min_size=1, max_size=40))
 def test_random_documents_match_cdk8s_through_jsii(docs: list[Any]) -> None:
     assert mismatches(docs, jsii_yaml) == []
@@ -103,14 +109,12 @@ def test_a_changed_quoting_rule_is_caught(
     docs = corpus_documents()
     assert mismatches(docs, node_reference.yaml) == []
     monkeypatch.setattr(render_yaml, name, replacement)
-    saved = dict(render_yaml._cache)
-    render_yaml._cache.clear()
+    render_yaml.clear_caches()
     try:
         found = mismatches(docs, node_reference.yaml)
     finally:
         monkeypatch.undo()
-        render_yaml._cache.clear()
-        render_yaml._cache.update(saved)
+        render_yaml.clear_caches()
     assert found, f"breaking {rule!r} went unnoticed"
 
 
