@@ -1,7 +1,7 @@
 r"""How the library's objects reach the output: held in Python, rendered after cdk8s's synth.
 
-The library's Kubernetes objects (a model's Knative Service, the cluster ConfigMaps, the
-router's objects) are :class:`HeldObject` constructs: plain construct nodes holding their
+The library's Kubernetes objects (a model's Knative Service, the cluster ConfigMaps) are
+:class:`HeldObject` constructs: plain construct nodes holding their
 manifest as Python data, rendered by :func:`kn_constructs._render.tojson.api_object_json` and
 written by :func:`kn_constructs._render.yaml.dump_documents`, byte for byte as cdk8s would
 write them as ``ApiObject``s. Each costs one jsii call (the construct node) instead of three
