@@ -13,7 +13,10 @@ process (wall time from start to exit, interpreter start-up included on every si
 
 The three sides run ``--repeat`` times (default 5) in rotating order (floor, cdk8s, Node-free;
 then cdk8s, Node-free, floor; ...), so all see the same machine; each side reports its
-**median**, and the ratios are medians over rounds of the per-round ratio. Memory is the peak
+**median**, and the ratios are medians over rounds of the per-round ratio. The CPU ratios
+(``cpu:``) divide the median CPU seconds (user + system, of the process and every descendant it
+waited for, Node included) by the floor's: on a machine shared with other work they move much
+less than wall time, which waits for the cores. Memory is the peak
 resident set (``VmHWM``) of every process of the run: the Python process and all its
 descendants, which for cdk8s is jsii's Node kernel (a grandchild of Python: jsii starts a
 ``node`` runtime that starts the kernel); read from ``/proc`` just before exit (Linux).
@@ -34,6 +37,7 @@ import argparse
 import json
 import os
 import pickle
+import resource
 import statistics
 import subprocess
 import sys
@@ -132,7 +136,13 @@ def _environment(side: str) -> dict[str, str]:
     return env
 
 
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _run(side: str, program: str, *args: str) -> dict[str, float]:
+    cpu_before = _cpu_of_children()
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-c", program, *args],
@@ -144,10 +154,12 @@ def _run(side: str, program: str, *args: str) -> dict[str, float]:
         timeout=1800,
     )
     wall = time.perf_counter() - started
+    cpu = _cpu_of_children() - cpu_before
     if result.returncode != 0:
         raise SystemExit(f"{side} benchmark program failed:\n{result.stderr[-4000:]}")
     data: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
     data["wall"] = wall
+    data["cpu"] = cpu
     return data
 
 
@@ -192,6 +204,9 @@ def measure(n: int, repeat: int) -> dict[str, object]:
         row[f"{side}_ratio"] = statistics.median(
             r["wall"] / f["wall"] for r, f in zip(runs[side], runs["floor"], strict=True)
         )
+        row[f"{side}_cpu_ratio"] = statistics.median(r["cpu"] for r in runs[side]) / statistics.median(
+            f["cpu"] for f in runs["floor"]
+        )
     return row
 
 
@@ -211,11 +226,13 @@ def main(argv: list[str]) -> int:
         "ratio",
         "free s",
         "ratio",
+        "cpu:cdk8s",
+        "cpu:free",
         "py MB",
         "node MB",
         "free MB",
     )
-    widths = (7, 6, 8, 8, 6, 8, 6, 7, 8, 8)
+    widths = (7, 6, 8, 8, 6, 8, 6, 9, 8, 7, 8, 8)
     print(" ".join(f"{h:>{w}}" for h, w in zip(header, widths, strict=True)))
     missed = []
     for n in args.sizes:
@@ -223,6 +240,7 @@ def main(argv: list[str]) -> int:
         print(
             f"{n:>7} {row['documents']:>6} {row['floor_s']:>8.2f} {row['cdk8s_s']:>8.2f}"
             f" {row['cdk8s_ratio']:>6.2f} {row['nodefree_s']:>8.2f} {row['nodefree_ratio']:>6.2f}"
+            f" {row['cdk8s_cpu_ratio']:>9.2f} {row['nodefree_cpu_ratio']:>8.2f}"
             f" {row['cdk8s_python_mb']:>7.0f} {row['cdk8s_children_mb']:>8.0f}"
             f" {row['nodefree_python_mb']:>8.0f}",
             flush=True,
