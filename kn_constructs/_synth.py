@@ -45,7 +45,7 @@ from constructs import Construct
 
 from kn_constructs._render.tojson import api_object_json
 from kn_constructs._render.yaml import dump_documents
-from kn_constructs._tree.hook import is_node_free
+from kn_constructs._tree.hook import ENV_SWITCH, is_node_free, switch_on
 
 __all__ = [
     "HeldObject",
@@ -63,6 +63,12 @@ _FINALIZERS = "_kn_constructs_finalizers"
 _CHART = "_kn_chart"
 _ROOT = "_kn_root"
 _NODE_FREE = is_node_free()
+if switch_on() and not _NODE_FREE:
+    raise RuntimeError(
+        f"{ENV_SWITCH}=1, but cdk8s and constructs were imported from their packages (jsii, Node):"
+        " the switch takes effect when the process starts with the library's start-up folder on"
+        " PYTHONPATH, as `kn-constructs synth APP_DIR` starts the app"
+    )
 #: The old path (one cdk8s ApiObject per object): for comparison tests only.
 _LEGACY = [False]
 

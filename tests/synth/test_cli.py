@@ -154,6 +154,25 @@ def test_validations_written_with_jsii_implements_run_node_free(
     )
 
 
+@pytest.mark.slow
+def test_the_switch_without_the_start_up_folder_is_refused(tmp_path: Path) -> None:
+    env = {**os.environ, "KN_CONSTRUCTS_NODE_FREE": "1"}
+    env.pop("PYTHONPATH", None)
+    result = subprocess.run(
+        [sys.executable, "-c", "from kn_constructs import GpuInferenceService as G; G"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode != 0
+    assert "KN_CONSTRUCTS_NODE_FREE=1, but cdk8s and constructs were imported from their packages" in (
+        result.stderr
+    )
+
+
 def _without_node(venv_bin: Path) -> str:
     """A PATH with the fresh venv's bin and nothing else (this machine has node in /usr/bin)."""
     assert not (venv_bin / "node").exists()
