@@ -24,11 +24,11 @@ What is not here (``node.metadata``, mixins, ``Dependable`` groups, aspects) rai
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from enum import Enum
 from typing import Any, Protocol, runtime_checkable
 
-from kn_constructs._tree.unsupported import unsupported_module_getattr
+from kn_constructs._tree.unsupported import NodeFreeUnsupportedError, unsupported_module_getattr
 
 __all__ = ["Construct", "ConstructOrder", "IConstruct", "IValidation", "Node"]
 
@@ -91,8 +91,6 @@ class Node:
     def __init__(self, host: Construct, scope: Construct | None, id: str | None) -> None:
         self._host = host
         ident = _sanitize_id(id if id is not None else "")
-        if not isinstance(ident, str):  # pragma: no cover - guarded by the str() above
-            raise TypeError("id must be a string")
         self.id: str = ident
         self.scope: Construct | None = scope
         self._children: dict[str, Construct] = {}
@@ -203,13 +201,6 @@ class Node:
         visit(self._host)
         return out
 
-    def _walk(self) -> Iterator[Construct]:
-        stack: list[Construct] = [self._host]
-        while stack:
-            construct = stack.pop()
-            yield construct
-            stack.extend(reversed(construct.node.children))
-
     def try_remove_child(self, child_name: str) -> bool:
         """Remove the direct child ``child_name``; whether there was one."""
         return self._children.pop(child_name, None) is not None
@@ -228,8 +219,6 @@ class Node:
         """Order this construct's objects after those of ``deps``."""
         for dep in deps:
             if not isinstance(getattr(dep, "node", None), Node):
-                from kn_constructs._tree.unsupported import NodeFreeUnsupportedError
-
                 raise NodeFreeUnsupportedError("node.add_dependency() on something other than a construct")
             if dep not in self._dependencies:
                 self._dependencies.append(dep)
@@ -260,8 +249,8 @@ class Node:
         return value
 
     def __getattr__(self, name: str) -> Any:
-        from kn_constructs._tree.unsupported import NodeFreeUnsupportedError
-
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
         raise NodeFreeUnsupportedError(f"constructs Node.{name}")
 
 
