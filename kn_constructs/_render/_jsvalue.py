@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from kn_constructs.errors import Problem, ValidationError
@@ -186,8 +185,3 @@ def check_key(key: object, path: str) -> str:
         f"a mapping key must be a str, got {type(key).__name__} {key!r}",
         "write the key as a string (jsii would silently turn it into one)",
     )
-
-
-def is_mapping(value: object) -> bool:
-    """Whether ``value`` renders as a YAML mapping."""
-    return isinstance(value, Mapping)

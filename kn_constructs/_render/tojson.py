@@ -343,7 +343,6 @@ def api_object_json(
         RenderInputError: a value jsii or cdk8s cannot carry (``KNC-TYPE``: NaN, a non-str key).
         PatchError: a patch cdk8s would fail to apply.
     """
-    where = f"{kind}/{(metadata or {}).get('name')}"
     if not isinstance(api_version, str) or not api_version or api_version.count("/") > 1:
         reject("apiVersion", api_version, "apiVersion must be GROUP/VERSION or VERSION", "e.g. 'v1'")
     if not isinstance(kind, str) or not kind:
@@ -353,6 +352,9 @@ def api_object_json(
     name = user.get("name")
     if not isinstance(name, str):
         reject("metadata.name", name, "metadata.name must be a str", "give the object's name")
+    if chart_namespace is not None and not isinstance(chart_namespace, str):
+        reject("chart_namespace", chart_namespace, "chart_namespace must be a str or None", "e.g. 'models'")
+    where = f"{kind}/{name}"
     options: dict[str, Any] = {"name": name, **user}
     namespace = user.get("namespace")
     options["namespace"] = chart_namespace if namespace is None else namespace

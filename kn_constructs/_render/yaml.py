@@ -98,8 +98,6 @@ _TRAILING_BLANK_LINE = re.compile(r"\n[\t ]+\Z")
 _NEWLINES = re.compile("\n+")
 #: blockString's blockEndNewlines: (^|(?<!\n))\n+(?!\n|$)
 _BLOCK_END_NEWLINES = re.compile(r"(?:^|(?<!\n))\n+(?!\n|\Z)")
-#: A string that is certainly plain and independent of its context: the common case.
-_SIMPLE = re.compile(r"[A-Za-z_/][A-Za-z0-9_./=-]*\Z")
 
 #: Rendering of context-free strings (single-line, no document marker): text -> YAML.
 _cache: dict[str, str] = {}

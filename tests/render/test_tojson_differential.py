@@ -123,7 +123,7 @@ _charts = st.tuples(
 )
 
 
-@settings(_SETTINGS, max_examples=examples(25))
+@settings(_SETTINGS, max_examples=examples(15))
 @given(st.lists(objects(python_app=False), min_size=1, max_size=4), _charts)
 def test_random_objects_match_node(
     node_reference: NodeReference, objs: list[dict[str, Any]], chart: tuple[Any, Any]
@@ -147,7 +147,7 @@ def _js_json(value: Any) -> Any:
 
 
 @pytest.mark.slow
-@settings(_SETTINGS, max_examples=examples(10))
+@settings(_SETTINGS, max_examples=examples(6))
 @given(st.lists(objects(python_app=True), min_size=1, max_size=8), _charts)
 def test_random_objects_match_cdk8s_through_jsii(
     tmp_path_factory: pytest.TempPathFactory, objs: list[dict[str, Any]], chart: tuple[Any, Any]

@@ -67,7 +67,7 @@ def test_documents_join_with_separator(node_reference: NodeReference) -> None:
     assert dump_documents([]) == node_reference.yaml([]) == ""
 
 
-@settings(_SETTINGS, max_examples=examples(60))
+@settings(_SETTINGS, max_examples=examples(40))
 @given(st.lists(documents(), min_size=1, max_size=25))
 def test_random_documents_match_node(node_reference: NodeReference, docs: list[Any]) -> None:
     assert mismatches(docs, node_reference.yaml) == []
@@ -111,7 +111,7 @@ def test_a_changed_quoting_rule_is_caught(
     monkeypatch.setattr(render_yaml, name, replacement)
     render_yaml.clear_caches()
     try:
-        found = mismatches(docs, node_reference.yaml)
+        found = mismatches(docs, node_reference.yaml, limit=1)
     finally:
         monkeypatch.undo()
         render_yaml.clear_caches()
