@@ -458,6 +458,125 @@ def _signature_problems(
     return found
 
 
+@dataclasses.dataclass(frozen=True)
+class _CallShape:
+    """A signature's parameters after ``skip``, laid out for the fast path of :func:`check_arguments`."""
+
+    params: tuple[inspect.Parameter, ...]
+    positional: tuple[str, ...]
+    names: frozenset[str]
+    required: frozenset[str]
+    var_positional: str | None
+    var_keyword: str | None
+
+
+@functools.cache
+def _call_shape(func: Callable[..., Any], skip: int) -> _CallShape:
+    params = tuple(_signature(func).parameters.values())[skip:]
+    return _CallShape(
+        params=params,
+        positional=tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)),
+        names=frozenset(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)),
+        required=frozenset(
+            p.name
+            for p in params
+            if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ),
+        var_positional=next((p.name for p in params if p.kind is p.VAR_POSITIONAL), None),
+        var_keyword=next((p.name for p in params if p.kind is p.VAR_KEYWORD), None),
+    )
+
+
+def _well_formed(shape: _CallShape, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether :func:`_signature_problems` would find nothing (the common case, decided cheaply)."""
+    if len(args) > len(shape.positional) and shape.var_positional is None:
+        return False
+    given = shape.positional[: len(args)]
+    for key in kwargs:
+        if key in given or (key not in shape.names and shape.var_keyword is None):
+            return False
+    return all(name in kwargs or name in given for name in shape.required)
+
+
+def _fitting(value: object, hint_type: Any) -> bool:
+    """True only when :func:`check_value` would return no problem (a fast, conservative test)."""
+    try:
+        test = _fit_test(hint_type)
+    except TypeError:  # an unhashable hint: no cached test
+        return False
+    return test is not None and test(value)
+
+
+_Test = Callable[[object], bool]
+
+
+@functools.cache
+def _fit_test(hint_type: Any) -> _Test | None:
+    """A predicate mirroring :func:`check_value`'s acceptance for ``hint_type`` (``None``: none)."""
+    if hint_type is Any or hint_type is object:
+        return lambda value: True
+    if hint_type is None or hint_type is type(None):
+        return lambda value: value is None
+    origin = typing.get_origin(hint_type)
+    args = typing.get_args(hint_type)
+    if origin in (typing.Union, types.UnionType):
+        arms = [_fit_test(arm) for arm in args]
+        if any(arm is None for arm in arms):
+            return None
+        tests = typing.cast("list[_Test]", arms)
+        return lambda value: any(test(value) for test in tests)
+    if origin is typing.Literal:
+        return lambda value: any(type(value) is type(a) and value == a for a in args)
+    if hint_type is bool:
+        return lambda value: isinstance(value, bool)
+    if hint_type is int:
+        return lambda value: (
+            isinstance(value, int) and not isinstance(value, bool) and -INT64_MAX - 1 <= value <= INT64_MAX
+        )
+    if hint_type is float:
+        return _finite_number
+    if hint_type is FloatOrInfinity:
+        return lambda value: isinstance(value, int | float) and not isinstance(value, bool) and value == value
+    if hint_type is str:
+        return lambda value: isinstance(value, str)
+    if origin is tuple or origin in (cabc.Sequence, list, cabc.Iterable, cabc.Collection):
+        if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+            return None
+        item = _fit_test(args[0]) if args else (lambda value: True)
+        if item is None:
+            return None
+        item_test = item
+        return lambda value: (
+            isinstance(value, cabc.Sequence)
+            and not isinstance(value, str | bytes)
+            and all(item_test(element) for element in value)
+        )
+    if origin in (cabc.Mapping, dict):
+        if not args:
+            return lambda value: isinstance(value, cabc.Mapping)
+        key, item = _fit_test(args[0]), _fit_test(args[1])
+        if key is None or item is None:
+            return None
+        key_test, item_test = key, item
+        return lambda value: isinstance(value, cabc.Mapping) and all(
+            key_test(k) and item_test(v) for k, v in value.items()
+        )
+    if _is_protocol(hint_type):
+        return None
+    if isinstance(hint_type, type):
+        return lambda value: isinstance(value, hint_type)
+    return lambda value: True
+
+
+def _finite_number(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
 def check_arguments(
     func: Callable[..., Any],
     args: tuple[Any, ...],
@@ -470,6 +589,10 @@ def check_arguments(
 ) -> list[Problem]:
     """Every problem of one call: the signature first, then each argument's type.
 
+    A well-formed call whose every argument fits its hint is settled by cached predicates
+    (:func:`_fit_test`) without building a problem path; anything else takes the full checks,
+    so the problems reported are the same either way.
+
     Args:
         func: The function (its signature and type hints are the contract).
         args: The positional arguments, without the first ``skip`` (``self``/``cls``).
@@ -477,13 +600,22 @@ def check_arguments(
         prefix: Root of the problem paths (a construct id), or ``""``.
         skip: How many leading parameters are not the caller's (``self``, ``cls``).
         hints: The resolved type hints, if not those of ``func``.
-        hidden: Parameter names not offered in "allowed" (internal ones).
+        hidden: Parameter names not offered in "allowed".
     """
-    sig = _signature(func)
     type_hints = hints if hints is not None else _hints(func)
-    found = _signature_problems(sig, args, kwargs, prefix=prefix, skip=skip, hints=type_hints, hidden=hidden)
-    if found:
-        return found
+    shape = _call_shape(func, skip)
+    if _well_formed(shape, args, kwargs):
+        if _all_fit(shape, args, kwargs, type_hints):
+            return []
+    else:
+        sig = _signature(func)
+        found = _signature_problems(
+            sig, args, kwargs, prefix=prefix, skip=skip, hints=type_hints, hidden=hidden
+        )
+        if found:
+            return found
+    sig = _signature(func)
+    found = []
     bound = sig.bind_partial(*([None] * skip), *args, **kwargs)
     for name, value in list(bound.arguments.items())[skip:]:
         param = sig.parameters[name]
@@ -497,6 +629,21 @@ def check_arguments(
         else:
             found.extend(check_value(value, hint_type, _join(prefix, name)))
     return found
+
+
+def _all_fit(shape: _CallShape, args: tuple[Any, ...], kwargs: dict[str, Any], hints: dict[str, Any]) -> bool:
+    for name, value in zip(shape.positional, args, strict=False):
+        if not _fitting(value, hints.get(name, Any)):
+            return False
+    if len(args) > len(shape.positional):
+        hint = hints.get(typing.cast("str", shape.var_positional), Any)
+        if not all(_fitting(value, hint) for value in args[len(shape.positional) :]):
+            return False
+    for key, value in kwargs.items():
+        name = key if key in shape.names else typing.cast("str", shape.var_keyword)
+        if not _fitting(value, hints.get(name, Any)):
+            return False
+    return True
 
 
 def checked(func: _F) -> _F:

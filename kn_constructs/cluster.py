@@ -28,12 +28,11 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from cdk8s import ApiObject, JsonPatch
 from constructs import Construct
 
 from kn_constructs._boundary import checked_construct
 from kn_constructs._format import format_number, format_seconds
-from kn_constructs._synth import add_finalizer, outdir_existed, remove_empty_outdir
+from kn_constructs._synth import HeldObject, add_finalizer, chart_of, outdir_existed, remove_empty_outdir
 from kn_constructs.errors import Problem, emit_warnings, raise_for_errors
 from kn_constructs.knative import configmaps as cm
 from kn_constructs.knative.settings import ClusterSettings
@@ -306,6 +305,7 @@ class KnativeClusterConfig(Construct):
         if any(p.severity == "error" for p in problems):
             remove_empty_outdir(self, existed=self._outdir_existed)
             raise_for_errors(problems, subject=f"KnativeClusterConfig {self.node.id!r}")
+        chart_of(self)  # once, for every ConfigMap below
         for name, data in self.configmaps().items():
             metadata: dict[str, Any] = {
                 "name": name,
@@ -318,8 +318,8 @@ class KnativeClusterConfig(Construct):
             changes = self._changes(settings, name)
             if changes:
                 metadata["annotations"] = {_CHANGES_ANNOTATION: changes}
-            obj = ApiObject(self, name, api_version="v1", kind="ConfigMap", metadata=metadata)
-            obj.add_json_patch(JsonPatch.add("/data", data))
+            obj = HeldObject(self, name, api_version="v1", kind="ConfigMap", metadata=metadata)
+            obj._kn_add_patch("add", "/data", data)
 
     def _changes(self, settings: ClusterSettings, name: str) -> str:
         """One line per key that differs from Knative's default: ``key: default -> value (why)``."""

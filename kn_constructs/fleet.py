@@ -23,7 +23,7 @@ from cdk8s import Chart
 from constructs import Construct
 
 from kn_constructs._boundary import check_arguments, check_value, checked_construct
-from kn_constructs._synth import add_finalizer, outdir_existed, remove_empty_outdir
+from kn_constructs._synth import add_finalizer, chart_of, outdir_existed, remove_empty_outdir
 from kn_constructs.errors import Problem, ValidationError, emit_warnings
 from kn_constructs.inference import ClusterConfigLike, requested_rates
 from kn_constructs.knative import rules as kn
@@ -159,7 +159,8 @@ class ModelFleet(Construct):
                     allowed=">= 1 GPUs",
                 )
             )
-        ns = namespace if namespace is not None else Chart.of(scope).namespace
+        chart = scope if isinstance(scope, Chart) else chart_of(scope)
+        ns = namespace if namespace is not None else chart.namespace
         if router and not ns:
             problems.append(
                 Problem(
@@ -173,6 +174,7 @@ class ModelFleet(Construct):
         if problems:
             raise ValidationError(problems, subject=f"ModelFleet {id!r}")
         super().__init__(scope, id)
+        self._kn_chart = chart  # the models' chart, known without a jsii round trip each
         self._id = id  # kept here: reading node.id is a jsii round trip
         self.cluster = cluster
         self.gpu_budget = gpu_budget

@@ -6,10 +6,10 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, cast
 
-from cdk8s import ApiObject, JsonPatch
 from constructs import Construct
 
 from kn_constructs._boundary import checked_construct
+from kn_constructs._synth import HeldObject
 from kn_constructs.batching import Batching
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, emit_warnings, raise_for_errors
@@ -32,11 +32,14 @@ from kn_constructs.traffic import Traffic
 __all__ = ["GpuInferenceService"]
 
 
-class GpuInferenceService(ApiObject):
+class GpuInferenceService(HeldObject):
     """One model served by one Knative Service (``serving.knative.dev/v1``) on GPUs.
 
-    The construct is the Knative Service's ``ApiObject`` itself: its ``name`` is the
-    Service's name.
+    The construct is the Knative Service itself: its ``name`` is the Service's name. Its
+    manifest is held in Python and written, byte for byte as cdk8s would write it, when the
+    app synthesizes (``docs/synth.md``); it is a construct, not a cdk8s ``ApiObject``:
+    ``add_json_patch`` (cdk8s ``JsonPatch`` operations), ``to_json()``, ``name``, ``kind`` and
+    ``api_version`` work as on an ``ApiObject``; ``ApiObject.of(service)`` does not.
 
     Every prop's Python type is checked first (``KNC-TYPE``; unknown props are
     ``KNC-PROP`` with "did you mean"), then every prop's value; all problems are reported
@@ -197,8 +200,8 @@ class GpuInferenceService(ApiObject):
             raise_for_errors(errors, subject=f"GpuInferenceService {props.name!r}")
         manifest = plan.manifest
         metadata = manifest["metadata"] if manifest is not None else {"name": props.name}
-        # One object, built from one dict: three jsii round trips in all (create, the patch
-        # and adding it). The chart fills in metadata.namespace itself.
+        # One construct node (one jsii call); the manifest stays in Python and is rendered at
+        # synth, when the chart's namespace is filled in.
         super().__init__(
             scope,
             id,
@@ -215,6 +218,7 @@ class GpuInferenceService(ApiObject):
             # Deferred to a fleet, which fails the synthesis: this object is never written.
             assert defer_errors is not None
             defer_errors.extend(errors)
+            self._kn_hide()
             return
         if defer_errors is None:
             self.warnings = emit_warnings(problems, acknowledged=acknowledge)
@@ -223,7 +227,7 @@ class GpuInferenceService(ApiObject):
             skip = frozenset(acknowledge)
             self.warnings = [p for p in problems if p.severity == "warning" and p.code not in skip]
         assert manifest is not None
-        self.add_json_patch(JsonPatch.add("/spec", manifest["spec"]))
+        self._kn_add_patch("add", "/spec", manifest["spec"])
 
     @property
     def timeout_seconds(self) -> int:
