@@ -132,7 +132,7 @@ def test_unprivileged_security_context(default: tuple[ModelRouter, dict[str, Any
 def test_probes_use_the_health_endpoint(default: tuple[ModelRouter, dict[str, Any]]) -> None:
     router, objects = default
     container = nginx_container(objects)
-    health = server(parse(router.config_text)).one("location", "=").args[1]
+    health = server(parse(router.config_text)).one("location", "=", "/healthz").args[1]
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"]["path"] == health == "/healthz", probe
         assert container[probe]["httpGet"]["port"] == 8080, probe
@@ -205,7 +205,7 @@ def test_props_reach_the_config_and_objects(tmp_path: Path) -> None:
     router, docs, _ = synth_router(
         tmp_path,
         name="gateway",
-        prefix="/v1/models/",
+        prefix="/api/models/",
         listen_port=9000,
         replicas=3,
         labels={"team": "ml", "app.kubernetes.io/part-of": "llm-fleet"},
@@ -220,8 +220,8 @@ def test_props_reach_the_config_and_objects(tmp_path: Path) -> None:
     conf = parse(router.config_text)
     assert server(conf).value("listen") == ["9000", "default_server"]
     assert [d.args[0] for d in server(conf).all("location") if d.all("proxy_pass")] == [
-        "/v1/models/chat",
-        "/v1/models/embed",
+        "/api/models/chat",
+        "/api/models/embed",
     ]
     assert_valid(docs)
 
