@@ -714,9 +714,9 @@ class RouterPlan:
         """The router's files by name: the ConfigMap's ``data``, each one mounted next to ``nginx.conf``.
 
         ``{"nginx.conf": conf_text}`` plus :attr:`extra_files` (``router.js`` and
-        ``openai-models.json`` with ``openai``); empty when there are errors (no configuration). ``nginx.conf`` names
-        the SHA-256 of each other file in a comment, so :attr:`config_sha256` changes
-        whenever any file does.
+        ``openai-models.json`` with ``openai``); empty when there are errors (no
+        configuration). ``nginx.conf`` names the SHA-256 of each other file in a comment,
+        so :attr:`config_sha256` changes whenever any file does.
         """
         if self.conf_text is None:
             return {}

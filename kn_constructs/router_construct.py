@@ -1,39 +1,49 @@
 """``ModelRouter``: the NGINX router of a model fleet as a Deployment, a Service and a ConfigMap.
 
-Built with cdk8s-plus-27. The configuration itself comes from
-:func:`kn_constructs.router.plan_router`, which is pure Python; this module only deploys it:
+The configuration comes from :func:`kn_constructs.router.plan_router` and the three manifests
+from :mod:`kn_constructs.router_manifests`, both pure Python; this module only adds them to
+the construct tree, one ``ApiObject`` each, under the same construct ids as before:
 
-* a ConfigMap holding the generated ``nginx.conf``;
+* a ConfigMap holding the generated ``nginx.conf`` (and every other file of
+  :attr:`~kn_constructs.router.RouterPlan.files`);
 * a Deployment running an unprivileged NGINX image that reads it from
   ``/etc/nginx/nginx.conf`` (mounted by ``subPath``, and named on the command line), with a
   read-only root filesystem, an emptyDir for the pid and temp files, probes on the health
-  endpoint, and a hash of the configuration on the pod template so that a change rolls
-  the pods;
+  endpoint, and a hash of each file on the pod template so that a change rolls the pods;
 * a ClusterIP Service on port 80 in front of it.
+
+The objects were built with cdk8s-plus-27 until 0.2 (dozens of jsii round trips per router,
+and no synthesis without Node); that version is kept, private, for the tests that show the
+dicts render byte for byte the same (:func:`_cdk8s_plus_rendering`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Final
+import contextlib
+import contextvars
+import hashlib
+import posixpath
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
-import cdk8s_plus_27 as kplus
-from cdk8s import ApiObject, ApiObjectMetadata, Duration, JsonPatch, Size
+from cdk8s import ApiObject, JsonPatch
 from constructs import Construct
 
 from kn_constructs._boundary import checked_construct
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, emit_warnings, raise_for_errors
-from kn_constructs.images import unpinned_image_reason
-from kn_constructs.knative.names import dns1035_problems
-from kn_constructs.router import (
-    CONFIGMAP_MAX_BYTES,
-    DEFAULT_PREFIX,
-    DEFAULT_RESOLVER,
-    RouterPlan,
-    RouterRoute,
-    RouterSettings,
-    plan_router,
+from kn_constructs.router import DEFAULT_PREFIX, DEFAULT_RESOLVER, RouterPlan, RouterRoute
+from kn_constructs.router_manifests import (
+    CLIENT_SIDE_APPLY_MAX_BYTES,
+    CONFIG_HASH_ANNOTATION,
+    CONFIG_PATH,
+    DEFAULT_ROUTER_IMAGE,
+    DEFAULT_RUN_AS_USER,
+    ROUTER_RUNTIME_DIR,
+    RouterObjectsPlan,
+    file_hash_annotation,
+    plan_router_objects,
+    pod_address_label,
 )
 
 __all__ = [
@@ -45,24 +55,21 @@ __all__ = [
     "ModelRouter",
 ]
 
-#: Default image: NGINX built to run as user 101 on port 8080. Pin a digest in production
-#: (``nginxinc/nginx-unprivileged:1.27-alpine@sha256:...``); without one KN-IMAGE-1 warns.
-DEFAULT_ROUTER_IMAGE: Final = "nginxinc/nginx-unprivileged:1.27-alpine"
-#: The user (and group) the default image is built for.
-DEFAULT_RUN_AS_USER: Final = 101
-#: Where the configuration is mounted; the container command names it explicitly.
-CONFIG_PATH: Final = "/etc/nginx/nginx.conf"
-#: The emptyDir for NGINX's pid and temp files (the root filesystem is read-only).
-ROUTER_RUNTIME_DIR: Final = "/tmp"
-#: Pod template annotation holding the SHA-256 of ``nginx.conf``: a change rolls the pods.
-CONFIG_HASH_ANNOTATION: Final = "kn-constructs.io/nginx-conf-sha256"
-#: Kubernetes' limit on all annotations of an object: client-side ``kubectl apply`` stores the
-#: whole object in one (``last-applied-configuration``), so a bigger ConfigMap needs server-side apply.
-CLIENT_SIDE_APPLY_MAX_BYTES: Final = 256 * 1024
-#: Grace period when no route is longer: Kubernetes' own default.
-_BASE_GRACE_SECONDS: Final = 30
-#: Room for the ConfigMap's metadata within Kubernetes' 1 MiB object limit.
-_CONFIGMAP_METADATA_ALLOWANCE: Final = 16 * 1024
+#: Which rendering new routers use: ``"dicts"`` (the default) or ``"cdk8s-plus"`` (the old
+#: path, for comparison tests only).
+_RENDERING: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "kn_constructs_router_rendering", default="dicts"
+)
+
+
+@contextlib.contextmanager
+def _cdk8s_plus_rendering() -> Iterator[None]:
+    """Build routers with cdk8s-plus-27 inside this block (internal: comparison tests only)."""
+    token = _RENDERING.set("cdk8s-plus")
+    try:
+        yield
+    finally:
+        _RENDERING.reset(token)
 
 
 class ModelRouter(Construct):
@@ -140,184 +147,51 @@ class ModelRouter(Construct):
         problem_path: str | None = None,
     ) -> None:
         object_name = name if name is not None else id
-        path = problem_path or id
-        settings = RouterSettings(
+        objects = plan_router_objects(
+            routes,
+            path=problem_path or id,
+            name=object_name,
+            image=image,
+            replicas=replicas,
             prefix=prefix,
             listen_port=listen_port,
             health_path=health_path,
             resolver=resolver,
-            runtime_dir=ROUTER_RUNTIME_DIR,
             worker_processes=worker_processes,
             max_body_megabytes=max_body_megabytes,
             access_log=access_log,
-        )
-        plan = plan_router(routes, settings, path=path)
-        problems = list(plan.problems)
-        problems += _deployment_problems(
-            path,
-            name=object_name,
-            image=image,
-            replicas=replicas,
+            labels=labels,
+            part_of=part_of,
             service_port=service_port,
             cpu_millis=cpu_millis,
             memory_mebibytes=memory_mebibytes,
             run_as_user=run_as_user,
             drain_seconds=drain_seconds,
         )
-        if plan.conf_text is not None:
-            size = len(plan.conf_text.encode())
-            limit = CONFIGMAP_MAX_BYTES - _CONFIGMAP_METADATA_ALLOWANCE
-            if CLIENT_SIDE_APPLY_MAX_BYTES < size <= limit:
-                problems.append(
-                    Problem(
-                        "KN-FLEET-2",
-                        f"{path}.routes",
-                        f"the generated nginx.conf is {size} bytes for {len(plan.routes)} models: client-side"
-                        " 'kubectl apply' copies it into an annotation, which holds at most"
-                        f" {CLIENT_SIDE_APPLY_MAX_BYTES} bytes",
-                        value=len(plan.routes),
-                        allowed=f"at most {CLIENT_SIDE_APPLY_MAX_BYTES} bytes for client-side apply",
-                        hint="apply with server-side apply (kubectl apply --server-side; Argo CD"
-                        " ServerSideApply=true; Flux does by default), or split the models across routers",
-                        severity="warning",
-                    )
-                )
-            if size > limit:
-                problems.append(
-                    Problem(
-                        "KN-FLEET-2",
-                        f"{path}.routes",
-                        f"the generated nginx.conf is {size} bytes for {len(plan.routes)} models; a"
-                        f" ConfigMap holds at most {CONFIGMAP_MAX_BYTES} bytes",
-                        value=len(plan.routes),
-                        allowed=f"a configuration of at most {limit} bytes",
-                        hint="split the models across several routers (shorter names also help)",
-                    )
-                )
-        raise_for_errors(problems, subject=f"ModelRouter {object_name!r}")
+        raise_for_errors(objects.problems, subject=f"ModelRouter {object_name!r}")
         super().__init__(scope, id)
-        assert plan.conf_text is not None
-        self.plan: RouterPlan = plan
-        self.warnings: list[Problem] = emit_warnings(problems, acknowledged=acknowledge)
+        assert objects.plan.conf_text is not None
+        self.plan: RouterPlan = objects.plan
+        self.warnings: list[Problem] = emit_warnings(objects.problems, acknowledged=acknowledge)
         self._name = object_name
-        extra = dict(labels or {})
-        self.labels: dict[str, str] = {
-            **extra,
-            "app.kubernetes.io/name": object_name,
-            "app.kubernetes.io/component": "router",
-            "app.kubernetes.io/part-of": (
-                part_of if part_of is not None else extra.get("app.kubernetes.io/part-of", object_name)
-            ),
-            "app.kubernetes.io/managed-by": "kn-constructs",
-        }
-        selector = {
-            "app.kubernetes.io/name": object_name,
-            "app.kubernetes.io/component": "router",
-        }
-        self.termination_grace_seconds: int = (
-            max([_BASE_GRACE_SECONDS, *(r.read_timeout_seconds for r in plan.routes)]) + drain_seconds
-        )
-
-        self.config_map = kplus.ConfigMap(
-            self,
-            "Config",
-            metadata=ApiObjectMetadata(name=object_name, labels=self.labels),
-            data={"nginx.conf": plan.conf_text},
-        )
-        config_volume = kplus.Volume.from_config_map(self, "ConfigVolume", self.config_map, name="nginx-conf")
-        runtime_volume = kplus.Volume.from_empty_dir(
-            self, "RuntimeVolume", "runtime", size_limit=Size.mebibytes(64)
-        )
-        self.deployment = kplus.Deployment(
-            self,
-            "Deployment",
-            metadata=ApiObjectMetadata(name=object_name, labels=self.labels),
-            replicas=replicas,
-            select=False,
-            automount_service_account_token=False,
-            termination_grace_period=Duration.seconds(self.termination_grace_seconds),
-            security_context=kplus.PodSecurityContextProps(
-                ensure_non_root=True, user=run_as_user, group=run_as_user
-            ),
-            containers=[
-                kplus.ContainerProps(
-                    name="nginx",
-                    image=image,
-                    image_pull_policy=kplus.ImagePullPolicy.IF_NOT_PRESENT,
-                    command=["nginx", "-e", "stderr", "-c", CONFIG_PATH, "-g", "daemon off;"],
-                    ports=[kplus.ContainerPort(number=listen_port, name="http")],
-                    security_context=kplus.ContainerSecurityContextProps(
-                        ensure_non_root=True,
-                        user=run_as_user,
-                        group=run_as_user,
-                        read_only_root_filesystem=True,
-                        allow_privilege_escalation=False,
-                        privileged=False,
-                    ),
-                    resources=kplus.ContainerResources(
-                        cpu=kplus.CpuResources(
-                            request=kplus.Cpu.millis(cpu_millis), limit=kplus.Cpu.units(worker_processes)
-                        ),
-                        memory=kplus.MemoryResources(
-                            request=Size.mebibytes(memory_mebibytes), limit=Size.mebibytes(memory_mebibytes)
-                        ),
-                    ),
-                    startup=kplus.Probe.from_http_get(
-                        health_path,
-                        port=listen_port,
-                        period_seconds=Duration.seconds(1),
-                        failure_threshold=30,
-                        timeout_seconds=Duration.seconds(1),
-                    ),
-                    readiness=kplus.Probe.from_http_get(
-                        health_path,
-                        port=listen_port,
-                        period_seconds=Duration.seconds(5),
-                        failure_threshold=2,
-                        timeout_seconds=Duration.seconds(1),
-                    ),
-                    liveness=kplus.Probe.from_http_get(
-                        health_path,
-                        port=listen_port,
-                        period_seconds=Duration.seconds(10),
-                        failure_threshold=3,
-                        timeout_seconds=Duration.seconds(2),
-                    ),
-                    lifecycle=(
-                        kplus.ContainerLifecycle(
-                            pre_stop=kplus.Handler.from_command(["sleep", str(drain_seconds)])
-                        )
-                        if drain_seconds > 0
-                        else None
-                    ),
-                    volume_mounts=[
-                        kplus.VolumeMount(
-                            path=CONFIG_PATH, volume=config_volume, sub_path="nginx.conf", read_only=True
-                        ),
-                        kplus.VolumeMount(path=ROUTER_RUNTIME_DIR, volume=runtime_volume),
-                    ],
-                )
-            ],
-        )
-        self.deployment.select(kplus.LabelSelector.of(labels=selector))
-        for key, value in self.labels.items():
-            self.deployment.pod_metadata.add_label(key, value)
-        self.deployment.pod_metadata.add_annotation(CONFIG_HASH_ANNOTATION, plan.config_sha256 or "")
-        deployment_object = ApiObject.of(self.deployment)
-        # cdk8s-plus-27 has no "ALL" capability and no seccomp profile: patch them in
-        # (Pod Security Standards, restricted profile).
-        deployment_object.add_json_patch(
-            JsonPatch.add("/spec/template/spec/containers/0/securityContext/capabilities", {"drop": ["ALL"]}),
-            JsonPatch.add("/spec/template/spec/securityContext/seccompProfile", {"type": "RuntimeDefault"}),
-        )
-        self.service = kplus.Service(
-            self,
-            "Service",
-            metadata=ApiObjectMetadata(name=object_name, labels=self.labels),
-            ports=[kplus.ServicePort(name="http", port=service_port, target_port=listen_port)],
-        )
-        for key, value in selector.items():
-            self.service.select_label(key, value)
+        self.labels: dict[str, str] = dict(objects.labels)
+        self.termination_grace_seconds: int = objects.termination_grace_seconds
+        self.config_map: Any
+        self.deployment: Any
+        self.service: Any
+        if _RENDERING.get() == "cdk8s-plus":
+            self.config_map, self.deployment, self.service = _build_with_cdk8s_plus(self, objects)
+            return
+        # One scope per object with the ids cdk8s-plus used (<id>/Config/Resource, ...), so
+        # paths, the pods' address label and the document order stay what they were.
+        config_scope = Construct(self, "Config")
+        deployment_scope = Construct(self, "Deployment")
+        service_scope = Construct(self, "Service")
+        node = deployment_scope.node
+        manifests = objects.manifests(pod_address=pod_address_label(node.path, node.addr))
+        self.config_map = _api_object(config_scope, manifests.config_map)
+        self.deployment = _api_object(deployment_scope, manifests.deployment)
+        self.service = _api_object(service_scope, manifests.service)
 
     @property
     def service_name(self) -> str:
@@ -347,59 +221,144 @@ class ModelRouter(Construct):
         return self.plan.derivations
 
 
-def _deployment_problems(
-    path: str,
-    *,
-    name: str,
-    image: str,
-    replicas: int,
-    service_port: int,
-    cpu_millis: int,
-    memory_mebibytes: int,
-    run_as_user: int,
-    drain_seconds: int,
-) -> list[Problem]:
-    found = (
-        dns1035_problems(name, path=f"{path}.name", code="KN-FLEET-2")
-        if isinstance(name, str)
-        else [Problem("KN-FLEET-2", f"{path}.name", "the name must be a string", name)]
+def _api_object(scope: Construct, manifest: Mapping[str, Any]) -> ApiObject:
+    """One ``ApiObject`` named ``Resource`` rendering ``manifest`` (its metadata merged with the chart's)."""
+    api_object = ApiObject(
+        scope,
+        "Resource",
+        api_version=manifest["apiVersion"],
+        kind=manifest["kind"],
+        metadata=manifest["metadata"],
     )
-    if not isinstance(image, str) or not image or any(c.isspace() for c in image):
-        found.append(
-            Problem(
-                "KN-FLEET-2",
-                f"{path}.image",
-                f"invalid image reference {image!r}",
-                image,
-                "registry/name:tag",
-            )
+    api_object.add_json_patch(
+        *(
+            JsonPatch.add(f"/{key}", value)
+            for key, value in manifest.items()
+            if key not in ("apiVersion", "kind", "metadata")
         )
-    elif unpinned_image_reason(image) is not None:
-        found.append(
-            Problem(
-                "KN-IMAGE-1",
-                f"{path}.image",
-                "the router image is not pinned by digest: the tag can move",
-                value=image,
-                allowed="registry/name[:tag]@sha256:<64 hex>",
-                hint="pin the digest (image=...@sha256:...) or acknowledge=['KN-IMAGE-1']",
-                severity="warning",
+    )
+    return api_object
+
+
+def _build_with_cdk8s_plus(router: ModelRouter, objects: RouterObjectsPlan) -> tuple[Any, Any, Any]:
+    """The cdk8s-plus-27 rendering the dicts replaced: the comparison tests' reference."""
+    import cdk8s_plus_27 as kplus
+    from cdk8s import ApiObjectMetadata, Duration, Size
+
+    plan = objects.plan
+    settings = plan.settings
+    files = plan.files
+    health_path, listen_port = settings.health_path, settings.listen_port
+    config_map = kplus.ConfigMap(
+        router,
+        "Config",
+        metadata=ApiObjectMetadata(name=objects.name, labels=objects.labels),
+        data=files,
+    )
+    config_volume = kplus.Volume.from_config_map(router, "ConfigVolume", config_map, name="nginx-conf")
+    runtime_volume = kplus.Volume.from_empty_dir(
+        router, "RuntimeVolume", "runtime", size_limit=Size.mebibytes(64)
+    )
+    config_dir = posixpath.dirname(CONFIG_PATH)
+    user = objects.run_as_user
+    deployment = kplus.Deployment(
+        router,
+        "Deployment",
+        metadata=ApiObjectMetadata(name=objects.name, labels=objects.labels),
+        replicas=objects.replicas,
+        select=False,
+        automount_service_account_token=False,
+        termination_grace_period=Duration.seconds(objects.termination_grace_seconds),
+        security_context=kplus.PodSecurityContextProps(ensure_non_root=True, user=user, group=user),
+        containers=[
+            kplus.ContainerProps(
+                name="nginx",
+                image=objects.image,
+                image_pull_policy=kplus.ImagePullPolicy.IF_NOT_PRESENT,
+                command=["nginx", "-e", "stderr", "-c", CONFIG_PATH, "-g", "daemon off;"],
+                ports=[kplus.ContainerPort(number=listen_port, name="http")],
+                security_context=kplus.ContainerSecurityContextProps(
+                    ensure_non_root=True,
+                    user=user,
+                    group=user,
+                    read_only_root_filesystem=True,
+                    allow_privilege_escalation=False,
+                    privileged=False,
+                ),
+                resources=kplus.ContainerResources(
+                    cpu=kplus.CpuResources(
+                        request=kplus.Cpu.millis(objects.cpu_millis),
+                        limit=kplus.Cpu.units(settings.worker_processes),
+                    ),
+                    memory=kplus.MemoryResources(
+                        request=Size.mebibytes(objects.memory_mebibytes),
+                        limit=Size.mebibytes(objects.memory_mebibytes),
+                    ),
+                ),
+                startup=kplus.Probe.from_http_get(
+                    health_path,
+                    port=listen_port,
+                    period_seconds=Duration.seconds(1),
+                    failure_threshold=30,
+                    timeout_seconds=Duration.seconds(1),
+                ),
+                readiness=kplus.Probe.from_http_get(
+                    health_path,
+                    port=listen_port,
+                    period_seconds=Duration.seconds(5),
+                    failure_threshold=2,
+                    timeout_seconds=Duration.seconds(1),
+                ),
+                liveness=kplus.Probe.from_http_get(
+                    health_path,
+                    port=listen_port,
+                    period_seconds=Duration.seconds(10),
+                    failure_threshold=3,
+                    timeout_seconds=Duration.seconds(2),
+                ),
+                lifecycle=(
+                    kplus.ContainerLifecycle(
+                        pre_stop=kplus.Handler.from_command(["sleep", str(objects.drain_seconds)])
+                    )
+                    if objects.drain_seconds > 0
+                    else None
+                ),
+                volume_mounts=[
+                    *(
+                        kplus.VolumeMount(
+                            path=posixpath.join(config_dir, file_name),
+                            volume=config_volume,
+                            sub_path=file_name,
+                            read_only=True,
+                        )
+                        for file_name in files
+                    ),
+                    kplus.VolumeMount(path=ROUTER_RUNTIME_DIR, volume=runtime_volume),
+                ],
             )
-        )
-    for field_name, value, low, high in (
-        ("replicas", replicas, 1, None),
-        ("service_port", service_port, 1, 65535),
-        ("cpu_millis", cpu_millis, 1, None),
-        ("memory_mebibytes", memory_mebibytes, 16, None),
-        ("run_as_user", run_as_user, 1, None),
-        ("drain_seconds", drain_seconds, 0, None),
-    ):
-        is_int = isinstance(value, int) and not isinstance(value, bool)
-        if not is_int or value < low or (high is not None and value > high):
-            allowed = f"{low}..{high}" if high is not None else f">= {low}"
-            bounds = f"{low} <= {value!r}" + (f" <= {high}" if high is not None else "")
-            hint = "0 would run the router as root" if field_name == "run_as_user" else None
-            found.append(
-                Problem("KN-FLEET-2", f"{path}.{field_name}", f"expected {bounds}", value, allowed, hint)
-            )
-    return found
+        ],
+    )
+    deployment.select(kplus.LabelSelector.of(labels=objects.selector))
+    for key, value in objects.labels.items():
+        deployment.pod_metadata.add_label(key, value)
+    for file_name, text in files.items():
+        deployment.pod_metadata.add_annotation(file_hash_annotation(file_name), _sha256(text))
+    # cdk8s-plus-27 has no "ALL" capability and no seccomp profile: patch them in
+    # (Pod Security Standards, restricted profile).
+    ApiObject.of(deployment).add_json_patch(
+        JsonPatch.add("/spec/template/spec/containers/0/securityContext/capabilities", {"drop": ["ALL"]}),
+        JsonPatch.add("/spec/template/spec/securityContext/seccompProfile", {"type": "RuntimeDefault"}),
+    )
+    service = kplus.Service(
+        router,
+        "Service",
+        metadata=ApiObjectMetadata(name=objects.name, labels=objects.labels),
+        ports=[kplus.ServicePort(name="http", port=objects.service_port, target_port=listen_port)],
+    )
+    for key, value in objects.selector.items():
+        service.select_label(key, value)
+    return config_map, deployment, service
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
