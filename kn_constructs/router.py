@@ -63,15 +63,15 @@ __all__ = [
     "OPENAI_BODY_PATHS",
     "OPENAI_MODELS_FILE",
     "OPENAI_MODELS_PATH",
-    "ROUTER_JS_FILE",
     "READ_TIMEOUT_FACTOR",
+    "ROUTER_JS_FILE",
     "TYPICAL_FROM_TIMEOUT_DIVISOR",
     "ModelRouter",
     "RouterPlan",
     "RouterRoute",
     "RouterSettings",
-    "plan_router",
     "model_name_problems",
+    "plan_router",
     "render_nginx_conf",
     "router_js_text",
     "router_problems",
@@ -858,9 +858,7 @@ def _openai_path_problems(routes: Sequence[object], settings: RouterSettings, pa
                     )
                 )
     health = settings.health_path
-    if isinstance(health, str) and (
-        health in taken or health.startswith(OPENAI_MODELS_PATH + "/")
-    ):
+    if isinstance(health, str) and (health in taken or health.startswith(OPENAI_MODELS_PATH + "/")):
         found.append(
             Problem(
                 "KN-FLEET-2",
@@ -1006,40 +1004,53 @@ def _openai_files(routes: Sequence[RouterRoute]) -> tuple[tuple[str, str], ...]:
     A file, not ``nginx.conf`` text: NGINX reads no configuration token longer than 4096
     bytes, and a fleet's model list is longer. nginx.conf preloads the table once
     (``js_preload_object``) and freezes it; objects and arrays in it lose their prototype
-    (no ``.join``), so lists are joined and bodies serialized here.
+    (no ``.join``), so the names are joined and the list serialized here. One line per name,
+    so a change reads as a small diff.
     """
-    cards: dict[str, str] = {}
-    table: dict[str, dict[str, str | None]] = {}
+    compact = {"separators": (",", ":")}
     entries = []
+    table = []
+    names = []
     for route in routes:
         for name in route.public_names:
-            card = {"id": name, "object": "model", "created": 0, "owned_by": route.namespace}
-            entries.append(card)
-            cards[name] = json.dumps(card) + "\n"
-            table[name] = {"location": _openai_location(route), "engine": route.engine_model}
-    models = {
-        "known": ", ".join(sorted(table)) or "(none)",
-        "list": json.dumps({"object": "list", "data": entries}) + "\n",
-        "cards": cards,
-        "routes": table,
-    }
-    return (
-        (ROUTER_JS_FILE, router_js_text()),
-        (OPENAI_MODELS_FILE, json.dumps(models, indent=2) + "\n"),
+            names.append(name)
+            entries.append({"id": name, "object": "model", "created": 0, "owned_by": route.namespace})
+            target = {"location": _openai_location(route), "engine": route.engine_model, "owned_by": route.namespace}
+            table.append(f"    {json.dumps(name)}: {json.dumps(target, **compact)}")  # type: ignore[arg-type]
+    listing = json.dumps({"object": "list", "data": entries}, **compact) + "\n"  # type: ignore[arg-type]
+    text = "\n".join(
+        [
+            "{",
+            f'  "known": {json.dumps(", ".join(sorted(names)) or "(none)")},',
+            f'  "list": {json.dumps(listing)},',
+            '  "routes": {',
+            ",\n".join(table),
+            "  }",
+            "}",
+            "",
+        ]
     )
+    return ((ROUTER_JS_FILE, router_js_text()), (OPENAI_MODELS_FILE, text))
 
 
 def _openai_error(status: int, code: str, message: str, param: str | None = None) -> str:
     """``return <status> '<OpenAI error JSON>'``; ``message`` may hold NGINX variables, never quotes."""
-    body = json.dumps({"error": {"message": message, "type": "invalid_request_error" if status < 500
-                                 else "server_error", "param": param, "code": code}})
-    assert "'" not in body and "\\" not in body, body
+    body = json.dumps(
+        {
+            "error": {
+                "message": message,
+                "type": "invalid_request_error" if status < 500 else "server_error",
+                "param": param,
+                "code": code,
+            }
+        }
+    )
+    assert "'" not in body, body
+    assert "\\" not in body, body
     return f"            return {status} '{body}\\n';"
 
 
-def _render(
-    routes: Sequence[RouterRoute], s: RouterSettings, extra: Sequence[tuple[str, str]] = ()
-) -> str:
+def _render(routes: Sequence[RouterRoute], s: RouterSettings, extra: Sequence[tuple[str, str]] = ()) -> str:
     runtime = s.runtime_dir.rstrip("/") or ""
     listen = f"{s.listen_address}:{s.listen_port}" if s.listen_address else str(s.listen_port)
     count = len(routes)
@@ -1053,7 +1064,7 @@ def _render(
     if s.openai:
         lines += [
             "# OpenAI API: the POST endpoints below go to the model named in the JSON body's",
-            "# \"model\" (njs code in router.js, the fleet's names in openai-models.json, both next",
+            '# "model" (njs code in router.js, the fleet\'s names in openai-models.json, both next',
             "# to this file); GET /v1/models lists the public model names. Their SHA-256, so that",
             "# this file (and its hash on the pod template) changes with them:",
             *(f"#   {name} {hashlib.sha256(text.encode()).hexdigest()}" for name, text in extra),
@@ -1086,7 +1097,7 @@ def _render(
         "",
         *(
             [
-                "    # OpenAI API: njs reads the model from the JSON body; relative paths are this file's directory.",
+                "    # OpenAI API: njs reads the model from the JSON body (paths relative to this file).",
                 f"    js_import kn_router from {ROUTER_JS_FILE};",
                 f"    js_preload_object kn_models from {OPENAI_MODELS_FILE};",
                 "    js_var $kn_requested_model;",
@@ -1233,7 +1244,7 @@ def _openai_server_lines(routes: Sequence[RouterRoute], s: RouterSettings) -> li
         ),
         "        }",
         "",
-        f"        # Public model names, generated at synth time: {OPENAI_MODELS_PATH} and {OPENAI_MODELS_PATH}/<name>.",
+        f"        # The public model names, generated at synth time: {OPENAI_MODELS_PATH}[/<name>].",
         f"        location = {OPENAI_MODELS_PATH} {{",
         "            js_content kn_router.listModels;",
         "        }",
@@ -1242,7 +1253,7 @@ def _openai_server_lines(routes: Sequence[RouterRoute], s: RouterSettings) -> li
         "            js_content kn_router.retrieveModel;",
         "        }",
         "",
-        "        # Routed by the body's \"model\". Only these locations read a body before proxying:",
+        '        # Routed by the body\'s "model". Only these locations read a body before proxying:',
         f"        # at most {kib} KiB, in one memory buffer (never a temp file), so njs can parse it;",
         "        # larger bodies get 413. njs answers 400/404/405 itself, or hands the request to the",
         "        # model's @kn_openai_<name> location.",
@@ -1261,7 +1272,7 @@ def _openai_server_lines(routes: Sequence[RouterRoute], s: RouterSettings) -> li
     if routes:
         lines += [
             "        # Each model's body-routed requests: the same proxying as its path location (Host,",
-            "        # timeouts, streaming, aborts, no retry), the request's own path, no X-Forwarded-Prefix.",
+            "        # timeouts, streaming, aborts, no retry), its own path, no X-Forwarded-Prefix.",
         ]
     for route in routes:
         timeout = route.read_timeout_seconds
@@ -1276,7 +1287,9 @@ def _openai_server_lines(routes: Sequence[RouterRoute], s: RouterSettings) -> li
             lines.append(f"            set $kn_upstream {route.upstream};")
             target = "$kn_upstream"
         if route.engine_model is not None:
-            lines.append("            proxy_set_body $kn_body;  # the body with \"model\" set to the engine's name")
+            lines.append(
+                '            proxy_set_body $kn_body;  # the body with "model" set to the engine\'s name'
+            )
         lines += [
             "            error_page 502 @kn_openai_bad_gateway;",
             "            error_page 504 @kn_openai_gateway_timeout;",

@@ -25,7 +25,7 @@ function fail(r, status, type, code, param, message) {
 }
 
 // nginx freezes preloaded objects and gives every object and array in them a null prototype
-// (so no .join), which is why the list of names arrives joined and the bodies serialized.
+// (so no .join), which is why the names arrive joined and the list serialized.
 function knownNames() {
     return kn_models.known;
 }
@@ -184,14 +184,17 @@ function retrieveModel(r) {
         return;
     }
     var name = r.uri.slice('/v1/models/'.length);
-    if (!Object.prototype.hasOwnProperty.call(kn_models.cards, name)) {
+    var target = lookup(name);
+    if (target === null) {
         fail(r, 404, 'invalid_request_error', 'model_not_found', 'model',
              'The model `' + name + '` does not exist in this fleet. Known models: ' +
              knownNames() + '.');
         return;
     }
     r.headersOut['Content-Type'] = JSON_TYPE;
-    r.return(200, kn_models.cards[name]);
+    r.return(200, JSON.stringify({
+        id: name, object: 'model', created: 0, owned_by: target.owned_by
+    }) + '\n');
 }
 
 export default {route: route, listModels: listModels, retrieveModel: retrieveModel};

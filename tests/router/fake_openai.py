@@ -52,14 +52,30 @@ def main(argv: list[str] | None = None) -> int:
             return
 
         def do_GET(self) -> None:
-            record({"event": "request", "method": "GET", "path": self.path, "headers": self._headers(), "body": ""})
+            record(
+                {
+                    "event": "request",
+                    "method": "GET",
+                    "path": self.path,
+                    "headers": self._headers(),
+                    "body": "",
+                }
+            )
             self._json(200, {"served_by": args.name, "method": "GET", "path": self.path})
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             text = raw.decode("utf-8", errors="replace")
-            record({"event": "request", "method": "POST", "path": self.path, "headers": self._headers(), "body": text})
+            record(
+                {
+                    "event": "request",
+                    "method": "POST",
+                    "path": self.path,
+                    "headers": self._headers(),
+                    "body": text,
+                }
+            )
             try:
                 body = json.loads(text) if text else {}
             except ValueError:

@@ -85,7 +85,7 @@ def write_router_files(conf: str | Mapping[str, str], directory: Path) -> None:
 def nginx_test(
     binary: str, conf_text: str | Mapping[str, str], directory: Path
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``nginx -t`` on ``conf_text`` (or all router files) written into ``directory`` (also nginx's prefix)."""
+    """Run ``nginx -t`` on ``conf_text`` (or every router file) written into ``directory`` (the prefix)."""
     conf = directory / "nginx.conf"
     write_router_files(conf_text, directory)
     return subprocess.run(
@@ -368,7 +368,7 @@ def running_nginx(
     *,
     user: str | None = None,
 ) -> Iterator[RunningNginx]:
-    """Start nginx in the foreground on ``conf_text`` (or all router files); wait until it listens; stop it after.
+    """Start nginx on ``conf_text`` (or every router file) in the foreground; wait until it listens; stop it after.
 
     ``user`` runs nginx as that user (only root can ask); ``directory`` must then be
     reachable and writable by that user.

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kn_constructs import KnWarning, ValidationError
-from kn_constructs.router import RouterPlan, RouterRoute, plan_router
+from kn_constructs.router import RouterPlan, RouterRoute, RouterSettings, plan_router
 from kn_constructs.router_construct import ModelRouter, _cdk8s_plus_rendering
 from kn_constructs.router_manifests import (
     ADDRESS_LABEL,
@@ -253,14 +253,29 @@ def test_every_file_goes_into_the_configmap_and_is_mounted_next_to_nginx_conf(
     assert file_hash_annotation("nginx.conf") == CONFIG_HASH_ANNOTATION
 
 
-def test_plan_files_is_the_nginx_conf_alone_today() -> None:
-    plan = plan_router([CHAT])
+def test_plan_files_is_the_nginx_conf_alone_without_the_openai_api() -> None:
+    plan = plan_router([CHAT], RouterSettings(openai=False))
     assert plan.files == {"nginx.conf": plan.conf_text}
     assert plan_router([CHAT, CHAT]).files == {}  # errors: no configuration, no files
-    manifests = router_manifests([CHAT], image=PINNED)
+    manifests = router_manifests([CHAT], image=PINNED, openai=False)
     container = manifests.deployment["spec"]["template"]["spec"]["containers"][0]
     assert [m["mountPath"] for m in container["volumeMounts"]] == ["/etc/nginx/nginx.conf", "/tmp"]
     assert list(manifests.config_map["data"]) == ["nginx.conf"]
+
+
+def test_openai_files_sit_next_to_nginx_conf() -> None:
+    """With the OpenAI API (the default) the njs code and the model table are two more files."""
+    plan = plan_router([CHAT])
+    assert list(plan.files) == ["nginx.conf", "router.js", "openai-models.json"]
+    manifests = router_manifests([CHAT], image=PINNED)
+    container = manifests.deployment["spec"]["template"]["spec"]["containers"][0]
+    mounts = {m["mountPath"]: m["subPath"] for m in container["volumeMounts"] if "subPath" in m}
+    assert mounts == {
+        "/etc/nginx/nginx.conf": "nginx.conf",
+        "/etc/nginx/router.js": "router.js",
+        "/etc/nginx/openai-models.json": "openai-models.json",
+    }
+    assert manifests.config_map["data"] == plan.files
 
 
 # --------------------------------------------------------------------------- the construct's objects
