@@ -4,8 +4,8 @@
 ``listening <port>`` on stdout once it accepts connections, then serves:
 
 * ``POST /v1/chat/completions``: with ``"stream": true``, server-sent events, one token
-  every ``--token-delay`` seconds (``--tokens`` of them), then ``data: [DONE]``; without
-  it, one ``chat.completion`` object;
+  every ``--token-delay`` seconds (the body's ``max_tokens``, else ``--tokens`` of them),
+  then ``data: [DONE]``; without it, one ``chat.completion`` object;
 * ``POST /v1/completions``: the same for ``text_completion``;
 * ``POST /v1/embeddings``: one vector per input;
 * anything else: ``200`` with a JSON echo of the method and path (the path routes' check).
@@ -84,8 +84,9 @@ def main(argv: list[str] | None = None) -> int:
             path = self.path.split("?", 1)[0]
             if path in ("/v1/chat/completions", "/v1/completions"):
                 chat = path == "/v1/chat/completions"
+                tokens = body.get("max_tokens")
                 if body.get("stream"):
-                    self._stream(model, chat)
+                    self._stream(model, chat, tokens if isinstance(tokens, int) else args.tokens)
                 else:
                     self._json(200, self._completion(model, chat))
             elif path == "/v1/embeddings":
@@ -126,14 +127,14 @@ def main(argv: list[str] | None = None) -> int:
                 "choices": [choice],
             }
 
-        def _stream(self, model: object, chat: bool) -> None:
+        def _stream(self, model: object, chat: bool, tokens: int) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             sent = 0
             try:
-                for i in range(args.tokens):
+                for i in range(tokens):
                     delta: dict[str, Any] = {"index": 0, "finish_reason": None}
                     if chat:
                         delta["delta"] = {"content": f"tok{i} "}
