@@ -1015,7 +1015,11 @@ def _openai_files(routes: Sequence[RouterRoute]) -> tuple[tuple[str, str], ...]:
         for name in route.public_names:
             names.append(name)
             entries.append({"id": name, "object": "model", "created": 0, "owned_by": route.namespace})
-            target = {"location": _openai_location(route), "engine": route.engine_model, "owned_by": route.namespace}
+            target = {
+                "location": _openai_location(route),
+                "engine": route.engine_model,
+                "owned_by": route.namespace,
+            }
             table.append(f"    {json.dumps(name)}: {json.dumps(target, **compact)}")  # type: ignore[arg-type]
     listing = json.dumps({"object": "list", "data": entries}, **compact) + "\n"  # type: ignore[arg-type]
     text = "\n".join(

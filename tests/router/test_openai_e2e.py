@@ -28,7 +28,6 @@ from typing import Any
 
 import openai
 import pytest
-
 from openai.types import CreateEmbeddingResponse
 
 from kn_constructs.router import RouterRoute
