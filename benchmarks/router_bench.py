@@ -8,7 +8,8 @@ One fake OpenAI server (``tests/router/fake_openai.py``, its own process, no tok
 and one nginx (one worker) on the router's generated files, both on 127.0.0.1. The client
 keeps ``--concurrency`` keep-alive connections busy and times every request. Per round, in
 turn (interleaved, so drift hits every target alike), each target gets ``--requests``
-requests, non-streaming and streaming (5 server-sent events):
+requests, non-streaming and streaming (5 server-sent events), in an order that rotates
+from round to round:
 
 * ``direct``: the model server itself, the baseline measured in the same run;
 * ``path``: ``POST /models/chat/v1/chat/completions`` (prefix stripped, body streamed);
@@ -40,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kn_constructs.router import RouterRoute, RouterSettings, plan_router  # noqa: E402
+from kn_constructs.router import RouterRoute, RouterSettings, plan_router
 
 LOOPBACK = "127.0.0.1"
 REPO = Path(__file__).resolve().parents[1]
@@ -116,7 +117,17 @@ def _nginx(directory: Path, upstream: int, module: str) -> Iterator[int]:
     for name, text in plan.files.items():
         (directory / name).write_text(text)
     process = subprocess.Popen(
-        ["nginx", "-p", str(directory), "-e", "stderr", "-c", str(directory / "nginx.conf"), "-g", "daemon off;"],
+        [
+            "nginx",
+            "-p",
+            str(directory),
+            "-e",
+            "stderr",
+            "-c",
+            str(directory / "nginx.conf"),
+            "-g",
+            "daemon off;",
+        ],
         stdin=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -195,36 +206,38 @@ def _percentile(values: list[float], q: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--njs-module", default="/usr/lib/nginx/modules/ngx_http_js_module.so")
     args = parser.parse_args()
     messages = [{"role": "user", "content": "Say hello in five words."}]
-    with tempfile.TemporaryDirectory() as tmp, _upstream(Path(tmp)) as upstream:
-        with _nginx(Path(tmp), upstream, args.njs_module) as router:
-            results: dict[tuple[str, str], dict[str, list[float]]] = {}
-            for round_index in range(args.rounds + 1):  # round 0 warms up and is dropped
-                for stream in (False, True):
-                    mode = "stream" if stream else "json"
-                    for target, port, path, model in (
-                        ("direct", upstream, "/v1/chat/completions", "chat"),
-                        ("path", router, "/models/chat/v1/chat/completions", "chat"),
-                        ("body", router, "/v1/chat/completions", "chat"),
-                        ("body+engine", router, "/v1/chat/completions", "alias"),
-                    ):
-                        payload = json.dumps({"model": model, "messages": messages, "stream": stream}).encode()
-                        latencies, rate = _run(port, path, payload, args.requests, args.concurrency)
-                        if round_index == 0:
-                            continue
-                        found = results.setdefault((target, mode), {"p50": [], "p99": [], "rps": []})
-                        found["p50"].append(_percentile(latencies, 0.50))
-                        found["p99"].append(_percentile(latencies, 0.99))
-                        found["rps"].append(rate)
+    results: dict[tuple[str, str], dict[str, list[float]]] = {}
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        upstream = stack.enter_context(_upstream(tmp))
+        router = stack.enter_context(_nginx(tmp, upstream, args.njs_module))
+        for round_index in range(args.rounds + 1):  # round 0 warms up and is dropped
+            for stream in (False, True):
+                mode = "stream" if stream else "json"
+                targets = [
+                    ("direct", upstream, "/v1/chat/completions", "chat"),
+                    ("path", router, "/models/chat/v1/chat/completions", "chat"),
+                    ("body", router, "/v1/chat/completions", "chat"),
+                    ("body+engine", router, "/v1/chat/completions", "alias"),
+                ]
+                shift = round_index % len(targets)  # a different order each round
+                for target, port, path, model in targets[shift:] + targets[:shift]:
+                    payload = json.dumps({"model": model, "messages": messages, "stream": stream}).encode()
+                    latencies, rate = _run(port, path, payload, args.requests, args.concurrency)
+                    if round_index == 0:
+                        continue
+                    found = results.setdefault((target, mode), {"p50": [], "p99": [], "rps": []})
+                    found["p50"].append(_percentile(latencies, 0.50))
+                    found["p99"].append(_percentile(latencies, 0.99))
+                    found["rps"].append(rate)
     median = {key: {k: statistics.median(v) for k, v in value.items()} for key, value in results.items()}
-    print(
-        f"{args.rounds} rounds x {args.requests} requests, concurrency {args.concurrency}, medians over rounds"
-    )
+    print(f"{args.rounds} rounds x {args.requests} requests, concurrency {args.concurrency}, medians")
     print(f"{'mode':<7}{'target':<13}{'p50 ms':>8}{'p99 ms':>8}{'req/s':>8}{'+p50 ms':>9}{'+p99 ms':>9}")
     ok = True
     for mode in ("json", "stream"):

@@ -715,8 +715,7 @@ class RouterPlan:
 
         ``{"nginx.conf": conf_text}`` plus :attr:`extra_files` (``router.js`` and
         ``openai-models.json`` with ``openai``); empty when there are errors (no
-        configuration). ``nginx.conf`` names the SHA-256 of each other file in a comment,
-        so :attr:`config_sha256` changes whenever any file does.
+        configuration).
         """
         if self.conf_text is None:
             return {}
@@ -892,7 +891,7 @@ def plan_router(
         return RouterPlan(tuple(routes), settings, tuple(found), None, ())
     ordered = tuple(sorted(routes, key=lambda r: r.name))
     extra = _openai_files(ordered) if settings.openai else ()
-    text = _render(ordered, settings, extra)
+    text = _render(ordered, settings)
     derivations = tuple(route.derivation(settings.prefix) for route in ordered)
     return RouterPlan(ordered, settings, tuple(found), text, derivations, extra)
 
@@ -1069,9 +1068,7 @@ def _render(routes: Sequence[RouterRoute], s: RouterSettings, extra: Sequence[tu
         lines += [
             "# OpenAI API: the POST endpoints below go to the model named in the JSON body's",
             '# "model" (njs code in router.js, the fleet\'s names in openai-models.json, both next',
-            "# to this file); GET /v1/models lists the public model names. Their SHA-256, so that",
-            "# this file (and its hash on the pod template) changes with them:",
-            *(f"#   {name} {hashlib.sha256(text.encode()).hexdigest()}" for name, text in extra),
+            "# to this file); GET /v1/models lists the public model names.",
             "",
             f"load_module {s.njs_module_path};",
         ]

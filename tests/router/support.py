@@ -368,7 +368,7 @@ def running_nginx(
     *,
     user: str | None = None,
 ) -> Iterator[RunningNginx]:
-    """Start nginx on ``conf_text`` (or every router file) in the foreground; wait until it listens; stop it after.
+    """Start nginx on ``conf_text`` (or every router file); wait until it listens; stop it after.
 
     ``user`` runs nginx as that user (only root can ask); ``directory`` must then be
     reachable and writable by that user.

@@ -104,9 +104,10 @@ def test_default_router_writes_the_same_files_as_cdk8s_plus(tmp_path: Path) -> N
     assert [d["kind"] for d in docs] == ["ConfigMap", "Deployment", "Service"]
     labels = docs[1]["spec"]["template"]["metadata"]["labels"]
     # The pod address label cdk8s-plus-27 always set, from the Deployment construct's path.
-    assert labels[ADDRESS_LABEL] == "chart0-router-Deployment-" + construct_addr(
-        ["", "chart0", "router", "Deployment"]
-    )[:8]
+    assert (
+        labels[ADDRESS_LABEL]
+        == "chart0-router-Deployment-" + construct_addr(["", "chart0", "router", "Deployment"])[:8]
+    )
     # The same construct paths, so construct-metadata.json and ApiObject.of() see the same tree.
     for before, after in zip(old.routers, new.routers, strict=True):
         for attribute in ("config_map", "deployment", "service"):
@@ -116,7 +117,17 @@ def test_default_router_writes_the_same_files_as_cdk8s_plus(tmp_path: Path) -> N
 
 
 LABEL_KEYS = st.sampled_from(
-    ["team", "app.kubernetes.io/part-of", "app.kubernetes.io/name", "example.com/tier", "1", "10", "2", "Z", "a_b"]
+    [
+        "team",
+        "app.kubernetes.io/part-of",
+        "app.kubernetes.io/name",
+        "example.com/tier",
+        "1",
+        "10",
+        "2",
+        "Z",
+        "a_b",
+    ]
 )
 LABEL_VALUES = st.sampled_from(["ml", "", "123", "true", "on", "null", "x-y.z", "Prod_1"])
 DNS1035 = st.from_regex(r"[a-z]([a-z0-9-]{0,14}[a-z0-9])?", fullmatch=True)
@@ -136,7 +147,9 @@ def routes(draw: st.DrawFn) -> list[RouterRoute]:
         timeout = draw(st.integers(1, 3600))
         typical = draw(st.one_of(st.none(), st.floats(0.01, timeout)))
         found.append(
-            RouterRoute.for_knative_service(name, "models", timeout_seconds=timeout, typical_request_seconds=typical)
+            RouterRoute.for_knative_service(
+                name, "models", timeout_seconds=timeout, typical_request_seconds=typical
+            )
         )
     return found
 
@@ -178,7 +191,9 @@ def cases(draw: st.DrawFn) -> Case:
     )
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(batch=st.lists(cases(), min_size=1, max_size=6))
 def test_hypothesis_settings_render_as_cdk8s_plus(batch: list[Case]) -> None:
     with tempfile.TemporaryDirectory() as outdir:
@@ -338,5 +353,7 @@ def test_the_pure_module_imports_no_cdk8s() -> None:
         "m.router_manifests([], image='nginx@sha256:' + 'c' * 64)\n"
         "print(sorted({k.split('.')[0] for k in sys.modules} & {'cdk8s', 'cdk8s_plus_27', 'constructs', 'jsii'}))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert result.stdout.strip() == "[]"
