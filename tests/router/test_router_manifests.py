@@ -160,7 +160,7 @@ def cases(draw: st.DrawFn) -> Case:
     optional = {
         "image": st.sampled_from([PINNED, "registry.example.com/nginx@sha256:" + "0" * 64, UNPINNED]),
         "replicas": st.one_of(st.integers(1, 10), st.just(JS_MAX_SAFE_INTEGER)),
-        "prefix": st.sampled_from(["/models/", "/", "/v1/models/"]),
+        "prefix": st.sampled_from(["/models/", "/", "/api/v1/models/"]),
         "listen_port": st.integers(1025, 65535),
         "health_path": st.sampled_from(["/healthz", "/-/ready"]),
         "worker_processes": st.integers(1, 64),
@@ -174,12 +174,17 @@ def cases(draw: st.DrawFn) -> Case:
         "memory_mebibytes": st.integers(16, 1 << 40),
         "run_as_user": st.integers(1, 2**31 - 1),
         "drain_seconds": st.one_of(st.just(0), st.integers(1, 3600)),
+        "openai": st.booleans(),
+        "openai_max_body_kib": st.integers(1, 65536),
     }
     for key, strategy in optional.items():
         if draw(st.booleans()):
             props[key] = draw(strategy)
     if props.get("image", UNPINNED) == UNPINNED:
         props["acknowledge"] = ["KN-IMAGE-1"]
+    if props.get("prefix") == "/" and any(route.name == "v1" for route in props["routes"]):
+        props["openai"] = False  # model v1's path location would hold the OpenAI endpoints
+
     router_id = draw(ROUTER_IDS)
     if "name" not in props:
         props["name"] = draw(DNS1035)  # the id is no DNS-1035 name in general
