@@ -35,7 +35,9 @@ IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine@sha256:" + "c" * 64
 
 
 def _routes(count: int) -> list[RouterRoute]:
-    return [RouterRoute.for_knative_service(f"model-{i:04d}", "models", timeout_seconds=60) for i in range(count)]
+    return [
+        RouterRoute.for_knative_service(f"model-{i:04d}", "models", timeout_seconds=60) for i in range(count)
+    ]
 
 
 def _floor(routes: list[RouterRoute], outdir: str, synth: bool) -> None:
@@ -64,7 +66,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
     warnings.simplefilter("ignore", KnWarning)  # 1,000 models warn about client-side apply
-    steps = {"floor (pure dicts)": _floor, "dicts (now)": _construct(False), "cdk8s-plus (before)": _construct(True)}
+    steps = {
+        "floor (pure dicts)": _floor,
+        "dicts (now)": _construct(False),
+        "cdk8s-plus (before)": _construct(True),
+    }
     with tempfile.TemporaryDirectory() as outdir:
         _construct(False)(_routes(1), outdir, True)  # start jsii's Node before timing
         for count in args.models:

@@ -12,9 +12,11 @@ the construct tree, one ``ApiObject`` each, under the same construct ids as befo
   endpoint, and a hash of each file on the pod template so that a change rolls the pods;
 * a ClusterIP Service on port 80 in front of it.
 
-The objects were built with cdk8s-plus-27 until 0.2 (dozens of jsii round trips per router,
+Earlier versions built the objects with cdk8s-plus-27 (44 jsii round trips per router against 17,
 and no synthesis without Node); that version is kept, private, for the tests that show the
-dicts render byte for byte the same (:func:`_cdk8s_plus_rendering`).
+dicts render byte for byte the same (:func:`_cdk8s_plus_rendering`). Outside that, the module
+uses only ``Construct``, ``ApiObject`` (``api_version``, ``kind``, ``metadata`` as a dict),
+``JsonPatch.add``, ``add_json_patch``, ``node.path`` and ``node.addr``.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from kn_constructs.router_manifests import (
     DEFAULT_ROUTER_IMAGE,
     DEFAULT_RUN_AS_USER,
     ROUTER_RUNTIME_DIR,
+    RouterManifests,
     RouterObjectsPlan,
     file_hash_annotation,
     plan_router_objects,
@@ -128,6 +131,19 @@ class ModelRouter(Construct):
             (images without ``sleep``).
         acknowledge: Warning codes to silence (``["KN-IMAGE-1"]``).
         problem_path: Root of problem paths (default: ``id``); a fleet passes ``<fleet>.router``.
+
+    Attributes:
+        config_map: The ConfigMap's ``ApiObject`` (``<id>/Config/Resource``).
+        deployment: The Deployment's ``ApiObject`` (``<id>/Deployment/Resource``); JSON patches
+            added to it apply as to any ``ApiObject``.
+        service: The Service's ``ApiObject`` (``<id>/Service/Resource``).
+        manifests: The three dicts the objects were made from
+            (:class:`~kn_constructs.router_manifests.RouterManifests`), before cdk8s adds the
+            chart's namespace and labels, and before any patch of yours.
+        plan: The ``nginx.conf`` plan (routes, settings, files, derivations).
+        labels: The labels of every object and the pods.
+        warnings: The warnings emitted (not acknowledged).
+        termination_grace_seconds: The pods' grace period.
     """
 
     @checked_construct("ModelRouter", root=("problem_path", "id"), hidden=("problem_path",))
@@ -196,8 +212,11 @@ class ModelRouter(Construct):
         self.config_map: Any
         self.deployment: Any
         self.service: Any
+        self.manifests: RouterManifests
         if _RENDERING.get() == "cdk8s-plus":
             self.config_map, self.deployment, self.service = _build_with_cdk8s_plus(self, objects)
+            node = self.deployment.node
+            self.manifests = objects.manifests(pod_address=pod_address_label(node.path, node.addr))
             return
         # One scope per object with the ids cdk8s-plus used (<id>/Config/Resource, ...), so
         # paths, the pods' address label and the document order stay what they were.
@@ -206,6 +225,7 @@ class ModelRouter(Construct):
         service_scope = Construct(self, "Service")
         node = deployment_scope.node
         manifests = objects.manifests(pod_address=pod_address_label(node.path, node.addr))
+        self.manifests = manifests
         self.config_map = _api_object(config_scope, manifests.config_map)
         self.deployment = _api_object(deployment_scope, manifests.deployment)
         self.service = _api_object(service_scope, manifests.service)

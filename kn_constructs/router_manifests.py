@@ -30,9 +30,9 @@ function that produced it (``cdk8s-team/cdk8s-plus``, tag ``cdk8s-plus-27/v2.9.5
 * ``src/config-map.ts`` ``ConfigMap`` constructor: ``immutable: false``.
 
 The two patches the cdk8s-plus version needed (``capabilities.drop: [ALL]`` and the
-``RuntimeDefault`` seccomp profile) are ordinary fields here. Every integer that reaches the
-manifest is at most 2**53 - 1: cdk8s carries numbers as JavaScript doubles, so a larger one
-would come out changed.
+``RuntimeDefault`` seccomp profile) are ordinary fields here. The router's own integers
+(replicas, CPU, memory, user, drain time, worker processes) are refused above 2**53 - 1: cdk8s
+carries numbers as JavaScript doubles, so a larger one would come out changed.
 """
 
 from __future__ import annotations
@@ -479,6 +479,8 @@ def plan_router_objects(
         drain_seconds=drain_seconds,
     )
     problems += _size_problems(plan, path)
+    if isinstance(worker_processes, int) and worker_processes > JS_MAX_SAFE_INTEGER:
+        problems.append(_unsafe_integer(f"{path}.worker_processes", worker_processes, 1))
     extra = dict(labels or {})
     object_labels = {
         **extra,
@@ -701,14 +703,16 @@ def _deployment_problems(
                 Problem("KN-FLEET-2", f"{path}.{field_name}", f"expected {bounds}", value, allowed, hint)
             )
         elif value > JS_MAX_SAFE_INTEGER:
-            found.append(
-                Problem(
-                    "KN-FLEET-2",
-                    f"{path}.{field_name}",
-                    f"expected {value!r} <= 2**53 - 1: cdk8s carries numbers as JavaScript doubles,"
-                    " so a larger one would come out changed",
-                    value,
-                    f"{low}..{JS_MAX_SAFE_INTEGER}",
-                )
-            )
+            found.append(_unsafe_integer(f"{path}.{field_name}", value, low))
     return found
+
+
+def _unsafe_integer(path: str, value: int, low: int) -> Problem:
+    return Problem(
+        "KN-FLEET-2",
+        path,
+        f"expected {value!r} <= 2**53 - 1: cdk8s carries numbers as JavaScript doubles,"
+        " so a larger one would come out changed",
+        value,
+        f"{low}..{JS_MAX_SAFE_INTEGER}",
+    )

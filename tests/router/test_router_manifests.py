@@ -97,9 +97,24 @@ def test_default_router_writes_the_same_files_as_cdk8s_plus(tmp_path: Path) -> N
     cases = [
         Case("router", {"routes": [CHAT, EMBED], "image": PINNED}),
         Case("router", {"routes": [CHAT], "image": UNPINNED, "acknowledge": ["KN-IMAGE-1"]}, namespace=None),
+        # Integer-like label keys come first in a JavaScript object, in numeric order.
+        Case(
+            "gateway",
+            {
+                "routes": [],
+                "image": PINNED,
+                "labels": {"team": "ml", "10": "a", "2": "b"},
+                "drain_seconds": 0,
+            },
+            chart_labels={"3": "c", "env": "prod"},
+        ),
     ]
     old, new = assert_same_output(cases, tmp_path)
-    assert list(new.files) == ["chart0.k8s.yaml", "chart1.k8s.yaml"]
+    assert list(new.files) == ["chart0.k8s.yaml", "chart1.k8s.yaml", "chart2.k8s.yaml"]
+    pod_labels = json.loads(new.charts[2])[1]["spec"]["template"]["metadata"]["labels"]
+    assert list(pod_labels)[:2] == ["2", "10"]
+    pure = router_manifests([], image=PINNED, labels={"team": "ml", "10": "a", "2": "b"})
+    assert list(pure.service["metadata"]["labels"])[:2] == ["2", "10"]
     docs = [d for d in yaml.safe_load_all(new.files["chart0.k8s.yaml"]) if d]
     assert [d["kind"] for d in docs] == ["ConfigMap", "Deployment", "Service"]
     labels = docs[1]["spec"]["template"]["metadata"]["labels"]
@@ -303,8 +318,10 @@ def test_openai_files_sit_next_to_nginx_conf() -> None:
 
 def test_objects_are_api_objects_users_can_patch(tmp_path: Path) -> None:
     app = App(outdir=str(tmp_path))
-    chart = Chart(app, "fleet", namespace="models")
+    chart = Chart(app, "fleet")
     router = ModelRouter(chart, "router", routes=[CHAT], image=PINNED)
+    # The dicts the objects were made from are what cdk8s renders (a chart with no namespace).
+    assert json.dumps(router.manifests.documents()) == json.dumps(chart.to_json())
     assert all(isinstance(o, ApiObject) for o in (router.config_map, router.deployment, router.service))
     assert ApiObject.of(router.deployment) is router.deployment
     assert router.deployment.node.path == "fleet/router/Deployment/Resource"
@@ -331,9 +348,15 @@ def test_router_manifests_checks_types_and_values() -> None:
 
 def test_integers_cdk8s_cannot_carry_exactly_are_refused() -> None:
     with pytest.raises(ValidationError) as info:
-        router_manifests([CHAT], image=PINNED, replicas=JS_MAX_SAFE_INTEGER + 1, drain_seconds=2**60)
+        router_manifests(
+            [CHAT],
+            image=PINNED,
+            replicas=JS_MAX_SAFE_INTEGER + 1,
+            drain_seconds=2**60,
+            worker_processes=2**62,
+        )
     problems = {p.path: p for p in info.value.problems}
-    assert sorted(problems) == ["router.drain_seconds", "router.replicas"]
+    assert sorted(problems) == ["router.drain_seconds", "router.replicas", "router.worker_processes"]
     assert {p.code for p in problems.values()} == {"KN-FLEET-2"}
     assert "2**53 - 1" in problems["router.replicas"].message
     assert problems["router.replicas"].value == JS_MAX_SAFE_INTEGER + 1
@@ -356,9 +379,27 @@ def test_the_pure_module_imports_no_cdk8s() -> None:
     code = (
         "import sys, kn_constructs.router_manifests as m\n"
         "m.router_manifests([], image='nginx@sha256:' + 'c' * 64)\n"
-        "print(sorted({k.split('.')[0] for k in sys.modules} & {'cdk8s', 'cdk8s_plus_27', 'constructs', 'jsii'}))"
+        "heavy = {'cdk8s', 'cdk8s_plus_27', 'constructs', 'jsii'}\n"
+        "print(sorted({k.split('.')[0] for k in sys.modules} & heavy))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_fleet_with_its_router_writes_the_same_file_both_ways(tmp_path: Path) -> None:
+    from tests.test_fleet import contract_fleet
+
+    texts = []
+    for old in (True, False):
+        app = App(outdir=str(tmp_path / str(old)))
+        chart = Chart(app, "fleet", namespace="models")
+        with _cdk8s_plus_rendering() if old else contextlib.nullcontext():
+            fleet = contract_fleet(chart, router=True, acknowledge=["KN-IMAGE-1", "KN-SCALE-1"])
+            app.synth()
+        assert fleet.router is not None
+        assert type(fleet.router.deployment).__name__ == ("Deployment" if old else "ApiObject")
+        texts.append((tmp_path / str(old) / "fleet.k8s.yaml").read_bytes())
+    assert texts[1] == texts[0]
+    assert texts[1].count(b"kind: Deployment") == 1
