@@ -15,7 +15,7 @@ together when the app synthesizes (or on :meth:`ModelFleet.validate`):
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,7 @@ from kn_constructs.knative import rules as kn
 from kn_constructs.knative.names import dns1035_problems
 from kn_constructs.knative.settings import ClusterSettings
 from kn_constructs.profile import AutoscalerProfile
-from kn_constructs.router import RouterRoute, router_problems
+from kn_constructs.router import RouterRoute, RouterSettings, model_name_problems, router_problems
 from kn_constructs.service import GpuInferenceService
 
 if TYPE_CHECKING:
@@ -68,6 +68,12 @@ class _Model:
     name: str
     service: GpuInferenceService
     typical_request_seconds: float | None
+    model_names: tuple[str, ...] | None = None
+    engine_model: str | None = None
+
+    @property
+    def public_names(self) -> tuple[str, ...]:
+        return self.model_names if self.model_names is not None else (self.name,)
 
 
 def _biggest(gpus_by_model: Mapping[str, int], count: int = 5) -> str:
@@ -112,6 +118,11 @@ class ModelFleet(Construct):
             is served under ``/models/<name>/``).
         router_image: The router's image (default: the router's own default; pin a digest).
         router_replicas: Router replicas (default 2).
+        router_openai: The router also speaks the OpenAI API (default ``True``): requests
+            to ``/v1/chat/completions`` and the other OpenAI endpoints go to the model named
+            in the body's ``model``, and ``GET /v1/models`` lists the models' public names
+            (``add_model(model_names=...)``). Needs njs in the router image (the default
+            image has it); ``False`` keeps path routes only.
         acknowledge: Warning codes silenced for every model and the router.
         **defaults: Shared defaults for every model, any of ``image``, ``gpu``,
             ``autoscaling``, ``batching``, ``probes``, ``cpu``, ``memory``,
@@ -133,6 +144,7 @@ class ModelFleet(Construct):
         router_prefix: str = "/models/",
         router_image: str | None = None,
         router_replicas: int = 2,
+        router_openai: bool = True,
         acknowledge: Iterable[str] = (),
         **defaults: Any,
     ) -> None:
@@ -185,6 +197,7 @@ class ModelFleet(Construct):
         self._router_prefix = router_prefix
         self._router_image = router_image
         self._router_replicas = router_replicas
+        self._router_openai = router_openai
         self._models: dict[str, _Model] = {}
         self._deferred: list[Problem] = []
         self._finalized = False
@@ -205,6 +218,8 @@ class ModelFleet(Construct):
         name: str,
         *,
         typical_request_seconds: float | None = None,
+        model_names: Sequence[str] | None = None,
+        engine_model: str | None = None,
         acknowledge: Iterable[str] = (),
         **props: Any,
     ) -> GpuInferenceService:
@@ -213,8 +228,8 @@ class ModelFleet(Construct):
         Props are those of :class:`~kn_constructs.GpuInferenceService`; the fleet's
         defaults fill in what is not given (``env`` is merged). Scale to zero is the
         default (min-scale 0); pass ``min_scale=1`` for a model that must stay warm.
-        A name already in the fleet (KN-FLEET-1) and props of the wrong type or unknown
-        props (``KNC-TYPE``, ``KNC-PROP``) raise a
+        A name already in the fleet, a public model name another model has (KN-FLEET-1)
+        and props of the wrong type or unknown props (``KNC-TYPE``, ``KNC-PROP``) raise a
         :class:`~kn_constructs.errors.ValidationError` here; every other problem is
         reported with all the others when the app synthesizes (or on :meth:`validate`).
 
@@ -222,6 +237,13 @@ class ModelFleet(Construct):
             name: The model's name: the Knative Service's name and the router path.
             typical_request_seconds: Typical inference time, for the router's timeouts
                 (KN-CANCEL-1); default: the longest request.
+            model_names: The names OpenAI clients use for this model in the body's
+                ``model`` (the router's body routing; ``GET /v1/models`` lists them), e.g.
+                ``["llama-3-8b", "llama-3-8b-instruct"]``. Default: ``[name]``. Unique across
+                the fleet; letters, digits and ``. _ : / @ + -``, at most 256 characters.
+            engine_model: The model name the model server expects (vLLM's
+                ``--served-model-name``); the router writes it into the body's ``model``
+                before forwarding. Default: none (the body goes as the client sent it).
             acknowledge: Warning codes silenced for this model (added to the fleet's).
             **props: ``GpuInferenceService`` props.
 
@@ -230,8 +252,19 @@ class ModelFleet(Construct):
         """
         if self._finalized:
             raise RuntimeError(f"ModelFleet {self._id!r}: add models before the app synthesizes")
-        own = {"name": name, "typical_request_seconds": typical_request_seconds, "acknowledge": acknowledge}
+        own = {
+            "name": name,
+            "typical_request_seconds": typical_request_seconds,
+            "model_names": model_names,
+            "engine_model": engine_model,
+            "acknowledge": acknowledge,
+        }
         problems = check_arguments(ModelFleet.add_model, (), own, prefix=self._id, skip=1)
+        names = tuple(model_names) if model_names is not None and not problems else None
+        if not problems:
+            problems = model_name_problems(names, engine_model, f"{self._id}.{name}")
+        if not problems:
+            problems = self._public_name_problems(name, names)
         if not problems and name in self._models:
             problems.append(
                 Problem(
@@ -263,8 +296,29 @@ class ModelFleet(Construct):
             problem_path=f"{self._id}.{name}",
             **merged,
         )
-        self._models[name] = _Model(name, service, typical_request_seconds)
+        self._models[name] = _Model(name, service, typical_request_seconds, names, engine_model)
         return service
+
+    def _public_name_problems(self, name: str, names: tuple[str, ...] | None) -> list[Problem]:
+        """A new model's public names against the other models' (KN-FLEET-1): one model per name."""
+        taken = {public: other.name for other in self._models.values() for public in other.public_names}
+        found = []
+        for index, public in enumerate(names if names is not None else (name,)):
+            owner = taken.get(public)
+            if owner is None or owner == name:
+                continue
+            found.append(
+                Problem(
+                    "KN-FLEET-1",
+                    f"{self._id}.{name}" + (f".model_names[{index}]" if names is not None else ""),
+                    f"model name {public!r} is already a name of model {owner!r}: a request naming it"
+                    " could reach either",
+                    value=public,
+                    allowed="a public model name no other model of the fleet uses",
+                    hint="give each model its own names (model_names=[...])",
+                )
+            )
+        return found
 
     # ------------------------------------------------------------------ checks
 
@@ -290,7 +344,13 @@ class ModelFleet(Construct):
         found.extend(self._rate_problems())
         if self._router_enabled and self._models and not self._deferred:
             found.extend(
-                p for p in router_problems(self._routes(), path=f"{fleet_id}.router") if p.severity == "error"
+                p
+                for p in router_problems(
+                    self._routes(),
+                    RouterSettings(prefix=self._router_prefix, openai=self._router_openai),
+                    path=f"{fleet_id}.router",
+                )
+                if p.severity == "error"
             )
         return found
 
@@ -445,6 +505,8 @@ class ModelFleet(Construct):
                 str(self.namespace),
                 timeout_seconds=model.service.timeout_seconds,
                 typical_request_seconds=model.typical_request_seconds,
+                model_names=model.model_names,
+                engine_model=model.engine_model,
             )
             for name, model in self._models.items()
         ]
@@ -453,7 +515,11 @@ class ModelFleet(Construct):
         from kn_constructs.router_construct import ModelRouter
 
         routes = self._routes()
-        options: dict[str, Any] = {"replicas": self._router_replicas, "prefix": self._router_prefix}
+        options: dict[str, Any] = {
+            "replicas": self._router_replicas,
+            "prefix": self._router_prefix,
+            "openai": self._router_openai,
+        }
         if self._router_image is not None:
             options["image"] = self._router_image
         router = ModelRouter(

@@ -32,7 +32,9 @@ What the generated configuration guarantees, and the practice behind each part:
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import ipaddress
+import json
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -54,16 +56,24 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONFIGMAP_MAX_BYTES",
+    "DEFAULT_NJS_MODULE_PATH",
+    "DEFAULT_OPENAI_MAX_BODY_KIB",
     "DEFAULT_PREFIX",
     "DEFAULT_RESOLVER",
+    "OPENAI_BODY_PATHS",
+    "OPENAI_MODELS_FILE",
+    "OPENAI_MODELS_PATH",
     "READ_TIMEOUT_FACTOR",
+    "ROUTER_JS_FILE",
     "TYPICAL_FROM_TIMEOUT_DIVISOR",
     "ModelRouter",
     "RouterPlan",
     "RouterRoute",
     "RouterSettings",
+    "model_name_problems",
     "plan_router",
     "render_nginx_conf",
+    "router_js_text",
     "router_problems",
 ]
 
@@ -81,7 +91,47 @@ DEFAULT_CLUSTER_DOMAIN: Final = "cluster.local"
 #: The most data a ConfigMap holds (Kubernetes' ``MaxSecretSize``, also enforced for ConfigMaps).
 CONFIGMAP_MAX_BYTES: Final = 1024 * 1024
 
+#: Where njs, NGINX's JavaScript module, lives in the default image
+#: (``nginxinc/nginx-unprivileged:1.27-alpine``, which installs nginx.org's ``nginx-module-njs``
+#: package: modules under ``/usr/lib/nginx/modules``, linked as ``/etc/nginx/modules``).
+#: Debian's ``libnginx-mod-http-js`` puts it at ``/usr/lib/nginx/modules/ngx_http_js_module.so``.
+DEFAULT_NJS_MODULE_PATH: Final = "/etc/nginx/modules/ngx_http_js_module.so"
+#: The OpenAI endpoints routed by the ``model`` member of their JSON body (POST only).
+#: Left out on purpose: ``/v1/audio/transcriptions``, ``/v1/audio/translations`` and
+#: ``/v1/images/edits`` (multipart bodies, not JSON: use the path routes), ``/v1/batches``
+#: and ``/v1/files`` (no ``model``; they name uploaded files), ``/v1/fine_tuning/jobs``
+#: (training, not inference).
+OPENAI_BODY_PATHS: Final = (
+    "/v1/chat/completions",
+    "/v1/completions",
+    "/v1/embeddings",
+    "/v1/responses",
+    "/v1/moderations",
+    "/v1/audio/speech",
+    "/v1/images/generations",
+    "/v1/rerank",
+    "/v1/score",
+)
+#: ``GET`` lists the fleet's public model names; ``GET <path>/<name>`` shows one.
+OPENAI_MODELS_PATH: Final = "/v1/models"
+#: The njs code, a file next to ``nginx.conf`` (shipped with the package).
+ROUTER_JS_FILE: Final = "router.js"
+#: The fleet's public model names for the njs code, generated, next to ``nginx.conf``.
+OPENAI_MODELS_FILE: Final = "openai-models.json"
+#: Default largest body of a body-routed request, in KiB: see :attr:`RouterSettings.openai_max_body_kib`.
+DEFAULT_OPENAI_MAX_BODY_KIB: Final = 2048
+#: The most :attr:`RouterSettings.openai_max_body_kib` may be (64 MiB, the default ``max_body_megabytes``).
+OPENAI_MAX_BODY_KIB_LIMIT: Final = 64 * 1024
+#: Longest public or engine model name (characters).
+MODEL_NAME_MAX_LENGTH: Final = 256
+
 _SEGMENT: Final = r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*"
+#: Public model names: Hugging Face ids (``meta-llama/Llama-3.1-8B-Instruct``), ``llama3:8b``,
+#: ``gpt-4o-mini``. No quotes, backslashes, ``$``, spaces or control characters, so a name is
+#: the same in JSON, in nginx.conf and in a URL path.
+_MODEL_NAME_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]*")
+#: Engine names may also start with ``/`` (vLLM's default is the model's path, ``/mnt/models``).
+_ENGINE_NAME_RE: Final = re.compile(r"[A-Za-z0-9._:/@+=~-]+")
 _PREFIX_RE: Final = re.compile(rf"/(?:{_SEGMENT}/)*")
 _PATH_RE: Final = re.compile(rf"(?:/{_SEGMENT})+")
 
@@ -141,6 +191,110 @@ def _is_ipv4(host: str) -> bool:
     return True
 
 
+def _as_names(names: object) -> Any:
+    """A sequence of names as a tuple (hashable, frozen); anything else as given, for the checks."""
+    if isinstance(names, list | tuple):
+        return tuple(names)
+    return names
+
+
+def _model_name_messages(name: object) -> list[str]:
+    if not isinstance(name, str):
+        return [f"expected a str, got {type(name).__name__}"]
+    if len(name) > MODEL_NAME_MAX_LENGTH:
+        return [f"{len(name)} characters, at most {MODEL_NAME_MAX_LENGTH}"]
+    if _MODEL_NAME_RE.fullmatch(name) is None:
+        return ["starts with a letter or digit; letters, digits and . _ : / @ + - only"]
+    return []
+
+
+def model_name_problems(model_names: object, engine_model: object, path: str) -> list[Problem]:
+    """Check a model's public names and engine name (one problem per mistake).
+
+    Args:
+        model_names: ``None`` (the model's name) or a list/tuple of public names.
+        engine_model: ``None`` or the name the engine expects.
+        path: The route's (or fleet model's) problem path.
+
+    Returns:
+        Problems at ``<path>.model_names[i]`` and ``<path>.engine_model`` (KN-FLEET-1).
+    """
+    found: list[Problem] = []
+    allowed = (
+        f"1..{MODEL_NAME_MAX_LENGTH} characters: a letter or digit, then letters, digits and . _ : / @ + -"
+    )
+    if model_names is not None:
+        if not isinstance(model_names, list | tuple):
+            found.append(
+                Problem(
+                    "KN-FLEET-1",
+                    f"{path}.model_names",
+                    f"expected a list of model names, got {type(model_names).__name__} {model_names!r}",
+                    value=model_names,
+                    allowed="a list of str, or None (the model's name)",
+                    hint='a single name still goes in a list: model_names=["llama-3-8b"]',
+                )
+            )
+        elif not model_names:
+            found.append(
+                Problem(
+                    "KN-FLEET-1",
+                    f"{path}.model_names",
+                    "no public model names: OpenAI clients could not reach this model",
+                    value=list(model_names),
+                    allowed="at least one name, or None (the model's name)",
+                )
+            )
+        else:
+            first: dict[str, int] = {}
+            for index, name in enumerate(model_names):
+                where = f"{path}.model_names[{index}]"
+                messages = _model_name_messages(name)
+                if messages:
+                    found.append(
+                        Problem(
+                            "KN-FLEET-1",
+                            where,
+                            f"invalid model name {name!r}: {'; '.join(messages)}",
+                            value=name,
+                            allowed=allowed,
+                        )
+                    )
+                    continue
+                assert isinstance(name, str)
+                if name in first:
+                    found.append(
+                        Problem(
+                            "KN-FLEET-1",
+                            where,
+                            f"model name {name!r} is listed twice (model_names[{first[name]}])",
+                            value=name,
+                            allowed="each name once",
+                        )
+                    )
+                else:
+                    first[name] = index
+    if engine_model is not None:
+        bad = (
+            not isinstance(engine_model, str)
+            or len(engine_model) > MODEL_NAME_MAX_LENGTH
+            or _ENGINE_NAME_RE.fullmatch(engine_model) is None
+        )
+        if bad:
+            found.append(
+                Problem(
+                    "KN-FLEET-1",
+                    f"{path}.engine_model",
+                    f"invalid engine model name {engine_model!r}",
+                    value=engine_model,
+                    allowed=f"1..{MODEL_NAME_MAX_LENGTH} characters: letters, digits and . _ : / @ + = ~ -;"
+                    " or None (forward the body unchanged)",
+                    hint="the name the engine serves, e.g. vLLM's --served-model-name",
+                )
+            )
+    return found
+
+
 class _NamedService(Protocol):
     """What :meth:`RouterRoute.for_inference_service` reads from a ``GpuInferenceService``."""
 
@@ -175,6 +329,13 @@ class RouterRoute:
         typical_request_seconds: The model's typical inference time in seconds (> 0,
             at most ``timeout_seconds``), or ``None`` (default) when unknown: then the
             longest request, ``timeout_seconds / 1.2`` (KN-SHUT-2), stands in for it.
+        model_names: The public model names OpenAI clients send in the body's ``model``
+            and ``GET /v1/models`` lists, or ``None`` (default): the model's ``name`` only.
+            Unique across the router (KN-FLEET-1); each starts with a letter or digit and
+            holds letters, digits and ``. _ : / @ + -``, at most 256 characters.
+        engine_model: The model name the upstream engine expects (vLLM's
+            ``--served-model-name``), written into the forwarded body's ``model``; or
+            ``None`` (default): the body goes upstream as the client sent it.
     """
 
     name: str
@@ -183,6 +344,8 @@ class RouterRoute:
     host_header: str
     timeout_seconds: int
     typical_request_seconds: float | None = None
+    model_names: tuple[str, ...] | None = None
+    engine_model: str | None = None
 
     @classmethod
     def for_knative_service(
@@ -193,6 +356,8 @@ class RouterRoute:
         timeout_seconds: int,
         typical_request_seconds: float | None = None,
         cluster_domain: str = DEFAULT_CLUSTER_DOMAIN,
+        model_names: Sequence[str] | None = None,
+        engine_model: str | None = None,
     ) -> RouterRoute:
         """The route to a Knative Service through its cluster-local address.
 
@@ -203,6 +368,8 @@ class RouterRoute:
             typical_request_seconds: Typical inference time, or ``None`` (use the
                 longest request, ``timeout_seconds / 1.2``).
             cluster_domain: The cluster's DNS domain. Default ``cluster.local``.
+            model_names: See :attr:`model_names`. Default: ``name`` only.
+            engine_model: See :attr:`engine_model`. Default: none (the body is not changed).
 
         Returns:
             A route to ``<name>.<namespace>.svc.<cluster_domain>:80`` with that Host header.
@@ -215,6 +382,8 @@ class RouterRoute:
             host_header=host,
             timeout_seconds=timeout_seconds,
             typical_request_seconds=typical_request_seconds,
+            model_names=_as_names(model_names),
+            engine_model=engine_model,
         )
 
     @classmethod
@@ -248,6 +417,11 @@ class RouterRoute:
             typical_request_seconds=typical_request_seconds,
             cluster_domain=cluster_domain,
         )
+
+    @property
+    def public_names(self) -> tuple[str, ...]:
+        """The names OpenAI clients use for this model: :attr:`model_names`, else ``(name,)``."""
+        return self.model_names if self.model_names is not None else (self.name,)
 
     @property
     def effective_typical_seconds(self) -> float:
@@ -352,6 +526,7 @@ class RouterRoute:
                         " KN-SHUT-2) or correct the typical time",
                     )
                 )
+        found.extend(model_name_problems(self.model_names, self.engine_model, path))
         return found
 
 
@@ -385,6 +560,20 @@ class RouterSettings:
         max_body_megabytes: ``client_max_body_size`` in MiB (NGINX's own default of 1 MiB
             is too small for prompts with images). Default 64. Allowed >= 1.
         access_log: Log each request to stdout. Default ``True``.
+        openai: Speak the OpenAI API beside the path routes (default ``True``): the
+            endpoints in :data:`OPENAI_BODY_PATHS` go to the model named in the JSON body's
+            ``model``, and ``GET /v1/models`` lists the public model names. Needs njs,
+            NGINX's JavaScript module (in the default image); ``False`` renders path routes
+            only and loads no module.
+        openai_max_body_kib: The largest body of a body-routed request, in KiB (default
+            2048; 1..65536). The router must hold the whole body in
+            memory to read ``model``, for as long as the request lasts; 2 MiB holds a
+            128k-token prompt (about 0.5 MB of JSON) with room to spare, and keeps a pod's
+            256 MiB enough for a hundred such requests at once. Larger bodies get
+            ``413``; send them through the path route, which streams the body.
+        njs_module_path: The ``load_module`` path of njs (``ngx_http_js_module.so``).
+            Default :data:`DEFAULT_NJS_MODULE_PATH`, right for the default image; Debian's
+            package puts it at ``/usr/lib/nginx/modules/ngx_http_js_module.so``.
     """
 
     prefix: str = DEFAULT_PREFIX
@@ -400,6 +589,9 @@ class RouterSettings:
     worker_connections: int = 4096
     max_body_megabytes: int = 64
     access_log: bool = True
+    openai: bool = True
+    openai_max_body_kib: int = DEFAULT_OPENAI_MAX_BODY_KIB
+    njs_module_path: str = DEFAULT_NJS_MODULE_PATH
 
     def problems(self, path: str = "router") -> list[Problem]:
         """Check the settings; every problem found, with paths under ``path``."""
@@ -465,6 +657,26 @@ class RouterSettings:
             )
         if not isinstance(self.access_log, bool):
             add("access_log", f"expected a bool, got {self.access_log!r}", "True or False")
+        if not isinstance(self.openai, bool):
+            add("openai", f"expected a bool, got {self.openai!r}", "True or False")
+        limit = self.openai_max_body_kib
+        if not _is_positive_int(limit) or limit > OPENAI_MAX_BODY_KIB_LIMIT:
+            add(
+                "openai_max_body_kib",
+                f"expected 1 <= {limit!r} <= {OPENAI_MAX_BODY_KIB_LIMIT}",
+                f"an integer of KiB, 1..{OPENAI_MAX_BODY_KIB_LIMIT}",
+                "the router holds each body-routed request whole in memory; bigger bodies belong on"
+                " the path routes, which stream them",
+            )
+        module = self.njs_module_path
+        if not isinstance(module, str) or not module.startswith("/") or re.search(r"[\s;{}'\"$\\]", module):
+            add(
+                "njs_module_path",
+                f"invalid module path {module!r}",
+                "an absolute path without spaces, quotes, ';', '{', '}', '$' or '\\'",
+                f"the image's ngx_http_js_module.so: {DEFAULT_NJS_MODULE_PATH} in nginx.org's images,"
+                " /usr/lib/nginx/modules/ngx_http_js_module.so on Debian",
+            )
         return found
 
 
@@ -478,6 +690,9 @@ class RouterPlan:
         problems: Every problem found (errors and warnings), paths under the plan's path.
         conf_text: The ``nginx.conf``, or ``None`` when there are errors.
         derivations: How each model's timeouts were derived (KN-CANCEL-1).
+        extra_files: The files ``nginx.conf`` reads from its own directory, as
+            ``(name, text)`` pairs: with ``openai``, :data:`ROUTER_JS_FILE` (the njs code)
+            and :data:`OPENAI_MODELS_FILE` (the public model names); else none.
     """
 
     routes: tuple[RouterRoute, ...]
@@ -485,6 +700,7 @@ class RouterPlan:
     problems: tuple[Problem, ...]
     conf_text: str | None
     derivations: tuple[Derivation, ...]
+    extra_files: tuple[tuple[str, str], ...] = ()
 
     @property
     def config_sha256(self) -> str | None:
@@ -497,11 +713,13 @@ class RouterPlan:
     def files(self) -> dict[str, str]:
         """The router's files by name: the ConfigMap's ``data``, each one mounted next to ``nginx.conf``.
 
-        ``{"nginx.conf": conf_text}``; empty when there are errors (no configuration).
+        ``{"nginx.conf": conf_text}`` plus :attr:`extra_files` (``router.js`` and
+        ``openai-models.json`` with ``openai``); empty when there are errors (no
+        configuration).
         """
         if self.conf_text is None:
             return {}
-        return {"nginx.conf": self.conf_text}
+        return {"nginx.conf": self.conf_text, **dict(self.extra_files)}
 
 
 def router_problems(
@@ -554,6 +772,9 @@ def router_problems(
             )
         else:
             first_index[route.name] = index
+    found.extend(_public_name_problems(routes, path))
+    if settings.openai is True:
+        found.extend(_openai_path_problems(routes, settings, path))
     health = settings.health_path
     if isinstance(health, str) and isinstance(settings.prefix, str):
         for name, index in first_index.items():
@@ -569,6 +790,84 @@ def router_problems(
                         hint=f"routes[{index}] serves {location}/; move the health path, e.g. /healthz",
                     )
                 )
+    return found
+
+
+def _public_name_problems(routes: Sequence[object], path: str) -> list[Problem]:
+    """Each public model name on one model only (KN-FLEET-1): the body's ``model`` picks one upstream."""
+    found: list[Problem] = []
+    owner: dict[str, tuple[int, str]] = {}
+    for index, route in enumerate(routes):
+        if not isinstance(route, RouterRoute) or not isinstance(route.name, str):
+            continue
+        names = route.model_names
+        if names is None:
+            if any(isinstance(r, RouterRoute) and r.name == route.name for r in routes[:index]):
+                continue  # a duplicate model name, reported as one
+            pairs: list[tuple[str, str]] = [(route.name, f"{path}.routes[{index}].name")]
+        elif isinstance(names, tuple) and not model_name_problems(names, None, ""):
+            pairs = [(name, f"{path}.routes[{index}].model_names[{i}]") for i, name in enumerate(names)]
+        else:
+            continue  # reported by the route's own checks
+        for name, where in pairs:
+            if name in owner and owner[name][0] != index:
+                other, other_where = owner[name]
+                found.append(
+                    Problem(
+                        "KN-FLEET-1",
+                        where,
+                        f"model name {name!r} is already a name of model {_route_name(routes[other])!r}"
+                        f" ({other_where}): a request naming it could reach either",
+                        value=name,
+                        allowed="a public model name no other model uses",
+                        hint="give each model its own names (model_names=[...])",
+                    )
+                )
+            else:
+                owner.setdefault(name, (index, where))
+    return found
+
+
+def _route_name(route: object) -> object:
+    return route.name if isinstance(route, RouterRoute) else route
+
+
+def _openai_path_problems(routes: Sequence[object], settings: RouterSettings, path: str) -> list[Problem]:
+    """Paths the OpenAI locations take that a model or the health endpoint would also want."""
+    found: list[Problem] = []
+    taken = (*OPENAI_BODY_PATHS, OPENAI_MODELS_PATH)
+    if isinstance(settings.prefix, str):
+        for index, route in enumerate(routes):
+            if not isinstance(route, RouterRoute) or not isinstance(route.name, str):
+                continue
+            location = f"{settings.prefix}{route.name}"
+            clash = [p for p in taken if p == location or p.startswith(location + "/")]
+            if location.startswith(OPENAI_MODELS_PATH + "/"):
+                clash.append(f"{OPENAI_MODELS_PATH}/<name>")
+            if clash:
+                found.append(
+                    Problem(
+                        "KN-FLEET-2",
+                        f"{path}.routes[{index}].name",
+                        f"model {route.name!r} is served under {location}/, where the OpenAI API"
+                        f" answers {clash[0]}: those requests would never reach the model's path route",
+                        value=route.name,
+                        allowed=f"a name whose location {settings.prefix}<name>/ holds no OpenAI endpoint",
+                        hint="keep the default prefix /models/, rename the model, or set openai=False",
+                    )
+                )
+    health = settings.health_path
+    if isinstance(health, str) and (health in taken or health.startswith(OPENAI_MODELS_PATH + "/")):
+        found.append(
+            Problem(
+                "KN-FLEET-2",
+                f"{path}.health_path",
+                f"the health path {health!r} is an OpenAI endpoint",
+                value=health,
+                allowed=f"a path other than {', '.join(taken)} and {OPENAI_MODELS_PATH}/...",
+                hint="use /healthz",
+            )
+        )
     return found
 
 
@@ -591,9 +890,10 @@ def plan_router(
     if any(p.severity == "error" for p in found):
         return RouterPlan(tuple(routes), settings, tuple(found), None, ())
     ordered = tuple(sorted(routes, key=lambda r: r.name))
+    extra = _openai_files(ordered) if settings.openai else ()
     text = _render(ordered, settings)
     derivations = tuple(route.derivation(settings.prefix) for route in ordered)
-    return RouterPlan(ordered, settings, tuple(found), text, derivations)
+    return RouterPlan(ordered, settings, tuple(found), text, derivations, extra)
 
 
 def render_nginx_conf(
@@ -612,6 +912,9 @@ def render_nginx_conf(
     worker_connections: int = 4096,
     max_body_megabytes: int = 64,
     access_log: bool = True,
+    openai: bool = True,
+    openai_max_body_kib: int = DEFAULT_OPENAI_MAX_BODY_KIB,
+    njs_module_path: str = DEFAULT_NJS_MODULE_PATH,
 ) -> str:
     """Render a complete ``nginx.conf`` (``events`` + ``http``) for the router (KN-FLEET-2).
 
@@ -634,9 +937,14 @@ def render_nginx_conf(
         worker_connections: See :attr:`RouterSettings.worker_connections`.
         max_body_megabytes: See :attr:`RouterSettings.max_body_megabytes`.
         access_log: See :attr:`RouterSettings.access_log`.
+        openai: See :attr:`RouterSettings.openai`.
+        openai_max_body_kib: See :attr:`RouterSettings.openai_max_body_kib`.
+        njs_module_path: See :attr:`RouterSettings.njs_module_path`.
 
     Returns:
-        The configuration text.
+        The configuration text. With ``openai`` (the default) it reads ``router.js`` and
+        ``openai-models.json`` from its own directory: deploy all of
+        ``plan_router(...).files``, not this text alone.
 
     Raises:
         ValidationError: Every problem with the routes or settings (codes KN-FLEET-1,
@@ -656,6 +964,9 @@ def render_nginx_conf(
         worker_connections=worker_connections,
         max_body_megabytes=max_body_megabytes,
         access_log=access_log,
+        openai=openai,
+        openai_max_body_kib=openai_max_body_kib,
+        njs_module_path=njs_module_path,
     )
     plan = plan_router(routes, settings)
     raise_for_errors(plan.problems, subject="router")
@@ -677,7 +988,72 @@ def _json_body(**fields: str) -> str:
     return "{" + inner + "}\\n"
 
 
-def _render(routes: Sequence[RouterRoute], s: RouterSettings) -> str:
+def router_js_text() -> str:
+    """The njs code of body-model routing (``router.js``), as shipped with the package."""
+    return importlib.resources.files("kn_constructs").joinpath("njs", ROUTER_JS_FILE).read_text()
+
+
+def _openai_location(route: RouterRoute) -> str:
+    return f"@kn_openai_{route.name}"
+
+
+def _openai_files(routes: Sequence[RouterRoute]) -> tuple[tuple[str, str], ...]:
+    """``router.js`` and the model table it reads, with every body the router answers itself.
+
+    A file, not ``nginx.conf`` text: NGINX reads no configuration token longer than 4096
+    bytes, and a fleet's model list is longer. nginx.conf preloads the table once
+    (``js_preload_object``) and freezes it; objects and arrays in it lose their prototype
+    (no ``.join``), so the names are joined and the list serialized here. One line per name,
+    so a change reads as a small diff.
+    """
+    compact = {"separators": (",", ":")}
+    entries = []
+    table = []
+    names = []
+    for route in routes:
+        for name in route.public_names:
+            names.append(name)
+            entries.append({"id": name, "object": "model", "created": 0, "owned_by": route.namespace})
+            target = {
+                "location": _openai_location(route),
+                "engine": route.engine_model,
+                "owned_by": route.namespace,
+            }
+            table.append(f"    {json.dumps(name)}: {json.dumps(target, **compact)}")  # type: ignore[arg-type]
+    listing = json.dumps({"object": "list", "data": entries}, **compact) + "\n"  # type: ignore[arg-type]
+    text = "\n".join(
+        [
+            "{",
+            f'  "known": {json.dumps(", ".join(sorted(names)) or "(none)")},',
+            f'  "list": {json.dumps(listing)},',
+            '  "routes": {',
+            ",\n".join(table),
+            "  }",
+            "}",
+            "",
+        ]
+    )
+    return ((ROUTER_JS_FILE, router_js_text()), (OPENAI_MODELS_FILE, text))
+
+
+def _openai_error(status: int, code: str, message: str, param: str | None = None) -> str:
+    """``return <status> '<OpenAI error JSON>'``; ``message`` may hold NGINX variables, never quotes."""
+    body = json.dumps(
+        {
+            "error": {
+                "message": message,
+                "type": "invalid_request_error" if status < 500 else "server_error",
+                "param": param,
+                "code": code,
+            }
+        }
+    )
+    assert "'" not in body, body
+    assert "\\" not in body, body
+    return f"            return {status} '{body}\\n';"
+
+
+def _render(routes: Sequence[RouterRoute], s: RouterSettings, extra: Sequence[tuple[str, str]] = ()) -> str:
     runtime = s.runtime_dir.rstrip("/") or ""
     listen = f"{s.listen_address}:{s.listen_port}" if s.listen_address else str(s.listen_port)
     count = len(routes)
@@ -687,6 +1063,16 @@ def _render(routes: Sequence[RouterRoute], s: RouterSettings) -> str:
         "# Generated by kn_constructs.router.render_nginx_conf: change the routes in code, not here.",
         f"# {count} {noun} under {s.prefix}<name>/. Runs unprivileged: no user directive,",
         f"# port {s.listen_port}, pid and temp files under {runtime or '/'}, logs on stdout/stderr.",
+    ]
+    if s.openai:
+        lines += [
+            "# OpenAI API: the POST endpoints below go to the model named in the JSON body's",
+            '# "model" (njs code in router.js, the fleet\'s names in openai-models.json, both next',
+            "# to this file); GET /v1/models lists the public model names.",
+            "",
+            f"load_module {s.njs_module_path};",
+        ]
+    lines += [
         "",
         f"worker_processes {s.worker_processes};",
         f"pid {runtime}/nginx.pid;",
@@ -710,6 +1096,18 @@ def _render(routes: Sequence[RouterRoute], s: RouterSettings) -> str:
         f"    scgi_temp_path {runtime}/scgi_temp;",
         f"    client_max_body_size {s.max_body_megabytes}m;",
         "",
+        *(
+            [
+                "    # OpenAI API: njs reads the model from the JSON body (paths relative to this file).",
+                f"    js_import kn_router from {ROUTER_JS_FILE};",
+                f"    js_preload_object kn_models from {OPENAI_MODELS_FILE};",
+                "    js_var $kn_requested_model;",
+                "    js_var $kn_body;",
+                "",
+            ]
+            if s.openai
+            else []
+        ),
         "    # Upstream names are resolved per request, not at start-up: NGINX starts even when a",
         "    # model's Knative Service does not exist yet (that model answers 502 until it does).",
         f"    resolver {s.resolver} valid={s.resolver_valid_seconds}s;",
@@ -740,9 +1138,25 @@ def _render(routes: Sequence[RouterRoute], s: RouterSettings) -> str:
         "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
         "    proxy_set_header X-Forwarded-Proto $scheme;",
         "    proxy_set_header X-Forwarded-Host $host;",
-        f"    proxy_set_header X-Forwarded-Prefix {s.prefix.rstrip('/')}/$kn_model;",
+        (
+            "    proxy_set_header X-Forwarded-Prefix $kn_forwarded_prefix;"
+            if s.openai
+            else f"    proxy_set_header X-Forwarded-Prefix {s.prefix.rstrip('/')}/$kn_model;"
+        ),
         "    proxy_set_header X-Request-ID $kn_request_id;",
         "",
+        *(
+            [
+                "    # The prefix a path route stripped; a body-routed request keeps its path, so none.",
+                "    map $kn_requested_model $kn_forwarded_prefix {",
+                f'        "" {s.prefix.rstrip("/")}/$kn_model;',
+                '        default "";',
+                "    }",
+                "",
+            ]
+            if s.openai
+            else []
+        ),
         "    map $http_x_request_id $kn_request_id {",
         '        "" $request_id;',
         "        default $http_x_request_id;",
@@ -784,6 +1198,8 @@ def _render(routes: Sequence[RouterRoute], s: RouterSettings) -> str:
         "            return 504 '" + _json_body(error="model timed out", model="$kn_model") + "';",
         "        }",
     ]
+    if s.openai:
+        lines += _openai_server_lines(routes, s)
     if routes:
         lines += [
             "",
@@ -798,6 +1214,93 @@ def _render(routes: Sequence[RouterRoute], s: RouterSettings) -> str:
         lines += _location(route, s.prefix)
     lines += ["    }", "}", ""]
     return "\n".join(lines)
+
+
+def _openai_server_lines(routes: Sequence[RouterRoute], s: RouterSettings) -> list[str]:
+    kib = s.openai_max_body_kib
+    lines = [
+        "",
+        "        # OpenAI API errors: the same shape as OpenAI's, answered without any upstream.",
+        "        location @kn_openai_too_large {",
+        _openai_error(
+            413,
+            "request_too_large",
+            f"The request body is larger than the {kib} KiB limit of the router for OpenAI requests;"
+            f" send it through the path route {s.prefix}<model>/v1/... instead.",
+        ),
+        "        }",
+        "",
+        "        location @kn_openai_bad_gateway {",
+        _openai_error(
+            502,
+            "model_unavailable",
+            "The model `$kn_requested_model` (Knative Service $kn_model) is unavailable; is it ready?",
+            "model",
+        ),
+        "        }",
+        "",
+        "        location @kn_openai_gateway_timeout {",
+        _openai_error(
+            504, "model_timeout", "The model `$kn_requested_model` did not answer in time.", "model"
+        ),
+        "        }",
+        "",
+        f"        # The public model names, generated at synth time: {OPENAI_MODELS_PATH}[/<name>].",
+        f"        location = {OPENAI_MODELS_PATH} {{",
+        "            js_content kn_router.listModels;",
+        "        }",
+        "",
+        f"        location {OPENAI_MODELS_PATH}/ {{",
+        "            js_content kn_router.retrieveModel;",
+        "        }",
+        "",
+        '        # Routed by the body\'s "model". Only these locations read a body before proxying:',
+        f"        # at most {kib} KiB, in one memory buffer (never a temp file), so njs can parse it;",
+        "        # larger bodies get 413. njs answers 400/404/405 itself, or hands the request to the",
+        "        # model's @kn_openai_<name> location.",
+    ]
+    for endpoint in OPENAI_BODY_PATHS:
+        lines += [
+            f"        location = {endpoint} {{",
+            f"            client_max_body_size {kib}k;",
+            f"            client_body_buffer_size {kib}k;",
+            "            client_body_in_single_buffer on;",
+            "            error_page 413 @kn_openai_too_large;",
+            "            js_content kn_router.route;",
+            "        }",
+            "",
+        ]
+    if routes:
+        lines += [
+            "        # Each model's body-routed requests: the same proxying as its path location (Host,",
+            "        # timeouts, streaming, aborts, no retry), its own path, no X-Forwarded-Prefix.",
+        ]
+    for route in routes:
+        timeout = route.read_timeout_seconds
+        lines += [
+            f"        location {_openai_location(route)} {{",
+            f"            set $kn_model {route.name};",
+            f"            set $kn_host {route.host_header};",
+        ]
+        if route.upstream == f"{route.host_header}:80":
+            target = "$kn_host"
+        else:
+            lines.append(f"            set $kn_upstream {route.upstream};")
+            target = "$kn_upstream"
+        if route.engine_model is not None:
+            lines.append(
+                '            proxy_set_body $kn_body;  # the body with "model" set to the engine\'s name'
+            )
+        lines += [
+            "            error_page 502 @kn_openai_bad_gateway;",
+            "            error_page 504 @kn_openai_gateway_timeout;",
+            f"            proxy_read_timeout {timeout}s;",
+            f"            proxy_send_timeout {timeout}s;",
+            f"            proxy_pass http://{target};",
+            "        }",
+            "",
+        ]
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 def _location(route: RouterRoute, prefix: str) -> list[str]:

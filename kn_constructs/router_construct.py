@@ -34,7 +34,14 @@ from constructs import Construct
 from kn_constructs._boundary import checked_construct
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, emit_warnings, raise_for_errors
-from kn_constructs.router import DEFAULT_PREFIX, DEFAULT_RESOLVER, RouterPlan, RouterRoute
+from kn_constructs.router import (
+    DEFAULT_NJS_MODULE_PATH,
+    DEFAULT_OPENAI_MAX_BODY_KIB,
+    DEFAULT_PREFIX,
+    DEFAULT_RESOLVER,
+    RouterPlan,
+    RouterRoute,
+)
 from kn_constructs.router_manifests import (
     CLIENT_SIDE_APPLY_MAX_BYTES,
     CONFIG_HASH_ANNOTATION,
@@ -105,6 +112,10 @@ class ModelRouter(Construct):
         worker_processes: NGINX workers; also the CPU limit in cores. Default 2.
         max_body_megabytes: Largest request body in MiB. Default 64.
         access_log: Log each request to stdout. Default ``True``.
+        openai: Route the OpenAI API by the body's ``model`` and list the models at
+            ``/v1/models`` (njs). Default ``True``; see :class:`~kn_constructs.router.RouterSettings`.
+        openai_max_body_kib: Largest body-routed request in KiB. Default 2048.
+        njs_module_path: ``load_module`` path of njs. Default: the default image's.
         name: Name of the Deployment, Service and ConfigMap (DNS-1035). Default: ``id``.
         labels: Extra labels on every object and the pods. ``app.kubernetes.io/name``,
             ``component`` and ``managed-by`` are always the router's own (the selector uses
@@ -151,6 +162,9 @@ class ModelRouter(Construct):
         worker_processes: int = 2,
         max_body_megabytes: int = 64,
         access_log: bool = True,
+        openai: bool = True,
+        openai_max_body_kib: int = DEFAULT_OPENAI_MAX_BODY_KIB,
+        njs_module_path: str = DEFAULT_NJS_MODULE_PATH,
         name: str | None = None,
         labels: Mapping[str, str] | None = None,
         part_of: str | None = None,
@@ -176,6 +190,9 @@ class ModelRouter(Construct):
             worker_processes=worker_processes,
             max_body_megabytes=max_body_megabytes,
             access_log=access_log,
+            openai=openai,
+            openai_max_body_kib=openai_max_body_kib,
+            njs_module_path=njs_module_path,
             labels=labels,
             part_of=part_of,
             service_port=service_port,

@@ -51,6 +51,8 @@ from kn_constructs.images import unpinned_image_reason
 from kn_constructs.knative.names import dns1035_problems
 from kn_constructs.router import (
     CONFIGMAP_MAX_BYTES,
+    DEFAULT_NJS_MODULE_PATH,
+    DEFAULT_OPENAI_MAX_BODY_KIB,
     DEFAULT_PREFIX,
     DEFAULT_RESOLVER,
     RouterPlan,
@@ -434,6 +436,9 @@ def plan_router_objects(
     worker_processes: int = 2,
     max_body_megabytes: int = 64,
     access_log: bool = True,
+    openai: bool = True,
+    openai_max_body_kib: int = DEFAULT_OPENAI_MAX_BODY_KIB,
+    njs_module_path: str = DEFAULT_NJS_MODULE_PATH,
     labels: Mapping[str, str] | None = None,
     part_of: str | None = None,
     service_port: int = 80,
@@ -456,6 +461,9 @@ def plan_router_objects(
         worker_processes=worker_processes,
         max_body_megabytes=max_body_megabytes,
         access_log=access_log,
+        openai=openai,
+        openai_max_body_kib=openai_max_body_kib,
+        njs_module_path=njs_module_path,
     )
     plan = plan_router(routes, settings, path=path)
     problems = list(plan.problems)
@@ -512,6 +520,9 @@ def router_manifests(
     worker_processes: int = 2,
     max_body_megabytes: int = 64,
     access_log: bool = True,
+    openai: bool = True,
+    openai_max_body_kib: int = DEFAULT_OPENAI_MAX_BODY_KIB,
+    njs_module_path: str = DEFAULT_NJS_MODULE_PATH,
     labels: Mapping[str, str] | None = None,
     part_of: str | None = None,
     service_port: int = 80,
@@ -540,6 +551,9 @@ def router_manifests(
         worker_processes: See ``ModelRouter``.
         max_body_megabytes: See ``ModelRouter``.
         access_log: See ``ModelRouter``.
+        openai: See ``ModelRouter``.
+        openai_max_body_kib: See ``ModelRouter``.
+        njs_module_path: See ``ModelRouter``.
         labels: See ``ModelRouter``.
         part_of: See ``ModelRouter``.
         service_port: See ``ModelRouter``.
@@ -574,6 +588,9 @@ def router_manifests(
         worker_processes=worker_processes,
         max_body_megabytes=max_body_megabytes,
         access_log=access_log,
+        openai=openai,
+        openai_max_body_kib=openai_max_body_kib,
+        njs_module_path=njs_module_path,
         labels=labels,
         part_of=part_of,
         service_port=service_port,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -369,16 +370,26 @@ def test_fleet_example_synthesizes_services_router_and_cluster_config(
     assert cluster_maps["config-features"]["data"] == {"kubernetes.podspec-affinity": "enabled"}
     router_maps = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"].get("namespace") == "models"]
     assert len(router_maps) == 1
-    conf = router_maps[0]["data"]["nginx.conf"]
+    files = router_maps[0]["data"]
+    conf = files["nginx.conf"]
     for name in ("chat", "embed", "rare"):
         assert f"location /models/{name} " in conf and f"{name}.models.svc.cluster.local" in conf
+        assert f"location @kn_openai_{name} " in conf  # body-routed too (OpenAI API)
+    table = json.loads(files["openai-models.json"])["routes"]
+    assert {public: (t["location"], t["engine"]) for public, t in table.items()} == {
+        "chat": ("@kn_openai_chat", "meta-llama/Llama-3.1-8B-Instruct"),
+        "llama-3.1-8b-instruct": ("@kn_openai_chat", "meta-llama/Llama-3.1-8B-Instruct"),
+        "embed": ("@kn_openai_embed", "BAAI/bge-m3"),
+        "bge-m3": ("@kn_openai_embed", "BAAI/bge-m3"),
+        "rare": ("@kn_openai_rare", None),
+    }
     settings = ClusterSettings().with_features({"kubernetes.podspec-affinity": "enabled"})
     for doc in docs:
         assert check_manifest(doc, settings=settings) == [], doc["metadata"]["name"]
     assert_valid(docs)
     runtime = tmp_path / "nginx"
     runtime.mkdir()
-    checked = nginx_test(nginx_binary(), local(conf, "/tmp", runtime), runtime)
+    checked = nginx_test(nginx_binary(), local(files, "/tmp", runtime), runtime)
     assert checked.returncode == 0, checked.stderr
     assert text == yaml_snapshot
 

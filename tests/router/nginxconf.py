@@ -110,5 +110,11 @@ def server(conf: Directive) -> Directive:
 
 
 def model_locations(conf: Directive) -> list[Directive]:
-    """The ``location`` blocks that proxy (those with ``proxy_pass``), in file order."""
-    return [d for d in server(conf).all("location") if d.all("proxy_pass")]
+    """The path routes: ``location`` blocks that proxy (with ``proxy_pass``) and are not named
+    (``@kn_openai_<model>`` proxies body-routed requests), in file order."""
+    return [d for d in server(conf).all("location") if d.all("proxy_pass") and not d.args[0].startswith("@")]
+
+
+def openai_locations(conf: Directive) -> list[Directive]:
+    """The named locations that proxy body-routed (OpenAI API) requests, in file order."""
+    return [d for d in server(conf).all("location") if d.all("proxy_pass") and d.args[0].startswith("@")]

@@ -25,9 +25,15 @@ from typing import Any
 
 import pytest
 
+from kn_constructs.errors import raise_for_errors
+from kn_constructs.router import RouterSettings, plan_router
+
 LOOPBACK = "127.0.0.1"
 #: Upper bound for any single wait in these tests (seconds).
 WAIT = 5.0
+#: Where Debian's libnginx-mod-http-js (njs 0.7.9 on Debian 12) puts the module; the router's
+#: default path is the one of its image.
+DEBIAN_NJS_MODULE = "/usr/lib/nginx/modules/ngx_http_js_module.so"
 
 
 def nginx_binary() -> str:
@@ -52,10 +58,36 @@ def free_port() -> int:
         return port
 
 
-def nginx_test(binary: str, conf_text: str, directory: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``nginx -t`` on ``conf_text`` written into ``directory`` (also nginx's prefix)."""
+def njs_module() -> str:
+    """Debian's njs module; fails under CI=true when it is missing, skips locally."""
+    if os.path.exists(DEBIAN_NJS_MODULE):
+        return DEBIAN_NJS_MODULE
+    reason = f"njs is not installed ({DEBIAN_NJS_MODULE}): apt-get install libnginx-mod-http-js"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def router_files(routes: Any, **settings: Any) -> dict[str, str]:
+    """Every file of a router (``nginx.conf``, ``router.js``, ``openai-models.json``), or raise."""
+    plan = plan_router(routes, RouterSettings(**settings))
+    raise_for_errors(plan.problems, subject="router")
+    return plan.files
+
+
+def write_router_files(conf: str | Mapping[str, str], directory: Path) -> None:
+    """Write ``conf`` (the ``nginx.conf`` text, or every file by name) into ``directory``."""
+    files = {"nginx.conf": conf} if isinstance(conf, str) else dict(conf)
+    for name, text in files.items():
+        (directory / name).write_text(text)
+
+
+def nginx_test(
+    binary: str, conf_text: str | Mapping[str, str], directory: Path
+) -> subprocess.CompletedProcess[str]:
+    """Run ``nginx -t`` on ``conf_text`` (or every router file) written into ``directory`` (the prefix)."""
     conf = directory / "nginx.conf"
-    conf.write_text(conf_text)
+    write_router_files(conf_text, directory)
     return subprocess.run(
         [binary, "-t", "-p", str(directory), "-e", "stderr", "-c", str(conf)],
         capture_output=True,
@@ -329,15 +361,20 @@ class RunningNginx:
 
 @contextlib.contextmanager
 def running_nginx(
-    binary: str, conf_text: str, directory: Path, port: int, *, user: str | None = None
+    binary: str,
+    conf_text: str | Mapping[str, str],
+    directory: Path,
+    port: int,
+    *,
+    user: str | None = None,
 ) -> Iterator[RunningNginx]:
-    """Start nginx in the foreground on ``conf_text``; wait until it listens; stop it after.
+    """Start nginx on ``conf_text`` (or every router file); wait until it listens; stop it after.
 
     ``user`` runs nginx as that user (only root can ask); ``directory`` must then be
     reachable and writable by that user.
     """
     conf = directory / "nginx.conf"
-    conf.write_text(conf_text)
+    write_router_files(conf_text, directory)
     for log in ("stdout.log", "stderr.log"):
         (directory / log).touch()
         if user is not None:

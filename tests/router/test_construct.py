@@ -13,14 +13,14 @@ import yaml
 from cdk8s import App, Chart
 
 from kn_constructs import GpuInferenceService, KnWarning, ValidationError
-from kn_constructs.router import ModelRouter, RouterRoute, render_nginx_conf
+from kn_constructs.router import ModelRouter, RouterRoute, plan_router, render_nginx_conf, router_js_text
 from kn_constructs.router_construct import (
     CONFIG_HASH_ANNOTATION,
     CONFIG_PATH,
     DEFAULT_ROUTER_IMAGE,
 )
 from tests.helpers import contract_props
-from tests.router.nginxconf import parse, server
+from tests.router.nginxconf import model_locations, parse, server
 from tests.support.schema import assert_valid
 
 PINNED = "nginxinc/nginx-unprivileged:1.27-alpine@sha256:" + "c" * 64
@@ -78,7 +78,11 @@ def test_configmap_holds_the_generated_config(default: tuple[ModelRouter, dict[s
     router, objects = default
     expected = render_nginx_conf([CHAT, EMBED], runtime_dir="/tmp")
     assert router.config_text == expected
-    assert objects["ConfigMap"]["data"] == {"nginx.conf": expected}
+    assert objects["ConfigMap"]["data"] == {
+        "nginx.conf": expected,
+        "router.js": router_js_text(),
+        "openai-models.json": router.plan.files["openai-models.json"],
+    }
 
 
 def test_config_is_mounted_where_nginx_reads_it(default: tuple[ModelRouter, dict[str, Any]]) -> None:
@@ -132,7 +136,7 @@ def test_unprivileged_security_context(default: tuple[ModelRouter, dict[str, Any
 def test_probes_use_the_health_endpoint(default: tuple[ModelRouter, dict[str, Any]]) -> None:
     router, objects = default
     container = nginx_container(objects)
-    health = server(parse(router.config_text)).one("location", "=").args[1]
+    health = server(parse(router.config_text)).one("location", "=", "/healthz").args[1]
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"]["path"] == health == "/healthz", probe
         assert container[probe]["httpGet"]["port"] == 8080, probe
@@ -205,7 +209,7 @@ def test_props_reach_the_config_and_objects(tmp_path: Path) -> None:
     router, docs, _ = synth_router(
         tmp_path,
         name="gateway",
-        prefix="/v1/models/",
+        prefix="/api/models/",
         listen_port=9000,
         replicas=3,
         labels={"team": "ml", "app.kubernetes.io/part-of": "llm-fleet"},
@@ -219,9 +223,9 @@ def test_props_reach_the_config_and_objects(tmp_path: Path) -> None:
     assert objects["Service"]["metadata"]["labels"]["app.kubernetes.io/part-of"] == "llm-fleet"
     conf = parse(router.config_text)
     assert server(conf).value("listen") == ["9000", "default_server"]
-    assert [d.args[0] for d in server(conf).all("location") if d.all("proxy_pass")] == [
-        "/v1/models/chat",
-        "/v1/models/embed",
+    assert [d.args[0] for d in model_locations(conf)] == [
+        "/api/models/chat",
+        "/api/models/embed",
     ]
     assert_valid(docs)
 
@@ -315,11 +319,12 @@ def test_config_too_big_for_a_configmap_is_refused(tmp_path: Path) -> None:
 
 
 def test_config_over_256_kib_warns_about_client_side_apply(tmp_path: Path) -> None:
-    # About 400 bytes per location: 1,000 models make about 400 KB, between 256 KiB and 1 MiB.
+    # About 1 KB per model with the OpenAI API (a path location, a body-routed location and a
+    # line of openai-models.json): 500 models make about 480 KB, between 256 KiB and 1 MiB.
     routes = [
-        RouterRoute.for_knative_service(f"model-{i:04d}", "models", timeout_seconds=12) for i in range(1000)
+        RouterRoute.for_knative_service(f"model-{i:04d}", "models", timeout_seconds=12) for i in range(500)
     ]
-    size = len(render_nginx_conf(routes).encode())
+    size = sum(len(text.encode()) for text in plan_router(routes).files.values())
     assert 256 * 1024 < size < 1024 * 1024
     with pytest.warns(KnWarning) as record:
         synth_router(tmp_path, routes=routes)

@@ -1,6 +1,7 @@
 """The generated router, end to end: a real nginx in front of stub model servers.
 
-nginx runs the configuration :func:`render_nginx_conf` produced, listening on 127.0.0.1,
+nginx runs the files :func:`plan_router` produced (``nginx.conf``, with the OpenAI API's
+``router.js`` and ``openai-models.json`` next to it, njs loaded), listening on 127.0.0.1,
 with its runtime files in pytest's temporary directory. Model servers are threads in this
 process (``tests/router/support.py``); a stub DNS server plays the cluster DNS, so the
 Knative-style routes resolve their upstream names at request time as they do in a cluster.
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from kn_constructs.router import RouterRoute, render_nginx_conf
+from kn_constructs.router import RouterRoute
 from tests.router.support import (
     LOOPBACK,
     WAIT,
@@ -36,7 +37,9 @@ from tests.router.support import (
     StubModel,
     free_port,
     nginx_binary,
+    njs_module,
     read_until,
+    router_files,
     running_nginx,
     stubs,
 )
@@ -113,7 +116,7 @@ def start_fleet(tmp_path: Path) -> Iterator[StartFleet]:
             ]
             port = free_port()
             directory = Path(tempfile.mkdtemp(dir=tmp_path))
-            text = render_nginx_conf(
+            files = router_files(
                 routes,
                 listen_address=LOOPBACK,
                 listen_port=port,
@@ -121,12 +124,13 @@ def start_fleet(tmp_path: Path) -> Iterator[StartFleet]:
                 resolver_valid_seconds=resolver_valid_seconds,
                 runtime_dir=str(directory),
                 worker_processes=1,
+                njs_module_path=njs_module(),
             )
             if mutate is not None:
-                changed = mutate(text)
-                assert changed != text, "the control's mutation did not apply"
-                text = changed
-            nginx = stack.enter_context(running_nginx(binary, text, directory, port))
+                changed = mutate(files["nginx.conf"])
+                assert changed != files["nginx.conf"], "the control's mutation did not apply"
+                files["nginx.conf"] = changed
+            nginx = stack.enter_context(running_nginx(binary, files, directory, port))
             return Fleet(nginx, models, dns)
 
         yield start
@@ -178,7 +182,7 @@ def test_kn_fleet_2_bare_model_path_reaches_the_model_root(start_fleet: StartFle
     assert json.loads(body) == {"model": "embed", "path": "/"}
 
 
-@pytest.mark.parametrize("path", ["/models/nope/v1/x", "/models/chatty/v1", "/models/", "/", "/v1/models"])
+@pytest.mark.parametrize("path", ["/models/nope/v1/x", "/models/chatty/v1", "/models/", "/", "/v1/unknown"])
 def test_unknown_model_gets_json_404(start_fleet: StartFleet, path: str) -> None:
     fleet = start_fleet()
     status, headers, body = fleet.nginx.request("GET", path)
@@ -312,10 +316,15 @@ def test_runs_without_root(tmp_path: Path) -> None:
         os.chown(directory, pwd.getpwnam(user).pw_uid, -1)
     try:
         port = free_port()
-        text = render_nginx_conf(
-            [], listen_address=LOOPBACK, listen_port=port, resolver=LOOPBACK, runtime_dir=str(directory)
+        files = router_files(
+            [],
+            listen_address=LOOPBACK,
+            listen_port=port,
+            resolver=LOOPBACK,
+            runtime_dir=str(directory),
+            njs_module_path=njs_module(),
         )
-        with running_nginx(binary, text, directory, port, user=user) as nginx:
+        with running_nginx(binary, files, directory, port, user=user) as nginx:
             status, _, _ = nginx.request("GET", "/healthz")
             assert status == 200
             pid = int((directory / "nginx.pid").read_text())

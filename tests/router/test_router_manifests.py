@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kn_constructs import KnWarning, ValidationError
-from kn_constructs.router import RouterPlan, RouterRoute, plan_router
+from kn_constructs.router import RouterPlan, RouterRoute, RouterSettings, plan_router
 from kn_constructs.router_construct import ModelRouter, _cdk8s_plus_rendering
 from kn_constructs.router_manifests import (
     ADDRESS_LABEL,
@@ -175,7 +175,7 @@ def cases(draw: st.DrawFn) -> Case:
     optional = {
         "image": st.sampled_from([PINNED, "registry.example.com/nginx@sha256:" + "0" * 64, UNPINNED]),
         "replicas": st.one_of(st.integers(1, 10), st.just(JS_MAX_SAFE_INTEGER)),
-        "prefix": st.sampled_from(["/models/", "/", "/v1/models/"]),
+        "prefix": st.sampled_from(["/models/", "/", "/api/v1/models/"]),
         "listen_port": st.integers(1025, 65535),
         "health_path": st.sampled_from(["/healthz", "/-/ready"]),
         "worker_processes": st.integers(1, 64),
@@ -189,12 +189,17 @@ def cases(draw: st.DrawFn) -> Case:
         "memory_mebibytes": st.integers(16, 1 << 40),
         "run_as_user": st.integers(1, 2**31 - 1),
         "drain_seconds": st.one_of(st.just(0), st.integers(1, 3600)),
+        "openai": st.booleans(),
+        "openai_max_body_kib": st.integers(1, 65536),
     }
     for key, strategy in optional.items():
         if draw(st.booleans()):
             props[key] = draw(strategy)
     if props.get("image", UNPINNED) == UNPINNED:
         props["acknowledge"] = ["KN-IMAGE-1"]
+    if props.get("prefix") == "/" and any(route.name == "v1" for route in props["routes"]):
+        props["openai"] = False  # model v1's path location would hold the OpenAI endpoints
+
     router_id = draw(ROUTER_IDS)
     if "name" not in props:
         props["name"] = draw(DNS1035)  # the id is no DNS-1035 name in general
@@ -283,14 +288,29 @@ def test_every_file_goes_into_the_configmap_and_is_mounted_next_to_nginx_conf(
     assert file_hash_annotation("nginx.conf") == CONFIG_HASH_ANNOTATION
 
 
-def test_plan_files_is_the_nginx_conf_alone_today() -> None:
-    plan = plan_router([CHAT])
+def test_plan_files_is_the_nginx_conf_alone_without_the_openai_api() -> None:
+    plan = plan_router([CHAT], RouterSettings(openai=False))
     assert plan.files == {"nginx.conf": plan.conf_text}
     assert plan_router([CHAT, CHAT]).files == {}  # errors: no configuration, no files
-    manifests = router_manifests([CHAT], image=PINNED)
+    manifests = router_manifests([CHAT], image=PINNED, openai=False)
     container = manifests.deployment["spec"]["template"]["spec"]["containers"][0]
     assert [m["mountPath"] for m in container["volumeMounts"]] == ["/etc/nginx/nginx.conf", "/tmp"]
     assert list(manifests.config_map["data"]) == ["nginx.conf"]
+
+
+def test_openai_files_sit_next_to_nginx_conf() -> None:
+    """With the OpenAI API (the default) the njs code and the model table are two more files."""
+    plan = plan_router([CHAT])
+    assert list(plan.files) == ["nginx.conf", "router.js", "openai-models.json"]
+    manifests = router_manifests([CHAT], image=PINNED)
+    container = manifests.deployment["spec"]["template"]["spec"]["containers"][0]
+    mounts = {m["mountPath"]: m["subPath"] for m in container["volumeMounts"] if "subPath" in m}
+    assert mounts == {
+        "/etc/nginx/nginx.conf": "nginx.conf",
+        "/etc/nginx/router.js": "router.js",
+        "/etc/nginx/openai-models.json": "openai-models.json",
+    }
+    assert manifests.config_map["data"] == plan.files
 
 
 # --------------------------------------------------------------------------- the construct's objects
