@@ -50,7 +50,7 @@ def load(settings: Settings) -> dict[str, object]:
 def self_test(model: dict[str, object]) -> None:
     record("self-test")
     if FAIL_STEP == "self_test":
-        raise RuntimeError("self-test broke on purpose")
+        raise RuntimeError("self_test broke on purpose")
 
 
 server: ModelServer[dict[str, object]] = ModelServer(load=load, self_test=self_test, configure=configure)
