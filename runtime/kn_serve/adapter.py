@@ -166,7 +166,9 @@ class EngineAdapter:
         status = _status_of(returncode)
         if self._stopping:
             log.info("the engine exited with status %d", status)
-            self.lifecycle.exit_code = status
+            # Dying of the SIGTERM it was sent is a clean stop (uvicorn-based engines such as
+            # vLLM re-raise SIGTERM after their graceful shutdown).
+            self.lifecycle.exit_code = 0 if returncode == -signal.SIGTERM else status
         else:
             log.error("the engine exited on its own with status %d: stopping", status)
             self.lifecycle.phase = Phase.FAILED

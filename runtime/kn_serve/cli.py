@@ -1,8 +1,8 @@
 """The ``kn-serve`` command: ``kn-serve [options] -- <engine command>``.
 
-Exit status: the engine's when it was stopped after a drain; non-zero when it exited on its own
-or the self-test failed; 2 for usage errors (bad options, no command, the command not found, a
-malformed env), with nothing started.
+Exit status: the engine's when it was stopped after a drain (0 when it died of that SIGTERM);
+non-zero when it exited on its own or the self-test failed; 2 for usage errors (bad options, no
+command, the command not found, a malformed env), with nothing started.
 """
 
 from __future__ import annotations
