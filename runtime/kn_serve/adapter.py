@@ -55,6 +55,8 @@ _HOP_BY_HOP = frozenset(
     }
 )
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+#: Answers up to this size with a Content-Length are read whole and sent in one piece.
+WHOLE_BODY_BYTES = 1 << 20
 #: How often the engine's health endpoint is polled while it starts.
 HEALTH_POLL_SECONDS = 0.2
 
@@ -266,6 +268,18 @@ class EngineAdapter:
             log.error("%s %s: the engine did not answer: %s", request.method, request.url.path, exc)
             return JSONResponse({"error": f"the engine did not answer: {exc}"}, status_code=502)
 
+        response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _HOP_BY_HOP}
+        length = upstream.headers.get("content-length", "")
+        if length.isdigit() and int(length) <= WHOLE_BODY_BYTES:
+            # A whole (non-streaming) answer of known, small size: one read, one plain response.
+            try:
+                content = await upstream.aread()
+            except httpx.HTTPError as exc:
+                return JSONResponse({"error": f"the engine's answer broke off: {exc}"}, status_code=502)
+            finally:
+                await upstream.aclose()
+            return Response(content, status_code=upstream.status_code, headers=response_headers)
+
         async def chunks() -> AsyncIterator[bytes]:
             try:
                 async for chunk in upstream.aiter_raw():
@@ -275,7 +289,6 @@ class EngineAdapter:
                 # response closes the engine's connection, which the engine sees as an abort.
                 await upstream.aclose()
 
-        response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _HOP_BY_HOP}
         return StreamingResponse(chunks(), status_code=upstream.status_code, headers=response_headers)
 
     # ---- run ------------------------------------------------------------------------------
