@@ -97,6 +97,17 @@ def test_sigterm_when_idle_exits_at_once(tmp_path: Path) -> None:
         assert time.monotonic() - began < 3.0
 
 
+def test_sigterm_during_a_long_load_exits_without_waiting_for_it(tmp_path: Path) -> None:
+    with _start(tmp_path, LOAD_SECONDS="60") as proc:
+        wait_for(lambda: "load-start" in events(tmp_path / "events"))
+        assert proc.status("/v2/health/ready") == 503
+        began = time.monotonic()
+        proc.signal(signal.SIGTERM)
+        assert proc.wait() == 0
+        assert time.monotonic() - began < 5.0
+        assert "load-done" not in events(tmp_path / "events")
+
+
 def test_sigint_stops_without_draining(tmp_path: Path) -> None:
     with _start(tmp_path, LOAD_SECONDS="0.1") as proc:
         wait_for(lambda: proc.status("/v2/health/ready") == 200)
