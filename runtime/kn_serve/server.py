@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import json
 import logging
 import sys
 import threading
@@ -36,7 +37,7 @@ from kn_serve.cancel import CancelToken, RequestCancelled
 from kn_serve.errors import ConfigError, Problem
 from kn_serve.settings import DEFAULT_LIVE_PATH, DEFAULT_READY_PATH, Settings, set_offline_env
 
-__all__ = ["CLIENT_CLOSED_STATUS", "Handler", "ModelServer", "RequestContext"]
+__all__ = ["CLIENT_CLOSED_STATUS", "Handler", "InvalidJSON", "ModelServer", "RequestContext"]
 
 log = logging.getLogger("kn_serve")
 
@@ -68,15 +69,21 @@ class RequestContext(Generic[ModelT]):
     _json: Any = field(default=None, repr=False)
 
     def json(self) -> Any:
-        """The body parsed as JSON (``HTTPException(400)`` when it is not JSON)."""
-        if self._json is None:
-            import json
+        """The body parsed as JSON.
 
+        Raises:
+            InvalidJSON: the body is not JSON; uncaught, the client gets a 400 with the reason.
+        """
+        if self._json is None:
             try:
                 self._json = json.loads(self.body)
             except ValueError as exc:
-                raise HTTPException(400, f"request body is not JSON: {exc}") from exc
+                raise InvalidJSON(400, f"request body is not JSON: {exc}") from exc
         return self._json
+
+
+class InvalidJSON(HTTPException, ValueError):  # noqa: N818 - named like json's JSONDecodeError
+    """The request body is not JSON: an HTTP 400 that ``except ValueError`` also catches."""
 
 
 #: A handler: sync (runs in a worker thread, checks ``ctx.token``) or async (cancelled on

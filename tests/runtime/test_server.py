@@ -46,6 +46,9 @@ def test_lifecycle_order_probes_while_loading_and_offline_env(tmp_path: Path) ->
         answer = _post(proc, "/echo", {"x": 1})
         assert answer.status_code == 200
         assert answer.json() == {"model": "toy", "input": {"x": 1}}
+        not_json = httpx.post(proc.base + "/echo", content=b"{nope", timeout=20, trust_env=False)
+        assert not_json.status_code == 400
+        assert "request body is not JSON" in not_json.text
         assert proc.status("/v2/health/live") == 200
 
 
