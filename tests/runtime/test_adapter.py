@@ -71,6 +71,9 @@ def test_ready_only_after_engine_health_and_self_test(tmp_path: Path) -> None:
         answer = _completion(proc, {"prompt": "x", "max_tokens": 3, "id": "plain"})
         assert answer.status_code == 200
         assert answer.json()["choices"][0]["text"] == " t0 t1 t2"
+        # The engine's headers pass through once, not doubled by kn-serve's own server.
+        assert answer.headers.get_list("server") == ["uvicorn"]
+        assert len(answer.headers.get_list("date")) == 1
 
 
 @pytest.mark.slow
