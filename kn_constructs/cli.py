@@ -22,6 +22,7 @@ __all__ = ["EXIT_BROKEN_PIPE", "main"]
 SUBCOMMAND_MODULES = (
     "kn_constructs.lint.cli",
     "kn_constructs.sim.cli",
+    "kn_constructs.conform.cli",
 )
 
 
