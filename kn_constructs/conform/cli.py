@@ -151,14 +151,14 @@ def register(subparsers: Any) -> None:
 
 def _options(args: argparse.Namespace) -> ConformOptions:
     parser: argparse.ArgumentParser = args.conform_parser
+    if args.pid is not None and not args.url:
+        parser.error("--pid goes with --url")
     if args.command and args.url:
         parser.error("give either a command (after --) or --url, not both")
     if not args.command and not args.url:
         parser.error("give the server command after --, or --url URL --pid PID")
     if args.url and args.pid is None:
         parser.error("--url needs --pid (conform sends the server SIGTERM)")
-    if args.pid is not None and not args.url:
-        parser.error("--pid goes with --url")
     if args.url and args.starts != _DEFAULTS.starts:
         parser.error("--starts needs a command conform can start (after --)")
     requests = {}
