@@ -16,7 +16,7 @@ from kn_constructs.conform import CHECKS, RequestSpec, profile_line
 from kn_constructs.conform.run import P95_MIN_STARTS, ConformOptions, _network_check
 from kn_constructs.probes import Probes
 from kn_constructs.profile import AutoscalerProfile
-from tests.conform.helpers import FAST, server_command
+from tests.conform.helpers import FAST
 
 
 @pytest.mark.parametrize(
