@@ -36,7 +36,7 @@ TOKEN_SECONDS = float(os.environ.get("EXAMPLE_TOKEN_SECONDS", "0.05"))
 LOAD_SECONDS = float(os.environ.get("EXAMPLE_LOAD_SECONDS", "1"))
 CACHE_DIR = Path(os.environ.get("EXAMPLE_CACHE_DIR", "/tmp/model"))
 MAX_TOKENS = 512
-BUILT_IN = "the quick brown fox jumps over the lazy dog".split()
+BUILT_IN = ["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog"]
 
 
 @dataclass
