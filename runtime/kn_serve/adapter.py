@@ -253,6 +253,9 @@ class EngineAdapter:
         watcher = asyncio.ensure_future(_wait_for_disconnect(request.receive))
         try:
             await asyncio.wait({sending, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            sending.cancel()
+            raise
         finally:
             watcher.cancel()
         if not sending.done():
@@ -341,6 +344,9 @@ class EngineAdapter:
             lifespan="on",
             access_log=False,
             log_config=None,
+            # The engine's own Server and Date headers pass through; uvicorn would add a second pair.
+            server_header=False,
+            date_header=False,
         )
         self._server = DrainingServer(config, self.lifecycle, on_idle_after_sigterm=self._stop_engine)
         try:

@@ -131,7 +131,7 @@ class Batcher(Generic[InT, OutT]):
             )
         else:
             problems.extend(
-                check_batch_wait(float(wait), settings.longest_request_seconds, settings.timeout_seconds)
+                check_batch_wait(wait, settings.longest_request_seconds, settings.timeout_seconds)
             )
         if problems:
             raise ConfigError(problems)

@@ -11,9 +11,12 @@ SIGTERM: readiness 503 at once, requests keep being served, exit when none is in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+import json
 import logging
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -34,7 +37,7 @@ from kn_serve.cancel import CancelToken, RequestCancelled
 from kn_serve.errors import ConfigError, Problem
 from kn_serve.settings import DEFAULT_LIVE_PATH, DEFAULT_READY_PATH, Settings, set_offline_env
 
-__all__ = ["CLIENT_CLOSED_STATUS", "Handler", "ModelServer", "RequestContext"]
+__all__ = ["CLIENT_CLOSED_STATUS", "Handler", "InvalidJSON", "ModelServer", "RequestContext"]
 
 log = logging.getLogger("kn_serve")
 
@@ -66,15 +69,21 @@ class RequestContext(Generic[ModelT]):
     _json: Any = field(default=None, repr=False)
 
     def json(self) -> Any:
-        """The body parsed as JSON (``HTTPException(400)`` when it is not JSON)."""
-        if self._json is None:
-            import json
+        """The body parsed as JSON.
 
+        Raises:
+            InvalidJSON: the body is not JSON; uncaught, the client gets a 400 with the reason.
+        """
+        if self._json is None:
             try:
                 self._json = json.loads(self.body)
             except ValueError as exc:
-                raise HTTPException(400, f"request body is not JSON: {exc}") from exc
+                raise InvalidJSON(400, f"request body is not JSON: {exc}") from exc
         return self._json
+
+
+class InvalidJSON(HTTPException, ValueError):  # noqa: N818 - named like json's JSONDecodeError
+    """The request body is not JSON: an HTTP 400 that ``except ValueError`` also catches."""
 
 
 #: A handler: sync (runs in a worker thread, checks ``ctx.token``) or async (cancelled on
@@ -125,11 +134,41 @@ def _check_path(name: str, value: object) -> list[Problem]:
     return []
 
 
+async def _in_daemon_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run ``fn(*args)`` in a daemon thread and await its result.
+
+    Not the loop's default executor: ``asyncio.run`` joins that executor's threads at exit, so a
+    SIGTERM during a ten-minute load would wait for the load; a daemon thread does not hold the
+    process.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def run() -> None:
+        try:
+            result, error = fn(*args), None
+        except BaseException as exc:
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop is already closed: nobody waits
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name=f"kn-serve-{getattr(fn, '__name__', 'step')}", daemon=True).start()
+    return await future
+
+
 async def _call(fn: Callable[..., Any], *args: Any) -> Any:
     """Await an async callback, or run a sync one in a thread (the event loop keeps serving)."""
     if inspect.iscoroutinefunction(fn):
         return await fn(*args)
-    result = await asyncio.to_thread(fn, *args)
+    result = await _in_daemon_thread(fn, *args)
     if inspect.isawaitable(result):
         return await result
     return result
@@ -411,7 +450,23 @@ class ModelServer(Generic[ModelT]):
             port: Overrides ``PORT`` (default 8080).
 
         Exits with 2 (and serves nothing) when the env is malformed.
+
+        Raises:
+            ConfigError: ``KN-SERVE-ARG`` for a wrong ``host`` or ``port``.
         """
+        problems: list[Problem] = []
+        if host is not None and (not isinstance(host, str) or not host):
+            problems.append(Problem("KN-SERVE-ARG", "host", "expected an address", value=host))
+        if port is not None and (
+            isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535
+        ):
+            problems.append(
+                Problem(
+                    "KN-SERVE-ARG", "port", "expected an integer 1..65535", value=port, allowed="1..65535"
+                )
+            )
+        if problems:
+            raise ConfigError(problems)
         _configure_logging()
         set_offline_env()
         try:

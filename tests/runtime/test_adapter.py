@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -40,6 +41,15 @@ def _kn_serve(tmp_path: Path, *options: str, start_seconds: float = 0.0, token_s
     return started(argv, tmp_path)
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Proc, Path]]:
+    """One kn-serve + engine for the tests that leave it running (tokens every 0.1 s)."""
+    tmp = tmp_path_factory.mktemp("shared-kn-serve")
+    with _kn_serve(tmp, "--no-self-test", token_seconds=0.1) as proc:
+        wait_for(lambda: proc.status("/v2/health/ready") == 200)
+        yield proc, tmp
+
+
 def _engine_events(tmp_path: Path) -> list[str]:
     return events(tmp_path / "engine-events")
 
@@ -61,41 +71,43 @@ def test_ready_only_after_engine_health_and_self_test(tmp_path: Path) -> None:
         answer = _completion(proc, {"prompt": "x", "max_tokens": 3, "id": "plain"})
         assert answer.status_code == 200
         assert answer.json()["choices"][0]["text"] == " t0 t1 t2"
+        # The engine's headers pass through once, not doubled by kn-serve's own server.
+        assert answer.headers.get_list("server") == ["uvicorn"]
+        assert len(answer.headers.get_list("date")) == 1
 
 
 @pytest.mark.slow
-def test_streaming_passes_through_as_tokens_arrive(tmp_path: Path) -> None:
-    with _kn_serve(tmp_path, "--no-self-test", token_seconds=0.15) as proc:
-        wait_for(lambda: proc.status("/v2/health/ready") == 200)
-        began = time.monotonic()
-        arrivals: list[float] = []
-        body = {"prompt": "x", "max_tokens": 8, "stream": True, "id": "s1"}
-        with httpx.stream(
-            "POST", proc.base + "/v1/completions", json=body, timeout=20, trust_env=False
-        ) as response:
-            assert response.status_code == 200
-            assert response.headers["content-type"].startswith("text/event-stream")
-            for line in response.iter_lines():
-                if line.startswith("data: "):
-                    arrivals.append(time.monotonic() - began)
-        assert len(arrivals) == 9  # 8 tokens + [DONE]
-        # The first token came long before the last: nothing buffered the whole stream.
-        assert arrivals[0] < arrivals[-1] - 0.6
+def test_streaming_passes_through_as_tokens_arrive(shared: tuple[Proc, Path]) -> None:
+    proc, _ = shared
+    began = time.monotonic()
+    arrivals: list[float] = []
+    body = {"prompt": "x", "max_tokens": 8, "stream": True, "id": "s1"}
+    with httpx.stream(
+        "POST", proc.base + "/v1/completions", json=body, timeout=20, trust_env=False
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                arrivals.append(time.monotonic() - began)
+    assert len(arrivals) == 9  # 8 tokens + [DONE]
+    # The first token came long before the last: nothing buffered the whole stream.
+    assert arrivals[0] < arrivals[-1] - 0.4
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("stream", [True, False])
-def test_client_disconnect_closes_the_upstream_request(tmp_path: Path, stream: bool) -> None:
-    with _kn_serve(tmp_path, "--no-self-test", token_seconds=0.1) as proc:
-        wait_for(lambda: proc.status("/v2/health/ready") == 200)
-        body = {"prompt": "x", "max_tokens": 300, "stream": stream, "id": "gone"}
-        sock = raw_request(proc.port, "POST", "/v1/completions", json.dumps(body).encode())
-        wait_for(lambda: "start gone model=None" in _engine_events(tmp_path))
-        time.sleep(0.2)
-        sock.close()
-        took = wait_for(lambda: "disconnected gone" in _engine_events(tmp_path), timeout=5.0)
-        assert took < 1.5
-        assert "done gone" not in _engine_events(tmp_path)
+def test_client_disconnect_closes_the_upstream_request(shared: tuple[Proc, Path], stream: bool) -> None:
+    proc, tmp_path = shared
+    rid = f"gone-{stream}"
+    body = {"prompt": "x", "max_tokens": 300, "stream": stream, "id": rid}
+    sock = raw_request(proc.port, "POST", "/v1/completions", json.dumps(body).encode())
+    wait_for(lambda: f"start {rid} model=None" in _engine_events(tmp_path))
+    time.sleep(0.2)
+    sock.close()
+    took = wait_for(lambda: f"disconnected {rid}" in _engine_events(tmp_path), timeout=5.0)
+    assert took < 1.5
+    assert f"done {rid}" not in _engine_events(tmp_path)
 
 
 @pytest.mark.slow
@@ -107,25 +119,24 @@ def test_sigterm_drains_through_the_proxy_then_stops_the_engine(tmp_path: Path) 
         def long_request() -> None:
             response = _completion(proc, {"prompt": "x", "max_tokens": 20, "id": "inflight"})
             result["status"] = response.status_code
-            result["sigterm_seen_by_engine"] = any(e.startswith("sigterm") for e in _engine_events(tmp_path))
 
         worker = threading.Thread(target=long_request)
         worker.start()
         wait_for(lambda: "start inflight model=None" in _engine_events(tmp_path))
         proc.signal(signal.SIGTERM)
-        assert wait_for(lambda: proc.status("/v2/health/ready") == 503, timeout=1.0) < 0.5
+        assert wait_for(lambda: proc.status("/v2/health/ready") == 503, timeout=2.0) < 1.0
         assert proc.status("/v2/health/live") == 200
         during = _completion(proc, {"prompt": "x", "max_tokens": 1, "id": "late"})
         assert during.status_code == 200
         assert proc.popen.poll() is None
         worker.join(timeout=20)
         assert result["status"] == 200
-        # The engine got SIGTERM only after the in-flight request had finished, with none left.
-        assert result["sigterm_seen_by_engine"] is False
         assert proc.wait() == 0
         log = _engine_events(tmp_path)
+        # The engine got SIGTERM only after both requests had finished, with none in flight.
         assert "sigterm 0" in log
         assert log.index("done inflight") < log.index("sigterm 0")
+        assert log.index("done late") < log.index("sigterm 0")
 
 
 @pytest.mark.slow

@@ -46,6 +46,9 @@ def test_lifecycle_order_probes_while_loading_and_offline_env(tmp_path: Path) ->
         answer = _post(proc, "/echo", {"x": 1})
         assert answer.status_code == 200
         assert answer.json() == {"model": "toy", "input": {"x": 1}}
+        not_json = httpx.post(proc.base + "/echo", content=b"{nope", timeout=20, trust_env=False)
+        assert not_json.status_code == 400
+        assert "request body is not JSON" in not_json.text
         assert proc.status("/v2/health/live") == 200
 
 
@@ -73,8 +76,8 @@ def test_sigterm_readiness_503_keeps_serving_and_exits_after_the_drain(tmp_path:
         worker.start()
         wait_for(lambda: "async-start inflight" in events(tmp_path / "events"))
         proc.signal(signal.SIGTERM)
-        flipped = wait_for(lambda: proc.status("/v2/health/ready") == 503, timeout=1.0)
-        assert flipped < 0.5
+        flipped = wait_for(lambda: proc.status("/v2/health/ready") == 503, timeout=2.0)
+        assert flipped < 1.0
         assert proc.status("/v2/health/live") == 200
         # A request that arrives during the drain is still served (queue-proxy may send one).
         during = _post(proc, "/echo", {"late": True})
@@ -95,6 +98,17 @@ def test_sigterm_when_idle_exits_at_once(tmp_path: Path) -> None:
         proc.signal(signal.SIGTERM)
         assert proc.wait() == 0
         assert time.monotonic() - began < 3.0
+
+
+def test_sigterm_during_a_long_load_exits_without_waiting_for_it(tmp_path: Path) -> None:
+    with _start(tmp_path, LOAD_SECONDS="60") as proc:
+        wait_for(lambda: "load-start" in events(tmp_path / "events"))
+        assert proc.status("/v2/health/ready") == 503
+        began = time.monotonic()
+        proc.signal(signal.SIGTERM)
+        assert proc.wait() == 0
+        assert time.monotonic() - began < 5.0
+        assert "load-done" not in events(tmp_path / "events")
 
 
 def test_sigint_stops_without_draining(tmp_path: Path) -> None:

@@ -124,3 +124,12 @@ def test_route_checks_path_and_methods() -> None:
     with pytest.raises(ConfigError) as info:
         server.route("predict", methods="POST")
     assert [p.path for p in info.value.problems] == ["path", "methods"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "path"), [({"port": 0}, "port"), ({"port": "80"}, "port"), ({"host": ""}, "host")]
+)
+def test_run_checks_its_overrides_before_serving(kwargs: dict[str, object], path: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        ModelServer(load=_load).run(**kwargs)  # type: ignore[arg-type]
+    assert [(p.code, p.path) for p in info.value.problems] == [("KN-SERVE-ARG", path)]
