@@ -83,13 +83,9 @@ server: ModelServer[TinyModel] = ModelServer(configure=configure, load=load, sel
 @server.post("/v1/generate")
 def generate(ctx: RequestContext[TinyModel]) -> object:
     """``{"prompt": str, "max_tokens": 1..512}`` -> ``{"text": ..., "tokens": n}``."""
-    try:
-        body = ctx.json()
-    except ValueError:
-        return JSONResponse({"error": "the body is not JSON"}, status_code=400)
-    prompt, max_tokens = body.get("prompt") if isinstance(body, dict) else None, None
-    if isinstance(body, dict):
-        max_tokens = body.get("max_tokens", 16)
+    body = ctx.json()  # a body that is not JSON: the runtime answers 400
+    prompt = body.get("prompt") if isinstance(body, dict) else None
+    max_tokens = body.get("max_tokens", 16) if isinstance(body, dict) else None
     if not isinstance(prompt, str) or type(max_tokens) is not int or not 1 <= max_tokens <= MAX_TOKENS:
         return JSONResponse(
             {"error": f'expected {{"prompt": str, "max_tokens": 1..{MAX_TOKENS}}}'}, status_code=400
