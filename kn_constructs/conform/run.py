@@ -590,15 +590,16 @@ def _run_command(options: ConformOptions, tmp: Path, say: Callable[[str], None])
             endpoint = _endpoint(options, "127.0.0.1", port)
             seen = watch_startup(server, server.started, endpoint, timeout=options.start_timeout)
             if index == 0 and seen.listening_at is None:
-                why = (
-                    f"exited with status {seen.exit_status}"
-                    if seen.exit_status is not None
-                    else f"did not answer on port {port} within {options.start_timeout:g}s"
-                )
                 tail = server.output_tail()
+                output = f"; its last output:\n{tail}" if tail else ""
+                if seen.exit_status is not None:
+                    raise ConformUsageError(
+                        f"the server exited with status {seen.exit_status} before it answered on"
+                        f" PORT={port}{output}"
+                    )
                 raise ConformUsageError(
-                    f"the server {why} (conform gives it the port in PORT, as Knative does: does it"
-                    " read PORT?)" + (f"; its last output:\n{tail}" if tail else "")
+                    f"the server did not answer on port {port} within {options.start_timeout:g}s"
+                    f" (conform gives it the port in PORT, as Knative does: does it read PORT?){output}"
                 )
             if index == 0:
                 found.update({c.id: c for c in _startup_checks(seen, external=False)})
