@@ -145,8 +145,17 @@ class ExternalServer:
         return running
 
     def sigterm(self) -> None:
-        """Send SIGTERM to the process."""
-        os.kill(self._pid, signal.SIGTERM)
+        """Send SIGTERM to the process (nothing if it is gone).
+
+        Raises:
+            StartError: conform may not signal it (another user's process).
+        """
+        try:
+            os.kill(self._pid, signal.SIGTERM)
+        except ProcessLookupError:
+            self.alive()
+        except PermissionError as error:
+            raise StartError(f"--pid {self._pid}: not allowed to send it SIGTERM") from error
 
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for the exit; ``True`` if it exited."""

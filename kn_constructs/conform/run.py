@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import Final, Literal
 from urllib.parse import urlsplit
 
+from kn_constructs._boundary import checked_dataclass
 from kn_constructs.conform.http import RequestSpec, Response, cut_off, get, send
 from kn_constructs.conform.process import ExternalServer, ServerProcess, StartError, free_port
 from kn_constructs.conform.startup import POLL_SECONDS, Endpoint, StartupObservation, watch_startup
+from kn_constructs.errors import Problem, ValidationError
 from kn_constructs.probes import Probes
 
 __all__ = [
@@ -165,6 +167,7 @@ class ConformReport:
         return profile_line(self.startup_seconds) if self.startup_seconds else None
 
 
+@checked_dataclass
 @dataclass(frozen=True)
 class ConformOptions:
     """What to check and how. Times in seconds.
@@ -671,13 +674,61 @@ def _run_external(options: ConformOptions, say: Callable[[str], None]) -> Confor
     return ConformReport(f"{options.url} (pid {options.pid})", _ordered(found), ())
 
 
+def _check_ranges(options: ConformOptions) -> None:
+    """The ranges the types do not say: every problem at once, as a ``ValidationError``."""
+    times = (
+        "probe_period",
+        "probe_timeout",
+        "liveness_timeout",
+        "start_timeout",
+        "request_timeout",
+        "exit_timeout",
+    )
+    found = [
+        Problem(
+            "CONFORM-INPUT",
+            name,
+            f"expected 0 < {getattr(options, name)}",
+            value=getattr(options, name),
+            allowed="seconds > 0",
+        )
+        for name in times
+        if not getattr(options, name) > 0
+    ]
+    if options.starts < 1:
+        found.append(
+            Problem(
+                "CONFORM-INPUT",
+                "starts",
+                f"expected 1 <= {options.starts}",
+                value=options.starts,
+                allowed=">= 1",
+            )
+        )
+    if options.command is not None and not options.command:
+        found.append(
+            Problem(
+                "CONFORM-INPUT",
+                "command",
+                "expected a command, got an empty list",
+                value=[],
+                hint="None with url and pid for a server started elsewhere",
+            )
+        )
+    if found:
+        raise ValidationError(found, subject="ConformOptions")
+
+
 def run_conform(options: ConformOptions, *, progress: Callable[[str], None] | None = None) -> ConformReport:
     """Run every check on the server of ``options``.
 
     Raises:
+        ValidationError: A time that is not > 0, ``starts`` below 1, an empty command (the
+            option types are checked when :class:`ConformOptions` is built).
         ConformUsageError: The server cannot be checked as asked (command not found, nothing on
             ``PORT``, a long request that is too short or fails, a bad ``--url``).
     """
+    _check_ranges(options)
     say = progress or (lambda _: None)
     if options.command:
         with tempfile.TemporaryDirectory(prefix="kn-conform-") as tmp:
@@ -687,4 +738,7 @@ def run_conform(options: ConformOptions, *, progress: Callable[[str], None] | No
                 raise ConformUsageError(str(error)) from error
     if options.url is None or options.pid is None:
         raise ConformUsageError("give the server command after --, or --url URL with --pid PID")
-    return _run_external(options, say)
+    try:
+        return _run_external(options, say)
+    except StartError as error:
+        raise ConformUsageError(str(error)) from error

@@ -213,3 +213,23 @@ def test_every_check_is_documented_with_its_practices() -> None:
         assert check in rows, f"docs/container.md has no row for {check}"
         for practice in info.practices:
             assert f"[{practice}]" in rows[check], (check, practice)
+
+
+def test_the_python_api_checks_types_and_ranges_with_every_problem() -> None:
+    from kn_constructs.conform import run_conform
+    from kn_constructs.errors import ValidationError
+
+    with pytest.raises(ValidationError) as typed:
+        ConformOptions(starts="3", start_timeout=float("nan"), command="python server.py")  # type: ignore[arg-type]
+    assert sorted((p.code, p.path) for p in typed.value.problems) == [
+        ("KNC-TYPE", "command"),
+        ("KNC-TYPE", "start_timeout"),
+        ("KNC-TYPE", "starts"),
+    ]
+    with pytest.raises(ValidationError) as ranged:
+        run_conform(ConformOptions(command=[], starts=0, exit_timeout=-1.0))
+    assert sorted((p.code, p.path) for p in ranged.value.problems) == [
+        ("CONFORM-INPUT", "command"),
+        ("CONFORM-INPUT", "exit_timeout"),
+        ("CONFORM-INPUT", "starts"),
+    ]
