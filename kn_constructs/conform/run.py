@@ -522,12 +522,15 @@ def _network_check(options: ConformOptions, tmp: Path, say: Callable[[str], None
     try:
         out, err = agent.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
-        agent.send_signal(signal.SIGTERM)  # the agent stops the server in its own finally
-        try:
-            out, err = agent.communicate(timeout=options.exit_timeout + 5)
-        except subprocess.TimeoutExpired:
-            os.killpg(agent.pid, signal.SIGKILL)
-            out, err = agent.communicate(timeout=10)
+        out, err = "", f"the start with no network took over {limit:g}s"
+    finally:
+        if agent.poll() is None:  # timed out, or conform itself was interrupted
+            agent.send_signal(signal.SIGTERM)  # the agent stops the server in its own finally
+            try:
+                agent.wait(timeout=options.exit_timeout + 5)
+            except subprocess.TimeoutExpired:
+                os.killpg(agent.pid, signal.SIGKILL)
+                agent.wait(timeout=10)
     try:
         result = json.loads(out.strip().splitlines()[-1])
     except (ValueError, IndexError):
