@@ -10,6 +10,8 @@ import json
 import os
 import signal
 import subprocess
+import uuid
+from pathlib import Path
 
 import pytest
 
@@ -44,10 +46,23 @@ def statuses(report: dict[str, object]) -> dict[str, str]:
     return {c["id"]: c["status"] for c in report["checks"]}  # type: ignore[attr-defined, index]
 
 
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and marker.encode() in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
 def test_a_correct_server_passes_every_check_and_prints_a_valid_startup_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, report = conform_json(capsys, "--starts", "5", "--", *server_command())
+    tag = f"conform-test-{uuid.uuid4().hex}"
+    code, report = conform_json(capsys, "--starts", "5", "--", *server_command("--tag", tag))
+    assert _processes_with(tag) == []  # every start (and the no-network one) was ended
     expected = {check: "pass" for check in CHECKS}
     if not NETNS:
         expected["no-network"] = "skipped"

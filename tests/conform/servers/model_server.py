@@ -120,6 +120,7 @@ def main() -> None:
     parser.add_argument("--broken", choices=sorted(BROKEN))
     parser.add_argument("--load-seconds", type=float, default=0.6)
     parser.add_argument("--token-seconds", type=float, default=0.03)
+    parser.add_argument("--tag", default="", help="a marker for tests that look for leftover processes")
     args = parser.parse_args()
     state = State(args.broken, args.token_seconds)
     server = ThreadingHTTPServer(
