@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Literal, Protocol
 
 from kn_constructs._format import format_number, format_seconds
@@ -50,12 +51,14 @@ __all__ = [
 OFFLINE_ENV = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")
 #: What the serving runtime (``kn_serve``) reads, each with the practice behind its value: the
 #: timeout and the longest request always, the batch size and wait for fixed batching only.
-RUNTIME_ENV = {
-    "KN_SERVE_TIMEOUT_SECONDS": "KN-SHUT-2",
-    "KN_SERVE_LONGEST_REQUEST_SECONDS": "KN-SHUT-2",
-    "KN_SERVE_BATCH_SIZE": "KN-BATCH-3",
-    "KN_SERVE_BATCH_MAX_WAIT_SECONDS": "KN-BATCH-3",
-}
+RUNTIME_ENV: Mapping[str, str] = MappingProxyType(
+    {
+        "KN_SERVE_TIMEOUT_SECONDS": "KN-SHUT-2",
+        "KN_SERVE_LONGEST_REQUEST_SECONDS": "KN-SHUT-2",
+        "KN_SERVE_BATCH_SIZE": "KN-BATCH-3",
+        "KN_SERVE_BATCH_MAX_WAIT_SECONDS": "KN-BATCH-3",
+    }
+)
 #: Label keys set on every object (KN-OPS-1).
 STANDARD_LABELS = (
     "app.kubernetes.io/name",
