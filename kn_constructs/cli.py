@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES = (
     "kn_constructs.lint.cli",
     "kn_constructs.sim.cli",
     "kn_constructs.synth_cli",
+    "kn_constructs.conform.cli",
 )
 
 

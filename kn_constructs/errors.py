@@ -49,6 +49,8 @@ LIBRARY_CODES = {
     "SIM-TRACE": "a simulator trace that cannot be read (CSV columns, negative times, unsorted arrivals)",
     "SIM-INPUT": "a simulator input that is not a Knative Service or a profile, or an argument out of range",
     "SIM-GOAL": "a recommendation goal that cannot be met or makes no sense (a p99 budget of 0)",
+    "CONFORM-INPUT": "a `conform` option out of range (a time that is not above 0, fewer than 1 start,"
+    " an empty command)",
 }
 
 

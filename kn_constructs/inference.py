@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Literal, Protocol
 
 from kn_constructs._format import format_number, format_seconds
@@ -34,6 +35,7 @@ from kn_constructs.traffic import GRADUAL_FIRST_STEP, Traffic
 __all__ = [
     "DERIVATIONS_ANNOTATION",
     "OFFLINE_ENV",
+    "RUNTIME_ENV",
     "STANDARD_LABELS",
     "ClusterConfigLike",
     "InferencePlan",
@@ -47,6 +49,16 @@ __all__ = [
 
 #: Env vars that keep Hugging Face libraries from reaching the hub at run time (KN-MODEL-4).
 OFFLINE_ENV = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")
+#: What the serving runtime (``kn_serve``) reads, each with the practice behind its value: the
+#: timeout and the longest request always, the batch size and wait for fixed batching only.
+RUNTIME_ENV: Mapping[str, str] = MappingProxyType(
+    {
+        "KN_SERVE_TIMEOUT_SECONDS": "KN-SHUT-2",
+        "KN_SERVE_LONGEST_REQUEST_SECONDS": "KN-SHUT-2",
+        "KN_SERVE_BATCH_SIZE": "KN-BATCH-3",
+        "KN_SERVE_BATCH_MAX_WAIT_SECONDS": "KN-BATCH-3",
+    }
+)
 #: Label keys set on every object (KN-OPS-1).
 STANDARD_LABELS = (
     "app.kubernetes.io/name",
@@ -773,7 +785,7 @@ class _Planner:
                     )
                 ]
             )
-        own = set(OFFLINE_ENV) | {e["name"] for e in (p.model.env() if p.model else [])}
+        own = set(OFFLINE_ENV) | set(RUNTIME_ENV) | {e["name"] for e in (p.model.env() if p.model else [])}
         for name, value in p.env.items():
             path = f"env.{name}"
             if name in kn.RESERVED_ENV_VARS:
@@ -791,7 +803,7 @@ class _Planner:
             elif env_name_problems(path, name):
                 self._add(env_name_problems(path, name))
             elif name in own:
-                code = "KN-MODEL-4" if name in OFFLINE_ENV else "KN-MODEL-2"
+                code = "KN-MODEL-4" if name in OFFLINE_ENV else RUNTIME_ENV.get(name, "KN-MODEL-2")
                 self._add(
                     [
                         Problem(
@@ -799,7 +811,8 @@ class _Planner:
                             path,
                             f"{name} is set by the library",
                             value=name,
-                            hint="the model source and the offline settings own this variable",
+                            hint="the model source, the offline settings and the runtime settings"
+                            " (KN_SERVE_*) own this variable",
                         )
                     ]
                 )
@@ -924,6 +937,7 @@ class _Planner:
         labels = self._labels()
         env: list[dict[str, object]] = [{"name": name, "value": "1"} for name in OFFLINE_ENV]
         env += model.env()
+        env += _runtime_env(timeout, p.longest_request_seconds, batching)
         for name, value in p.env.items():
             if isinstance(value, SecretKeyRef):
                 env.append({"name": name, "valueFrom": value.to_env_source()})
@@ -1007,6 +1021,18 @@ def rollout_deadlock_problem(
         " roll out gradually (Traffic.gradual(...): it starts at 1 %), or retire the old revision"
         " first",
     )
+
+
+def _runtime_env(timeout: int, longest_request_seconds: float, batching: Batching) -> list[dict[str, object]]:
+    """The ``KN_SERVE_*`` variables the runtime reads (:data:`RUNTIME_ENV`), as env entries."""
+    values = {
+        "KN_SERVE_TIMEOUT_SECONDS": str(timeout),
+        "KN_SERVE_LONGEST_REQUEST_SECONDS": format_number(longest_request_seconds),
+    }
+    if batching.mode == "fixed" and batching.batch_size is not None:
+        values["KN_SERVE_BATCH_SIZE"] = str(batching.batch_size)
+        values["KN_SERVE_BATCH_MAX_WAIT_SECONDS"] = format_number(batching.max_wait_seconds)
+    return [{"name": name, "value": value} for name, value in values.items()]
 
 
 def timeout_seconds_for(longest_request_seconds: float) -> int:
