@@ -63,6 +63,7 @@ from kn_constructs.sim.kpa import (
     excess_burst_capacity,
     resolve_autoscaling,
 )
+from kn_constructs.sim.service_time import ServiceCurve
 from kn_constructs.sim.traces import Trace
 
 __all__ = [
@@ -123,6 +124,9 @@ CONVENTIONS: Final[Mapping[str, str]] = {
     " scale-down delay + max(grace, retention) + 4 s), and on until every request has finished.",
     "percentiles": "Latency percentiles are nearest-rank over the completed requests (the value at rank"
     " ceil(q/100 x n)).",
+    "service-curve": "With a ServiceCurve, a trace's service time is the request's duration alone on a pod;"
+    " a request that starts while its pod runs k requests (itself included) takes service x rate(1) /"
+    " rate(k), fixed when it starts: requests that join or leave the batch later do not change it.",
     "gpu": "GPU-seconds = pod lifetime from creation to the end of its drain (plus termination_seconds)"
     " x GPUs per pod (1 when the manifest requests no nvidia.com/gpu).",
 }
@@ -544,6 +548,7 @@ def simulate(
     termination_seconds: float = 0.0,
     tail_seconds: float | None = None,
     activator_queue_depth: int = ACTIVATOR_QUEUE_DEPTH,
+    service_curve: ServiceCurve | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> SimulationResult:
     """Simulate ``trace`` against one revision with Knative's autoscaler.
@@ -570,6 +575,10 @@ def simulate(
         tail_seconds: Seconds simulated after the trace ends. Default: the scale-to-zero
             tail (stable window + scale-down delay + max(grace, retention) + 4 s).
         activator_queue_depth: Requests the activator queues before 503. Default 10000.
+        service_curve: Load-dependent service time: tokens per second per request at each
+            concurrency (:class:`~kn_constructs.sim.ServiceCurve`); a request starting on a pod
+            with ``k`` in flight takes its trace service time x ``rate(1) / rate(k)``. Default
+            ``None``: the trace's service times as they are.
         progress: Called with the fraction done (0..1) as the run goes.
 
     Returns:
@@ -645,6 +654,8 @@ def simulate(
         checks.append(
             ("initial_pods", initial_pods, False, "unset with rollout=True (initial-scale pods start)")
         )
+    if service_curve is not None and not isinstance(service_curve, ServiceCurve):
+        checks.append(("service_curve", type(service_curve).__name__, False, "a ServiceCurve or None"))
     for name, value, ok, allowed in checks:
         if not ok:
             problems.append(
@@ -672,6 +683,7 @@ def simulate(
         end_seconds=math.ceil(trace.duration_seconds + tail_seconds),
         queue_depth=activator_queue_depth,
         progress=progress,
+        curve=service_curve,
     ).run()
     return SimulationResult(
         summary,
@@ -704,6 +716,7 @@ class _Engine:
         end_seconds: int,
         queue_depth: int,
         progress: Callable[[float], None] | None,
+        curve: ServiceCurve | None = None,
     ) -> None:
         self.trace = trace
         self.auto = auto
@@ -716,6 +729,7 @@ class _Engine:
         self.end_seconds = end_seconds
         self.queue_depth = queue_depth
         self.progress = progress
+        self.curve = curve
 
     def run(self) -> tuple[Summary, Timeline, array[float]]:
         """Run the trace to the end; return the summary, the timeline and each request's latency.
@@ -746,6 +760,19 @@ class _Engine:
         end_seconds = self.end_seconds
         progress = self.progress
         progress_step = max(1, end_seconds // 100)
+        curve = self.curve
+        loaded = curve is not None  # load-dependent service time
+        slow: Callable[[int], float] = float
+        if curve is not None:
+            table = curve.factors(cc if cc else max(64, curve.concurrency[-1]))
+            if cc:
+                slow = table.__getitem__  # in flight never exceeds containerConcurrency
+            else:
+                top = len(table)
+                slowdown = curve.slowdown
+
+                def slow(k: int) -> float:
+                    return table[k] if k < top else slowdown(k)
 
         windows = MetricWindows(auto.stable_window_seconds, auto.panic_window_seconds, auto.algorithm)
         record = windows.record
@@ -805,6 +832,8 @@ class _Engine:
             """Begin serving request ``idx`` (arrived at ``a``) on ``pod`` at ``now``."""
             nonlocal cold, waited, wait_total, wait_max
             pod.in_flight += 1
+            if loaded:
+                s = s * slow(pod.in_flight)
             end = now + s
             deadline = a + timeout
             if end > deadline:
@@ -1131,6 +1160,8 @@ class _Engine:
                         pod.act_in += 1
                         if cc == 0 or pod.in_flight < cc:
                             pod.in_flight += 1
+                            if loaded:
+                                s = s * slow(pod.in_flight)
                             if s <= timeout:
                                 heappush(heap, (t + s, idx, pod, 1))
                                 lat[idx] = s
@@ -1176,7 +1207,7 @@ class _Engine:
                         a, s, idx = act_queue.popleft()
                         if pod.in_flight < cc:
                             pod.in_flight += 1
-                            end = t + s
+                            end = t + (s * slow(pod.in_flight) if loaded else s)
                             if end > a + timeout:
                                 heappush(heap, (a + timeout, idx, pod, 3))
                             else:
