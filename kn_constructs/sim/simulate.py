@@ -50,6 +50,7 @@ from kn_constructs.errors import Problem, raise_for_errors
 from kn_constructs.knative import rules as kn
 from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings
 from kn_constructs.profile import AutoscalerProfile, StartupTime
+from kn_constructs.sim._stats import latency_stats
 from kn_constructs.sim.distributions import Distribution, as_distribution
 from kn_constructs.sim.kpa import (
     ACTIVATOR_QUEUE_DEPTH,
@@ -127,6 +128,9 @@ CONVENTIONS: Final[Mapping[str, str]] = {
     "service-curve": "With a ServiceCurve, a trace's service time is the request's duration alone on a pod;"
     " a request that starts while its pod runs k requests (itself included) takes service x rate(1) /"
     " rate(k), fixed when it starts: requests that join or leave the batch later do not change it.",
+    "cold-starts": "A cold start is a scale-up from zero: the reconciler creates pods while no pod is"
+    " starting or ready (draining pods take no requests). Its first request is the oldest request"
+    " waiting in the activator then, or, when none waits, the request whose arrival woke the revision.",
     "gpu": "GPU-seconds = pod lifetime from creation to the end of its drain (plus termination_seconds)"
     " x GPUs per pod (1 when the manifest requests no nvidia.com/gpu).",
 }
@@ -301,6 +305,16 @@ class Summary:
         simulated_seconds: Seconds simulated.
         panic_seconds: Seconds the decider spent in panic mode.
         proxy_seconds: Seconds the activator was in the request path.
+        cold_starts: Scale-ups from zero: pods created while no pod was starting or ready
+            (convention ``cold-starts``).
+        first_request_latency_p50_seconds: Median latency of each cold start's first request
+            (the one that woke the revision, or the oldest waiting in the activator); ``None``
+            when none completed.
+        first_request_latency_p99_seconds: Its 99th percentile (nearest rank).
+        first_request_latency_max_seconds: Its longest.
+        first_requests_rejected: Cold starts whose first request was rejected (timed out or 503).
+        activator_timeouts: Requests cut off at ``timeout_seconds`` while still waiting in the
+            activator's queue (part of ``timed_out``): no pod was ready for them in time.
     """
 
     requests: int
@@ -327,6 +341,12 @@ class Summary:
     simulated_seconds: int
     panic_seconds: int
     proxy_seconds: int
+    cold_starts: int = 0
+    first_request_latency_p50_seconds: float | None = None
+    first_request_latency_p99_seconds: float | None = None
+    first_request_latency_max_seconds: float | None = None
+    first_requests_rejected: int = 0
+    activator_timeouts: int = 0
 
     @property
     def gpu_hours(self) -> float:
@@ -807,7 +827,10 @@ class _Engine:
         wait_total = 0.0
         wait_max = 0.0
         timeouts = 0
+        act_timeouts = 0
         overflow = 0
+        cold_firsts: list[int] = []  # each cold start's first request (-1: none)
+        arriving = -1  # the request being handled by the arrival branch
         cnt_a = 0
         cnt_d = 0
         act_stat = False
@@ -953,6 +976,8 @@ class _Engine:
             nonlocal alive, peak, started, next_pod_id, ready_count, n_d, area_d, next_misc
             current = len(pods)
             if target > current:
+                if current == 0:
+                    cold_firsts.append(act_queue[0][2] if act_queue else arriving)
                 for _ in range(target - current):
                     pod = _Pod(next_pod_id, now, now + draw())
                     next_pod_id += 1
@@ -1084,6 +1109,7 @@ class _Engine:
                     n_a -= 1
                     area_a -= ns - x
                     timeouts += 1
+                    act_timeouts += 1
                 if requeue_at <= x:
                     # a re-queued pass; on a whole second the second's own pass below is that pass
                     requeue_at = inf
@@ -1146,7 +1172,9 @@ class _Engine:
                 if proxy or not ready_count:
                     cnt_a += 1
                     if not act_stat:
+                        arriving = idx
                         poke(t)
+                        arriving = -1
                     n_a += 1
                     area_a += ns - t
                     chosen = free.pop() if free else None
@@ -1235,9 +1263,10 @@ class _Engine:
         for pod in pods:
             finish(pod, end, 0.0)
 
-        values = lat.tolist() if not (overflow or timeouts) else [v for v in lat if v >= 0.0]
-        values.sort()
-        completed = len(values)
+        firsts = sorted(lat[k] for k in cold_firsts if k >= 0 and lat[k] >= 0)
+        completed, (p50, p90, p95, p99, p999), latency_max, latency_mean = latency_stats(
+            lat, any_rejected=bool(overflow or timeouts)
+        )
         summary = Summary(
             requests=n,
             completed=completed,
@@ -1245,13 +1274,13 @@ class _Engine:
             overflowed=overflow,
             timed_out=timeouts,
             cold_start_requests=cold,
-            latency_p50_seconds=percentile(values, 50),
-            latency_p90_seconds=percentile(values, 90),
-            latency_p95_seconds=percentile(values, 95),
-            latency_p99_seconds=percentile(values, 99),
-            latency_p999_seconds=percentile(values, 99.9),
-            latency_max_seconds=values[-1] if values else None,
-            latency_mean_seconds=math.fsum(values) / completed if completed else None,
+            latency_p50_seconds=p50,
+            latency_p90_seconds=p90,
+            latency_p95_seconds=p95,
+            latency_p99_seconds=p99,
+            latency_p999_seconds=p999,
+            latency_max_seconds=latency_max,
+            latency_mean_seconds=latency_mean,
             wait_mean_seconds=wait_total / completed if completed else None,
             wait_max_seconds=wait_max if completed else None,
             waited_requests=waited,
@@ -1263,5 +1292,11 @@ class _Engine:
             simulated_seconds=len(tl.ready),
             panic_seconds=panic_seconds,
             proxy_seconds=proxy_seconds,
+            cold_starts=len(cold_firsts),
+            first_request_latency_p50_seconds=percentile(firsts, 50),
+            first_request_latency_p99_seconds=percentile(firsts, 99),
+            first_request_latency_max_seconds=firsts[-1] if firsts else None,
+            first_requests_rejected=sum(1 for k in cold_firsts if k >= 0 and lat[k] < 0),
+            activator_timeouts=act_timeouts,
         )
         return summary, tl, lat
