@@ -1,0 +1,445 @@
+"""Simulate every model of a fleet under every policy, and work out what each costs.
+
+Each model's day is simulated once per policy with :func:`kn_constructs.sim.simulate` (the
+same trace and the same startup seed for every policy: common random numbers, so differences
+between policies come from the policies), in worker processes (``jobs``). From each run:
+
+* **cold starts**: scale-from-zero events, counted as the first request arriving in a second
+  whose start had the Deployment at 0 replicas (the timeline's ``replicas``); the
+  **first-request latency** is that request's latency (queueing for the pod included);
+* **timed out**: requests cut off at ``timeoutSeconds`` (the activator counts the wait for a pod
+  against it), the simulator's ``timed_out``;
+* **GPU-hours**: pods holding a GPU at each whole second of the day (the timeline's ``pods``)
+  x GPUs per pod; cost = GPU-hours x the class's price; a month is 30 days.
+
+Traces shorter or longer than a day are scaled to a day (figures x 86400 / trace seconds).
+
+**Break-even rate** (closed form, steady Poisson traffic at rate λ): a scale-to-zero policy goes
+to zero after an idle time ``T`` (its stable window, scale-down delay and retention). Each gap
+between requests longer than ``T`` is one cold start; by the exponential gaps' lack of memory it
+saves ``1/λ`` pod-seconds against min-scale 1 on average, whatever ``T`` is, and costs ``E``
+extra pod-seconds (the new pods' startup, and any extra pods the cold start makes the autoscaler
+ask for) plus ``c``, the cost you put on a cold start. Both policies pay for the same gaps, so
+scale to zero is cheaper exactly when ``1/λ > E + c / p`` (``p`` the price of a pod-second):
+
+    λ* = 1 / (E + 3600 c / (P x GPUs per pod))      P: price per GPU-hour
+
+``E`` is measured from the two runs at the model's own traffic: ``E = (G0 - G1 + Z) / N0``
+(``G0``, ``G1``: pod-seconds of the day under scale to zero and min-scale 1, ``Z``: seconds at
+zero pods, ``N0``: cold starts). With no cold start to measure, ``E`` is the mean startup (the
+least a cold start costs). ``T`` cancels, so every scale-to-zero variant has about the same
+break-even against min-scale 1; which of them is cheaper depends on how the gaps are spread,
+which only the simulation of the real traffic tells.
+
+**Recommendation**: among the policies with the fewest timed-out requests, the one with the
+lowest ``GPU cost + c x cold starts`` per day; ties go to fewer cold starts, then to the order
+given.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from array import array
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from kn_constructs.plan.inputs import DAY_SECONDS, Model, Prices, Traffic, model_seed
+from kn_constructs.plan.policies import Policy
+from kn_constructs.sim.distributions import Distribution
+from kn_constructs.sim.simulate import percentile, simulate
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "FleetHours",
+    "ModelPlan",
+    "Outcome",
+    "break_even_rate",
+    "default_jobs",
+    "fleet_hours",
+    "plan_models",
+    "run_model",
+]
+
+#: Days in the month of the monthly figures.
+DAYS_PER_MONTH: Final = 30
+
+
+def default_jobs() -> int:
+    """``min(2, CPU count)``."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One model under one policy, for one simulated day (per-day figures scaled to 24 h).
+
+    Attributes:
+        policy: The policy's name.
+        same_as: When the policy leaves the Service exactly as another one does, that one's
+            name (the run is shared); else ``""``.
+        requests_per_day: Requests.
+        cold_starts_per_day: Scale-from-zero events.
+        first_request_p50_seconds: Median latency of the first request of a cold start.
+        first_request_p99_seconds: Its 99th percentile (nearest rank).
+        first_request_failed_per_day: First requests of a cold start that were rejected.
+        cold_start_requests_per_day: Requests served by a pod that became ready after they
+            arrived (the simulator's ``cold_start_requests``; includes scale-ups from 1+).
+        timed_out_per_day: Requests cut off at ``timeoutSeconds``.
+        overflowed_per_day: Requests refused by a full queue.
+        latency_p99_seconds: p99 latency of all completed requests.
+        gpu_hours_per_day: GPU-hours.
+        zero_seconds: Seconds of the trace with no pod holding a GPU.
+        pods_started: Pods started in the run.
+        summary: The simulator's summary of the run (unscaled), as a dict.
+        pods: Pods holding a GPU at each whole second of the trace (for the fleet totals).
+        trace_seconds: Seconds of traffic simulated (the trace's length).
+    """
+
+    policy: str
+    same_as: str
+    requests_per_day: float
+    cold_starts_per_day: float
+    first_request_p50_seconds: float | None
+    first_request_p99_seconds: float | None
+    first_request_failed_per_day: float
+    cold_start_requests_per_day: float
+    timed_out_per_day: float
+    overflowed_per_day: float
+    latency_p99_seconds: float | None
+    gpu_hours_per_day: float
+    zero_seconds: int
+    pods_started: int
+    summary: Mapping[str, Any]
+    pods: array[int] = field(repr=False)
+    trace_seconds: float
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    """Every policy's outcome for one model, its costs, break-even and recommendation.
+
+    Attributes:
+        model: The model.
+        traffic: Its traffic.
+        gpus_per_pod: GPUs per pod.
+        price_per_gpu_hour: Its class's price.
+        outcomes: One per policy, in the order given.
+        recommended: The recommended policy's name.
+        break_even_per_hour: Requests per hour at which each scale-to-zero policy costs as much as
+            min-scale 1 (by policy name), with the cold start cost.
+        extra_pod_seconds: ``E`` per scale-to-zero policy (by name), measured or the startup.
+        measured: By policy name: whether ``E`` was measured (else the startup was used).
+    """
+
+    model: Model
+    traffic: Traffic
+    gpus_per_pod: int
+    price_per_gpu_hour: float
+    outcomes: tuple[Outcome, ...]
+    policies: tuple[Policy, ...]
+    recommended: str
+    break_even_per_hour: Mapping[str, float]
+    extra_pod_seconds: Mapping[str, float]
+    measured: Mapping[str, bool]
+    cold_start_cost: float
+
+    def outcome(self, policy: str) -> Outcome:
+        """The outcome of the named policy."""
+        for o in self.outcomes:
+            if o.policy == policy:
+                return o
+        raise KeyError(policy)
+
+    def cost_per_day(self, policy: str) -> float:
+        """GPU cost per day of a policy."""
+        return self.outcome(policy).gpu_hours_per_day * self.price_per_gpu_hour
+
+    def total_per_day(self, policy: str) -> float:
+        """GPU cost plus cold starts x the cold start cost, per day."""
+        o = self.outcome(policy)
+        return o.gpu_hours_per_day * self.price_per_gpu_hour + self.cold_start_cost * o.cold_starts_per_day
+
+    def policy(self, name: str) -> Policy:
+        """The named policy."""
+        return next(p for p in self.policies if p.name == name)
+
+    @property
+    def requests_per_hour(self) -> float:
+        """Mean requests per hour of the day."""
+        return self.outcomes[0].requests_per_day / 24
+
+
+# --------------------------------------------------------------------------- one model
+
+
+@dataclass(frozen=True)
+class ModelTask:
+    """What a worker needs to plan one model (picklable)."""
+
+    model: Model
+    traffic: Traffic
+    policies: tuple[Policy, ...]
+    seed: int
+
+
+def _first_requests(arrivals: array[float], latencies: array[float], replicas: array[int], start_zero: bool) -> list[int]:
+    """Indices of the first request of each cold start (see the module docs)."""
+    out: list[int] = []
+    last = -1
+    size = len(replicas)
+    for i, a in enumerate(arrivals):
+        k = int(a)
+        if k == last:
+            continue
+        last = k
+        zero = start_zero if k == 0 else (replicas[k - 1] == 0 if k - 1 < size else False)
+        if zero:
+            out.append(i)
+    return out
+
+
+def _outcome(policy: Policy, same_as: str, result: Any, trace_seconds: float) -> Outcome:
+    s = result.summary
+    tl = result.timeline
+    day = max(1, math.ceil(trace_seconds))
+    scale = DAY_SECONDS / trace_seconds if trace_seconds > 0 else 1.0
+    replicas = tl.replicas
+    start_zero = result.autoscaling.scaler.min_scale == 0
+    firsts = _first_requests(result.arrivals, result.latencies, replicas, start_zero)
+    lat = result.latencies
+    done = sorted(lat[i] for i in firsts if lat[i] >= 0)
+    failed = sum(1 for i in firsts if lat[i] < 0)
+    pods = array("l", tl.pods[:day])
+    zero_seconds = sum(1 for p in pods if p == 0)
+    gpu_seconds = float(sum(pods)) * result.gpus_per_pod
+    return Outcome(
+        policy=policy.name,
+        same_as=same_as,
+        requests_per_day=s.requests * scale,
+        cold_starts_per_day=len(firsts) * scale,
+        first_request_p50_seconds=percentile(done, 50),
+        first_request_p99_seconds=percentile(done, 99),
+        first_request_failed_per_day=failed * scale,
+        cold_start_requests_per_day=s.cold_start_requests * scale,
+        timed_out_per_day=s.timed_out * scale,
+        overflowed_per_day=s.overflowed * scale,
+        latency_p99_seconds=s.latency_p99_seconds,
+        gpu_hours_per_day=gpu_seconds / 3600 * scale,
+        zero_seconds=zero_seconds,
+        pods_started=s.pods_started,
+        summary=s.to_dict(),
+        pods=pods,
+        trace_seconds=trace_seconds,
+    )
+
+
+def run_model(task: ModelTask) -> tuple[str, tuple[Outcome, ...], int]:
+    """Simulate one model under each policy; policies that leave the same Service share a run.
+
+    Returns:
+        The model's name, one outcome per policy (in order) and its GPUs per pod.
+    """
+    model = task.model
+    seed = model_seed(task.seed, model.name)
+    trace = task.traffic.build(seed)
+    trace_seconds = float(trace.duration_seconds)
+    startup = model.startup if model.startup is not None else Distribution.fixed(0.0)
+    done: dict[str, tuple[str, Any]] = {}
+    out: list[Outcome] = []
+    gpus = 1
+    for policy in task.policies:
+        manifest = policy.apply(model.manifest)
+        key = repr(sorted((((manifest.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("annotations", {}).items()))
+        if key in done:
+            first, result = done[key]
+            out.append(_outcome(policy, first, result, trace_seconds))
+            continue
+        result = simulate(trace, manifest, startup, seed=seed)
+        gpus = result.gpus_per_pod
+        done[key] = (policy.name, result)
+        out.append(_outcome(policy, "", result, trace_seconds))
+    return model.name, tuple(out), gpus
+
+
+# --------------------------------------------------------------------------- costs
+
+
+def break_even_rate(extra_pod_seconds: float, *, price_per_gpu_hour: float, gpus_per_pod: int, cold_start_cost: float) -> float:
+    """λ* in requests per second: ``1 / (E + 3600 c / (P x GPUs per pod))`` (see the module docs)."""
+    denominator = extra_pod_seconds + 3600 * cold_start_cost / (price_per_gpu_hour * gpus_per_pod)
+    return math.inf if denominator <= 0 else 1 / denominator
+
+
+def _extra_pod_seconds(zero: Outcome, one: Outcome, startup_mean: float) -> tuple[float, bool]:
+    """``E = (G0 - G1 + Z) / N0`` in pod-seconds, from the two runs' days; else the startup."""
+    cold = zero.cold_starts_per_day * zero.trace_seconds / DAY_SECONDS
+    if cold <= 0:
+        return startup_mean, False
+    g0 = float(sum(zero.pods))
+    g1 = float(sum(one.pods))
+    extra = (g0 - g1 + zero.zero_seconds) / cold
+    if extra <= 0:
+        return startup_mean, False
+    return extra, True
+
+
+def _assemble(task: ModelTask, outcomes: tuple[Outcome, ...], gpus: int, prices: Prices) -> ModelPlan:
+    model = task.model
+    price = prices.per_gpu_hour[model.gpu_class]
+    by_name = {o.policy: o for o in outcomes}
+    one = by_name["min-scale-1"]
+    startup_mean = model.startup.mean_seconds if model.startup is not None else 0.0
+    break_even: dict[str, float] = {}
+    extra: dict[str, float] = {}
+    measured: dict[str, bool] = {}
+    for policy in task.policies:
+        if policy.scales_to_zero:
+            e, ok = _extra_pod_seconds(by_name[policy.name], one, startup_mean)
+            extra[policy.name] = e
+            measured[policy.name] = ok
+            rate = break_even_rate(e, price_per_gpu_hour=price, gpus_per_pod=gpus, cold_start_cost=prices.cold_start_cost)
+            break_even[policy.name] = rate * 3600
+    fewest = min(o.timed_out_per_day for o in outcomes)
+
+    def key(item: tuple[int, Outcome]) -> tuple[float, float, int]:
+        index, o = item
+        total = o.gpu_hours_per_day * price + prices.cold_start_cost * o.cold_starts_per_day
+        return (round(total, 9), o.cold_starts_per_day, index)
+
+    eligible = [(i, o) for i, o in enumerate(outcomes) if o.timed_out_per_day <= fewest]
+    best = min(eligible, key=key)[1]
+    return ModelPlan(
+        model=model,
+        traffic=task.traffic,
+        gpus_per_pod=gpus,
+        price_per_gpu_hour=price,
+        outcomes=outcomes,
+        policies=task.policies,
+        recommended=best.policy,
+        break_even_per_hour=break_even,
+        extra_pod_seconds=extra,
+        measured=measured,
+        cold_start_cost=prices.cold_start_cost,
+    )
+
+
+def plan_models(
+    models: Sequence[Model],
+    traffic: Mapping[str, Traffic],
+    prices: Prices,
+    policies: Sequence[Policy],
+    *,
+    seed: int = 0,
+    jobs: int = 1,
+    progress: Callable[[float], None] | None = None,
+) -> list[ModelPlan]:
+    """Plan every model (in the order given), in ``jobs`` worker processes (1: in this one)."""
+    tasks = [ModelTask(m, traffic[m.name], tuple(policies), seed) for m in models]
+    results: dict[str, tuple[tuple[Outcome, ...], int]] = {}
+    # biggest first, so that the last task to start is a small one
+    order = sorted(tasks, key=lambda t: -(t.traffic.requests_per_day or 1.0))
+    done = 0
+    if jobs <= 1 or len(tasks) <= 1:
+        for task in order:
+            name, outcomes, gpus = run_model(task)
+            results[name] = (outcomes, gpus)
+            done += 1
+            if progress is not None:
+                progress(done / len(tasks))
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+            futures = [pool.submit(run_model, task) for task in order]
+            for future in as_completed(futures):
+                name, outcomes, gpus = future.result()
+                results[name] = (outcomes, gpus)
+                done += 1
+                if progress is not None:
+                    progress(done / len(tasks))
+    return [_assemble(t, *results[t.model.name], prices) for t in tasks]
+
+
+# --------------------------------------------------------------------------- the fleet
+
+
+@dataclass(frozen=True)
+class FleetHours:
+    """Peak GPUs in use in each hour of the day, under one choice of policies.
+
+    Attributes:
+        label: ``recommended`` or a policy's name (every model on it).
+        by_pool: Peak GPUs per hour (24 values) by ``(gpu_class, region)``.
+        total: Peak GPUs of the whole fleet per hour.
+        per_minute: Peak GPUs of the whole fleet per minute (1440 values, for plots).
+        budget: The fleet's GPU budget, if declared.
+        over_budget_hours: Hours whose peak passes the budget.
+        over_inventory: Hours whose peak passes the inventory, by ``(gpu_class, region)``.
+    """
+
+    label: str
+    by_pool: Mapping[tuple[str, str], tuple[int, ...]]
+    total: tuple[int, ...]
+    per_minute: tuple[int, ...]
+    budget: int | None
+    over_budget_hours: tuple[int, ...]
+    over_inventory: Mapping[tuple[str, str], tuple[int, ...]]
+
+    @property
+    def peak(self) -> int:
+        """The day's peak."""
+        return max(self.total, default=0)
+
+
+def _sum_series(series: Sequence[Sequence[int]]) -> list[int]:
+    if not series:
+        return [0] * DAY_SECONDS
+    length = max(len(s) for s in series)
+    padded = [s if len(s) == length else list(s) + [0] * (length - len(s)) for s in series]
+    return [sum(column) for column in zip(*padded, strict=True)]
+
+
+def _peaks(values: Sequence[int], width: int, count: int) -> tuple[int, ...]:
+    """Peak of each ``width``-second slot, folding a longer trace onto ``count`` slots."""
+    out = [0] * count
+    for start in range(0, len(values), width):
+        slot = (start // width) % count
+        peak = max(values[start : start + width])
+        if peak > out[slot]:
+            out[slot] = peak
+    return tuple(out)
+
+
+def fleet_hours(plans: Sequence[ModelPlan], choice: Mapping[str, str], label: str, prices: Prices, budget: int | None) -> FleetHours:
+    """Peak GPUs per hour under ``choice`` (model -> policy name), against budget and inventory."""
+    pools: dict[tuple[str, str], list[Sequence[int]]] = {}
+    for plan in plans:
+        o = plan.outcome(choice[plan.model.name])
+        series: Sequence[int] = o.pods if plan.gpus_per_pod == 1 else [p * plan.gpus_per_pod for p in o.pods]
+        pools.setdefault((plan.model.gpu_class, plan.model.region), []).append(series)
+    by_pool: dict[tuple[str, str], tuple[int, ...]] = {}
+    sums: list[list[int]] = []
+    for pool, series_list in sorted(pools.items()):
+        summed = _sum_series(series_list)
+        sums.append(summed)
+        by_pool[pool] = _peaks(summed, 3600, 24)
+    total_series = _sum_series(sums)
+    total = _peaks(total_series, 3600, 24)
+    over_budget = tuple(h for h, peak in enumerate(total) if budget is not None and peak > budget)
+    over_inventory: dict[tuple[str, str], tuple[int, ...]] = {}
+    if prices.inventory:
+        for (gpu_class, region), peaks in by_pool.items():
+            have = prices.inventory.get(region, {}).get(gpu_class, 0)
+            hours = tuple(h for h, peak in enumerate(peaks) if peak > have)
+            if hours:
+                over_inventory[(gpu_class, region)] = hours
+    return FleetHours(
+        label=label,
+        by_pool=by_pool,
+        total=total,
+        per_minute=_peaks(total_series, 60, 1440),
+        budget=budget,
+        over_budget_hours=over_budget,
+        over_inventory=over_inventory,
+    )
