@@ -1,4 +1,4 @@
-"""The ``kn-constructs`` command line: ``lint``, ``explain``, ``simulate``, ``recommend``.
+"""The ``kn-constructs`` command line: ``lint``, ``explain``, ``simulate``, ``recommend``, ``plan``.
 
 Each subcommand lives in its own module and registers itself through a
 ``register(subparsers)`` function; its module is imported only when it is listed
@@ -22,6 +22,7 @@ __all__ = ["EXIT_BROKEN_PIPE", "main"]
 SUBCOMMAND_MODULES = (
     "kn_constructs.lint.cli",
     "kn_constructs.sim.cli",
+    "kn_constructs.plan.cli",
 )
 
 

@@ -7,12 +7,14 @@ between policies come from the policies), in worker processes (``jobs``). From e
 * **cold starts**: scale-from-zero events, counted as the first request arriving in a second
   whose start had the Deployment at 0 replicas (the timeline's ``replicas``); the
   **first-request latency** is that request's latency (queueing for the pod included);
-* **timed out**: requests cut off at ``timeoutSeconds`` (the activator counts the wait for a pod
-  against it), the simulator's ``timed_out``;
+* **rejected**: requests cut off at ``timeoutSeconds`` (the activator counts the wait for a pod
+  against it) or refused by a full queue;
 * **GPU-hours**: pods holding a GPU at each whole second of the day (the timeline's ``pods``)
   x GPUs per pod; cost = GPU-hours x the class's price; a month is 30 days.
 
-Traces shorter or longer than a day are scaled to a day (figures x 86400 / trace seconds).
+The day starts as it ended: the trace's last hour is replayed first (:func:`warmed_trace`) and
+only the day's own requests and seconds are counted. Traces shorter or longer than a day are
+scaled to a day (figures x 86400 / trace seconds).
 
 **Break-even rate** (closed form, steady Poisson traffic at rate λ): a scale-to-zero policy goes
 to zero after an idle time ``T`` (its stable window, scale-down delay and retention). Each gap
@@ -41,6 +43,7 @@ from __future__ import annotations
 import math
 import os
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -50,6 +53,7 @@ from kn_constructs.plan.inputs import DAY_SECONDS, Model, Prices, Traffic, model
 from kn_constructs.plan.policies import Policy
 from kn_constructs.sim.distributions import Distribution
 from kn_constructs.sim.simulate import percentile, simulate
+from kn_constructs.sim.traces import Trace
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -59,6 +63,7 @@ __all__ = [
     "break_even_rate",
     "default_jobs",
     "fleet_hours",
+    "warmed_trace",
     "plan_models",
     "run_model",
 ]
@@ -85,17 +90,16 @@ class Outcome:
         first_request_p50_seconds: Median latency of the first request of a cold start.
         first_request_p99_seconds: Its 99th percentile (nearest rank).
         first_request_failed_per_day: First requests of a cold start that were rejected.
-        cold_start_requests_per_day: Requests served by a pod that became ready after they
-            arrived (the simulator's ``cold_start_requests``; includes scale-ups from 1+).
-        timed_out_per_day: Requests cut off at ``timeoutSeconds``.
-        overflowed_per_day: Requests refused by a full queue.
-        latency_p99_seconds: p99 latency of all completed requests.
+        rejected_per_day: Requests that failed: cut off at ``timeoutSeconds`` (the activator
+            counts the wait for a pod against it) or refused by a full queue.
+        latency_p50_seconds: Median latency of the completed requests (queueing included).
+        latency_p99_seconds: Their 99th percentile.
         gpu_hours_per_day: GPU-hours.
-        zero_seconds: Seconds of the trace with no pod holding a GPU.
-        pods_started: Pods started in the run.
-        summary: The simulator's summary of the run (unscaled), as a dict.
-        pods: Pods holding a GPU at each whole second of the trace (for the fleet totals).
-        trace_seconds: Seconds of traffic simulated (the trace's length).
+        zero_seconds: Seconds of the day with no pod holding a GPU.
+        pods_started: Pods started in the run (warm-up included).
+        pods: Pods holding a GPU at each whole second of the day (for the fleet totals).
+        trace_seconds: Seconds of traffic planned (the trace's length; a day for generated traffic).
+        warmup_seconds: Seconds replayed before the day (:func:`warmed_trace`).
     """
 
     policy: str
@@ -105,16 +109,15 @@ class Outcome:
     first_request_p50_seconds: float | None
     first_request_p99_seconds: float | None
     first_request_failed_per_day: float
-    cold_start_requests_per_day: float
-    timed_out_per_day: float
-    overflowed_per_day: float
+    rejected_per_day: float
+    latency_p50_seconds: float | None
     latency_p99_seconds: float | None
     gpu_hours_per_day: float
     zero_seconds: int
     pods_started: int
-    summary: Mapping[str, Any]
     pods: array[int] = field(repr=False)
-    trace_seconds: float
+    trace_seconds: float = 0.0
+    warmup_seconds: int = 0
 
 
 @dataclass(frozen=True)
@@ -185,54 +188,89 @@ class ModelTask:
     seed: int
 
 
-def _first_requests(arrivals: array[float], latencies: array[float], replicas: array[int], start_zero: bool) -> list[int]:
-    """Indices of the first request of each cold start (see the module docs)."""
+#: Seconds of the day's end replayed before it (a warm-up), so the day starts as it ended.
+WARMUP_SECONDS: Final = 3600
+
+
+def warmed_trace(trace: Trace) -> tuple[Trace, int]:
+    """The trace with its last :data:`WARMUP_SECONDS` replayed before it, and the warm-up length.
+
+    A day repeats: at midnight the revision holds what the end of the previous day left it
+    (pods, the autoscaler's windows). Replaying the last hour first gives it that state; the
+    figures count only the requests and seconds of the day itself. Traces shorter than two
+    hours get no warm-up (they start scaled to min-scale).
+    """
+    duration = trace.duration_seconds
+    if duration < 2 * WARMUP_SECONDS:
+        return trace, 0
+    cut = duration - WARMUP_SECONDS
+    arrivals = trace.arrival_seconds
+    services = trace.service_seconds
+    first = bisect_left(arrivals, cut)
+    warm_a = array("d", (a - cut for a in arrivals[first:]))
+    warm_a.extend(a + WARMUP_SECONDS for a in arrivals)
+    warm_s = array("d", services[first:])
+    warm_s.extend(services)
+    out = Trace(warm_a, warm_s, duration_seconds=duration + WARMUP_SECONDS, name=trace.name, validate=False)
+    return out, WARMUP_SECONDS
+
+
+def _first_requests(
+    arrivals: array[float], replicas: array[int], begin: int, end: float, start_zero: bool
+) -> list[int]:
+    """Indices of the first request of each cold start among arrivals in ``[begin, end)``.
+
+    A request is the first of a cold start when it is the first to arrive in a second that
+    started with the Deployment at 0 replicas (second 0: when the run starts scaled to zero).
+    """
     out: list[int] = []
     last = -1
-    size = len(replicas)
-    for i, a in enumerate(arrivals):
-        k = int(a)
+    for i in range(bisect_left(arrivals, begin), bisect_left(arrivals, end)):
+        k = int(arrivals[i])
         if k == last:
             continue
         last = k
-        zero = start_zero if k == 0 else (replicas[k - 1] == 0 if k - 1 < size else False)
-        if zero:
+        # timeline entry k - 1 is the state at second k, when this second starts
+        if (start_zero if k == 0 else replicas[k - 1] == 0):
             out.append(i)
     return out
 
 
-def _outcome(policy: Policy, same_as: str, result: Any, trace_seconds: float) -> Outcome:
-    s = result.summary
+def _outcome(policy: Policy, same_as: str, result: Any, trace_seconds: float, warmup: int) -> Outcome:
     tl = result.timeline
     day = max(1, math.ceil(trace_seconds))
     scale = DAY_SECONDS / trace_seconds if trace_seconds > 0 else 1.0
     replicas = tl.replicas
-    start_zero = result.autoscaling.scaler.min_scale == 0
-    firsts = _first_requests(result.arrivals, result.latencies, replicas, start_zero)
+    arrivals = result.arrivals
     lat = result.latencies
+    end = warmup + trace_seconds
+    firsts = _first_requests(arrivals, replicas, warmup, end, result.autoscaling.scaler.min_scale == 0)
+    lo, hi = bisect_left(arrivals, warmup), bisect_left(arrivals, end)
+    day_lat = lat[lo:hi]
     done = sorted(lat[i] for i in firsts if lat[i] >= 0)
     failed = sum(1 for i in firsts if lat[i] < 0)
-    pods = array("l", tl.pods[:day])
+    completed = sorted(v for v in day_lat if v >= 0)
+    rejected = len(day_lat) - len(completed)
+    pods = array("l", tl.pods[warmup : warmup + day])
     zero_seconds = sum(1 for p in pods if p == 0)
     gpu_seconds = float(sum(pods)) * result.gpus_per_pod
     return Outcome(
         policy=policy.name,
         same_as=same_as,
-        requests_per_day=s.requests * scale,
+        requests_per_day=len(day_lat) * scale,
         cold_starts_per_day=len(firsts) * scale,
         first_request_p50_seconds=percentile(done, 50),
         first_request_p99_seconds=percentile(done, 99),
         first_request_failed_per_day=failed * scale,
-        cold_start_requests_per_day=s.cold_start_requests * scale,
-        timed_out_per_day=s.timed_out * scale,
-        overflowed_per_day=s.overflowed * scale,
-        latency_p99_seconds=s.latency_p99_seconds,
+        rejected_per_day=rejected * scale,
+        latency_p50_seconds=percentile(completed, 50),
+        latency_p99_seconds=percentile(completed, 99),
         gpu_hours_per_day=gpu_seconds / 3600 * scale,
         zero_seconds=zero_seconds,
-        pods_started=s.pods_started,
-        summary=s.to_dict(),
+        pods_started=result.summary.pods_started,
         pods=pods,
         trace_seconds=trace_seconds,
+        warmup_seconds=warmup,
     )
 
 
@@ -244,23 +282,25 @@ def run_model(task: ModelTask) -> tuple[str, tuple[Outcome, ...], int]:
     """
     model = task.model
     seed = model_seed(task.seed, model.name)
-    trace = task.traffic.build(seed)
-    trace_seconds = float(trace.duration_seconds)
+    day_trace = task.traffic.build(seed)
+    trace, warmup = warmed_trace(day_trace)
+    trace_seconds = float(day_trace.duration_seconds)
     startup = model.startup if model.startup is not None else Distribution.fixed(0.0)
     done: dict[str, tuple[str, Any]] = {}
     out: list[Outcome] = []
     gpus = 1
     for policy in task.policies:
         manifest = policy.apply(model.manifest)
-        key = repr(sorted((((manifest.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("annotations", {}).items()))
+        annotations = (((manifest.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("annotations")
+        key = repr(sorted((annotations or {}).items()))
         if key in done:
             first, result = done[key]
-            out.append(_outcome(policy, first, result, trace_seconds))
+            out.append(_outcome(policy, first, result, trace_seconds, warmup))
             continue
         result = simulate(trace, manifest, startup, seed=seed)
         gpus = result.gpus_per_pod
         done[key] = (policy.name, result)
-        out.append(_outcome(policy, "", result, trace_seconds))
+        out.append(_outcome(policy, "", result, trace_seconds, warmup))
     return model.name, tuple(out), gpus
 
 
@@ -302,14 +342,14 @@ def _assemble(task: ModelTask, outcomes: tuple[Outcome, ...], gpus: int, prices:
             measured[policy.name] = ok
             rate = break_even_rate(e, price_per_gpu_hour=price, gpus_per_pod=gpus, cold_start_cost=prices.cold_start_cost)
             break_even[policy.name] = rate * 3600
-    fewest = min(o.timed_out_per_day for o in outcomes)
+    fewest = min(o.rejected_per_day for o in outcomes)
 
     def key(item: tuple[int, Outcome]) -> tuple[float, float, int]:
         index, o = item
         total = o.gpu_hours_per_day * price + prices.cold_start_cost * o.cold_starts_per_day
         return (round(total, 9), o.cold_starts_per_day, index)
 
-    eligible = [(i, o) for i, o in enumerate(outcomes) if o.timed_out_per_day <= fewest]
+    eligible = [(i, o) for i, o in enumerate(outcomes) if o.rejected_per_day <= fewest]
     best = min(eligible, key=key)[1]
     return ModelPlan(
         model=model,
