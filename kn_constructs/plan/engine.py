@@ -18,18 +18,21 @@ scaled to a day (figures x 86400 / trace seconds).
 
 **Break-even rate** (closed form, steady Poisson traffic at rate λ): a scale-to-zero policy goes
 to zero after an idle time ``T`` (its stable window, scale-down delay and retention). Each gap
-between requests longer than ``T`` is one cold start; by the exponential gaps' lack of memory it
-saves ``1/λ`` pod-seconds against min-scale 1 on average, whatever ``T`` is, and costs ``E``
-extra pod-seconds (the new pods' startup, and any extra pods the cold start makes the autoscaler
-ask for) plus ``c``, the cost you put on a cold start. Both policies pay for the same gaps, so
-scale to zero is cheaper exactly when ``1/λ > E + c / p`` (``p`` the price of a pod-second):
+between requests longer than ``T`` is one cold start and, against min-scale 1, saves the
+pod-seconds at zero, ``gap - T``: ``1/λ`` on average whatever ``T`` is (exponential gaps have
+no memory). It costs ``c``, what you put on a cold start, and ``E`` extra pod-seconds: the
+extra pods a cold start makes the autoscaler ask for (the requests waiting in the activator
+count as demand). The new pod's own startup costs nothing extra: min-scale 1 holds its idle pod
+over the same seconds. Both policies pay for the same gaps, so scale to zero is cheaper exactly
+when ``1/λ > E + c / p`` (``p`` the price of a pod-second):
 
     λ* = 1 / (E + 3600 c / (P x GPUs per pod))      P: price per GPU-hour
 
 ``E`` is measured from the two runs at the model's own traffic: ``E = (G0 - G1 + Z) / N0``
-(``G0``, ``G1``: pod-seconds of the day under scale to zero and min-scale 1, ``Z``: seconds at
-zero pods, ``N0``: cold starts). With no cold start to measure, ``E`` is the mean startup (the
-least a cold start costs). ``T`` cancels, so every scale-to-zero variant has about the same
+(``G0``, ``G1``: pod-seconds of the day under the scale-to-zero policy and min-scale 1, ``Z``:
+its seconds at zero pods, ``N0``: its cold starts), at least 0 (0 when there is no cold start to
+measure). With ``c = 0`` and ``E = 0`` there is no break-even: scale to zero never costs more
+GPU time (λ* is infinite). ``T`` cancels, so every scale-to-zero variant has about the same
 break-even against min-scale 1; which of them is cheaper depends on how the gaps are spread,
 which only the simulation of the real traffic tells.
 
@@ -130,11 +133,13 @@ class ModelPlan:
         gpus_per_pod: GPUs per pod.
         price_per_gpu_hour: Its class's price.
         outcomes: One per policy, in the order given.
+        policies: The policies, in the same order.
         recommended: The recommended policy's name.
         break_even_per_hour: Requests per hour at which each scale-to-zero policy costs as much as
             min-scale 1 (by policy name), with the cold start cost.
-        extra_pod_seconds: ``E`` per scale-to-zero policy (by name), measured or the startup.
-        measured: By policy name: whether ``E`` was measured (else the startup was used).
+        extra_pod_seconds: ``E`` per scale-to-zero policy (by name).
+        measured: By policy name: whether ``E`` was measured (no cold start: 0 was used).
+        cold_start_cost: What a cold start is weighed at.
     """
 
     model: Model
@@ -313,17 +318,14 @@ def break_even_rate(extra_pod_seconds: float, *, price_per_gpu_hour: float, gpus
     return math.inf if denominator <= 0 else 1 / denominator
 
 
-def _extra_pod_seconds(zero: Outcome, one: Outcome, startup_mean: float) -> tuple[float, bool]:
-    """``E = (G0 - G1 + Z) / N0`` in pod-seconds, from the two runs' days; else the startup."""
+def _extra_pod_seconds(zero: Outcome, one: Outcome) -> tuple[float, bool]:
+    """``E = max(0, (G0 - G1 + Z) / N0)`` in pod-seconds from the two runs' days; 0 without a cold start."""
     cold = zero.cold_starts_per_day * zero.trace_seconds / DAY_SECONDS
     if cold <= 0:
-        return startup_mean, False
+        return 0.0, False
     g0 = float(sum(zero.pods))
     g1 = float(sum(one.pods))
-    extra = (g0 - g1 + zero.zero_seconds) / cold
-    if extra <= 0:
-        return startup_mean, False
-    return extra, True
+    return max(0.0, (g0 - g1 + zero.zero_seconds) / cold), True
 
 
 def _assemble(task: ModelTask, outcomes: tuple[Outcome, ...], gpus: int, prices: Prices) -> ModelPlan:
@@ -331,13 +333,12 @@ def _assemble(task: ModelTask, outcomes: tuple[Outcome, ...], gpus: int, prices:
     price = prices.per_gpu_hour[model.gpu_class]
     by_name = {o.policy: o for o in outcomes}
     one = by_name["min-scale-1"]
-    startup_mean = model.startup.mean_seconds if model.startup is not None else 0.0
     break_even: dict[str, float] = {}
     extra: dict[str, float] = {}
     measured: dict[str, bool] = {}
     for policy in task.policies:
         if policy.scales_to_zero:
-            e, ok = _extra_pod_seconds(by_name[policy.name], one, startup_mean)
+            e, ok = _extra_pod_seconds(by_name[policy.name], one)
             extra[policy.name] = e
             measured[policy.name] = ok
             rate = break_even_rate(e, price_per_gpu_hour=price, gpus_per_pod=gpus, cold_start_cost=prices.cold_start_cost)

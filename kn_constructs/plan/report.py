@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from kn_constructs.plan.engine import DAYS_PER_MONTH, FleetHours, ModelPlan, fleet_hours
-from kn_constructs.plan.inputs import Prices
+from kn_constructs.plan.inputs import Prices, model_seed
 
 __all__ = ["SCHEMA", "Report", "build_report", "render_html", "render_text", "to_json"]
 
@@ -63,9 +63,12 @@ def paste_annotations(plan: ModelPlan) -> dict[str, str]:
 def _num(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "-"
-    if math.isinf(value):
-        return "inf"
     return f"{value:.{digits}f}"
+
+
+def _rate(value: float) -> str:
+    """A break-even rate per hour; infinite: scale to zero never costs more."""
+    return "none (never costs more)" if math.isinf(value) else f"{value:.1f} requests/hour"
 
 
 def _seconds(value: float | None) -> str:
@@ -123,6 +126,7 @@ def to_json(report: Report) -> dict[str, Any]:
                 "namespace": m.namespace,
                 "gpu_class": m.gpu_class,
                 "region": m.region,
+                "seed": model_seed(report.seed, m.name),
                 "gpus_per_pod": plan.gpus_per_pod,
                 "price_per_gpu_hour": plan.price_per_gpu_hour,
                 "startup": m.startup.describe() if m.startup is not None else None,
@@ -240,8 +244,8 @@ def render_text(report: Report) -> str:
         if plan.break_even_per_hour:
             parts = []
             for name, rate in plan.break_even_per_hour.items():
-                how = "" if plan.measured[name] else " (E = startup)"
-                parts.append(f"{name} {_num(rate)}/h{how}")
+                how = "" if plan.measured[name] else " (no cold start: E = 0)"
+                parts.append(f"{name} {_rate(rate)}{how}")
             lines.append("  break-even vs min-scale-1 (steady traffic): " + ", ".join(parts))
         annotations = paste_annotations(plan)
         lines.append(f"  recommended: {plan.recommended}")
@@ -418,7 +422,7 @@ def render_html(report: Report) -> str:
         parts.append("</table>")
         if plan.break_even_per_hour:
             items = ", ".join(
-                f"{e(k)}: {_num(v)} requests/hour" + ("" if plan.measured[k] else " (E = startup)")
+                f"{e(k)}: {_rate(v)}" + ("" if plan.measured[k] else " (no cold start: E = 0)")
                 for k, v in plan.break_even_per_hour.items()
             )
             parts.append(f"<p>Break-even against min-scale-1 (steady traffic): {items}.</p>")
