@@ -433,11 +433,21 @@ class FleetHours:
         return max(self.total, default=0)
 
 
+def _day_series(series: Sequence[int]) -> Sequence[int]:
+    """A trace's per-second series over one day: a shorter trace repeats (as its per-day figures
+    assume), a longer one is cut at whole days and folded onto the day by :func:`_peaks`."""
+    if len(series) >= DAY_SECONDS or not series:
+        return series
+    repeats = -(-DAY_SECONDS // len(series))
+    return (list(series) * repeats)[:DAY_SECONDS]
+
+
 def _sum_series(series: Sequence[Sequence[int]]) -> list[int]:
     if not series:
         return [0] * DAY_SECONDS
-    length = max(len(s) for s in series)
-    padded = [s if len(s) == length else list(s) + [0] * (length - len(s)) for s in series]
+    days = [_day_series(s) for s in series]
+    length = max(len(s) for s in days)
+    padded = [s if len(s) == length else list(s) + [0] * (length - len(s)) for s in days]
     return [sum(column) for column in zip(*padded, strict=True)]
 
 

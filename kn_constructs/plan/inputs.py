@@ -215,9 +215,17 @@ class Traffic:
         return math.fsum(self.hourly_requests)
 
     def build(self, seed: int) -> Trace:
-        """The trace: Poisson arrivals at the hourly rates (seeded), or the trace file."""
+        """The trace: Poisson arrivals at the hourly rates (seeded), or the trace file.
+
+        A trace file covers whole hours: its length is its last arrival rounded up to the hour
+        (at least one hour).
+        """
         if self.kind == "trace":
-            return read_csv(self.trace_path, name=self.model)
+            trace = read_csv(self.trace_path, name=self.model)
+            last = trace.arrival_seconds[-1] if len(trace) else 0.0
+            hours = max(1, math.ceil(last / 3600)) if last % 3600 or last == 0 else int(last // 3600) + 1
+            trace.duration_seconds = float(hours * 3600)
+            return trace
         service: Distribution | float = (
             Distribution.lognormal(self.service_mean_seconds, self.service_spread_seconds)
             if self.service_spread_seconds > 0

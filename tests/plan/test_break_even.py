@@ -10,12 +10,15 @@ start weighed at 0.1. By the closed form (docs/plan.md, "Break-even"):
     λ* = 1 / (E + 3600 x 0.1 / 3.6) = 1 / (0 + 100 s) = 36 requests per hour.
 
 * 1 request an hour (24 a day, far below 36/h): every request meets a cold start; scale to zero
-  holds a pod about startup + request + the idle time before it scales down (60 s window +
-  the 30 s grace period), ~112 s per request: ~0.75 GPU-hours, 2.7 + 24 x 0.1 = 5.1 a day;
-  min-scale 1 holds one pod all day: 24 GPU-hours, 86.4 a day. Scale to zero must win.
-* 120 requests an hour (one every 30 s, above 36/h): gaps longer than the ~60-90 s idle time come
-  with probability e^-2..e^-3, 143-390 cold starts a day, 14-39 in cold-start cost, while each
-  saves only ~30 pod-seconds on average (1/λ): 1.2-3.3 GPU-hours, 4.3-11.7. Min-scale 1 must win.
+  holds a pod for startup + request + the 60 s stable window before it goes back to zero (the
+  grace period has run meanwhile: the activator is in the path), 20 + 2 + 60 = 82 s per request:
+  24 x 82 s = 0.55 GPU-hours, 2.0 + 24 x 0.1 = 4.4 a day; min-scale 1 holds one pod all day:
+  24 GPU-hours, 86.4 a day. Scale to zero must win. (Seed 11: 22 requests, 0.51 GPU-hours, 4.04.)
+* 120 requests an hour (one every 30 s, above 36/h): a gap outlasts the 2 s request and the 60 s
+  window with probability e^(-62/30) = 0.127: 2880 x 0.127 = 365 cold starts a day, 36.5 in
+  cold-start cost, while each saves only 1/λ = 30 pod-seconds on average: 3.0 GPU-hours, 11.0.
+  Scale to zero costs ~25 a day more: min-scale 1 must win. (Seed 11: 318 cold starts,
+  21.53 GPU-hours: 109.32 a day against 86.40.)
 """
 
 from __future__ import annotations
