@@ -6,7 +6,14 @@ text, JSON and HTML reports; :mod:`~kn_constructs.plan.inputs` reads the fleet, 
 prices.
 """
 
-from kn_constructs.plan.engine import FleetHours, ModelPlan, Outcome, break_even_rate, fleet_hours, plan_models
+from kn_constructs.plan.engine import (
+    FleetHours,
+    ModelPlan,
+    Outcome,
+    break_even_rate,
+    fleet_hours,
+    plan_models,
+)
 from kn_constructs.plan.inputs import Model, Prices, Traffic, load_models, read_prices, read_traffic
 from kn_constructs.plan.policies import DEFAULT_POLICIES, Policy, parse_policies
 

@@ -17,8 +17,15 @@ from typing import Any
 
 from kn_constructs.errors import Problem, ValidationError
 from kn_constructs.plan.engine import default_jobs, plan_models
-from kn_constructs.plan.inputs import PLAN_CODE, load_models, parse_startups, price_problems, read_prices, read_traffic
-from kn_constructs.plan.policies import DEFAULT_POLICIES, parse_policies
+from kn_constructs.plan.inputs import (
+    PLAN_CODE,
+    load_models,
+    parse_startups,
+    price_problems,
+    read_prices,
+    read_traffic,
+)
+from kn_constructs.plan.policies import DEFAULT_POLICIES, Policy, parse_policies
 from kn_constructs.plan.report import build_report, render_html, render_text, to_json
 from kn_constructs.sim._progress import ProgressBar
 
@@ -47,9 +54,15 @@ def register(subparsers: Any) -> None:
         " traffic: cold starts, first-request latency, failed requests, GPU-hours and cost, the break-even"
         " request rate, the recommended policy, and the fleet's peak GPUs per hour.",
     )
-    parser.add_argument("path", metavar="APP_OR_DIR", help="a cdk8s app (folder with cdk8s.yaml, or .py) or YAML")
-    parser.add_argument("--traffic", required=True, metavar="FILE.csv", help="traffic per model (docs/plan.md)")
-    parser.add_argument("--prices", required=True, metavar="FILE.yaml", help="GPU prices per class (docs/plan.md)")
+    parser.add_argument(
+        "path", metavar="APP_OR_DIR", help="a cdk8s app (folder with cdk8s.yaml, or .py) or YAML"
+    )
+    parser.add_argument(
+        "--traffic", required=True, metavar="FILE.csv", help="traffic per model (docs/plan.md)"
+    )
+    parser.add_argument(
+        "--prices", required=True, metavar="FILE.yaml", help="GPU prices per class (docs/plan.md)"
+    )
     parser.add_argument(
         "--policies",
         action="append",
@@ -65,15 +78,21 @@ def register(subparsers: Any) -> None:
         metavar="MODEL=MEAN[:SPREAD]",
         help="a model's measured pod startup, seconds (default: the one the manifest records)",
     )
-    parser.add_argument("--gpu-budget", type=_positive_int, help="the fleet's GPU budget (default: the prices file's)")
+    parser.add_argument(
+        "--gpu-budget", type=_positive_int, help="the fleet's GPU budget (default: the prices file's)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the traffic and startups (default 0)")
     parser.add_argument(
         "--jobs", type=_positive_int, default=default_jobs(), help="worker processes (default: min(2, CPUs))"
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.add_argument("--html", metavar="FILE.html", default=DEFAULT_HTML, help="HTML report (default plan.html)")
+    parser.add_argument(
+        "--html", metavar="FILE.html", default=DEFAULT_HTML, help="HTML report (default plan.html)"
+    )
     parser.add_argument("--no-html", action="store_true", help="write no HTML report")
-    parser.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
+    parser.add_argument(
+        "--progress", action="store_true", help="show a progress bar even when not on a terminal"
+    )
     parser.set_defaults(func=_run)
 
 
@@ -88,7 +107,7 @@ def _run(args: argparse.Namespace) -> int:
     from kn_constructs.lint.explain import AppError
 
     problems: list[Problem] = []
-    policies = DEFAULT_POLICIES
+    policies: tuple[Policy, ...] = DEFAULT_POLICIES
     try:
         if args.policies:
             policies = parse_policies(args.policies)
@@ -114,7 +133,8 @@ def _run(args: argparse.Namespace) -> int:
     except AppError as error:
         print(f"kn-constructs plan: {error}", file=sys.stderr)
         return 2
-    assert traffic is not None and prices is not None
+    assert traffic is not None
+    assert prices is not None
     names = {m.name for m in models}
     for m in models:
         if m.name not in traffic:
@@ -144,7 +164,10 @@ def _run(args: argparse.Namespace) -> int:
     if not args.no_html:
         target = Path(args.html)
         if not target.parent.is_dir():
-            return _fail([Problem(PLAN_CODE, "--html", f"no such folder: {target.parent}", value=args.html)], "bad input")
+            return _fail(
+                [Problem(PLAN_CODE, "--html", f"no such folder: {target.parent}", value=args.html)],
+                "bad input",
+            )
     bar = ProgressBar("plan", sys.stderr) if (args.progress or sys.stderr.isatty()) else None
     try:
         plans = plan_models(models, traffic, prices, policies, seed=args.seed, jobs=args.jobs, progress=bar)

@@ -66,9 +66,9 @@ __all__ = [
     "break_even_rate",
     "default_jobs",
     "fleet_hours",
-    "warmed_trace",
     "plan_models",
     "run_model",
+    "warmed_trace",
 ]
 
 #: Days in the month of the monthly figures.
@@ -236,7 +236,7 @@ def _first_requests(
             continue
         last = k
         # timeline entry k - 1 is the state at second k, when this second starts
-        if (start_zero if k == 0 else replicas[k - 1] == 0):
+        if start_zero if k == 0 else replicas[k - 1] == 0:
             out.append(i)
     return out
 
@@ -296,7 +296,9 @@ def run_model(task: ModelTask) -> tuple[str, tuple[Outcome, ...], int]:
     gpus = 1
     for policy in task.policies:
         manifest = policy.apply(model.manifest)
-        annotations = (((manifest.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("annotations")
+        annotations = (((manifest.get("spec") or {}).get("template") or {}).get("metadata") or {}).get(
+            "annotations"
+        )
         key = repr(sorted((annotations or {}).items()))
         if key in done:
             first, result = done[key]
@@ -312,7 +314,9 @@ def run_model(task: ModelTask) -> tuple[str, tuple[Outcome, ...], int]:
 # --------------------------------------------------------------------------- costs
 
 
-def break_even_rate(extra_pod_seconds: float, *, price_per_gpu_hour: float, gpus_per_pod: int, cold_start_cost: float) -> float:
+def break_even_rate(
+    extra_pod_seconds: float, *, price_per_gpu_hour: float, gpus_per_pod: int, cold_start_cost: float
+) -> float:
     """λ* in requests per second: ``1 / (E + 3600 c / (P x GPUs per pod))`` (see the module docs)."""
     denominator = extra_pod_seconds + 3600 * cold_start_cost / (price_per_gpu_hour * gpus_per_pod)
     return math.inf if denominator <= 0 else 1 / denominator
@@ -341,7 +345,9 @@ def _assemble(task: ModelTask, outcomes: tuple[Outcome, ...], gpus: int, prices:
             e, ok = _extra_pod_seconds(by_name[policy.name], one)
             extra[policy.name] = e
             measured[policy.name] = ok
-            rate = break_even_rate(e, price_per_gpu_hour=price, gpus_per_pod=gpus, cold_start_cost=prices.cold_start_cost)
+            rate = break_even_rate(
+                e, price_per_gpu_hour=price, gpus_per_pod=gpus, cold_start_cost=prices.cold_start_cost
+            )
             break_even[policy.name] = rate * 3600
     fewest = min(o.rejected_per_day for o in outcomes)
 
@@ -434,8 +440,11 @@ class FleetHours:
 
 
 def _day_series(series: Sequence[int]) -> Sequence[int]:
-    """A trace's per-second series over one day: a shorter trace repeats (as its per-day figures
-    assume), a longer one is cut at whole days and folded onto the day by :func:`_peaks`."""
+    """A trace's per-second series over one day.
+
+    A shorter trace repeats (as its per-day figures assume); a longer one is folded onto the day
+    by :func:`_peaks`.
+    """
     if len(series) >= DAY_SECONDS or not series:
         return series
     repeats = -(-DAY_SECONDS // len(series))
@@ -462,7 +471,9 @@ def _peaks(values: Sequence[int], width: int, count: int) -> tuple[int, ...]:
     return tuple(out)
 
 
-def fleet_hours(plans: Sequence[ModelPlan], choice: Mapping[str, str], label: str, prices: Prices, budget: int | None) -> FleetHours:
+def fleet_hours(
+    plans: Sequence[ModelPlan], choice: Mapping[str, str], label: str, prices: Prices, budget: int | None
+) -> FleetHours:
     """Peak GPUs per hour under ``choice`` (model -> policy name), against budget and inventory."""
     pools: dict[tuple[str, str], list[Sequence[int]]] = {}
     for plan in plans:

@@ -91,7 +91,9 @@ class Model:
 def _terms(affinity: Mapping[str, Any], label: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     node = (affinity or {}).get("nodeAffinity") or {}
     required: list[str] = []
-    for term in ((node.get("requiredDuringSchedulingIgnoredDuringExecution") or {}).get("nodeSelectorTerms")) or []:
+    for term in (
+        (node.get("requiredDuringSchedulingIgnoredDuringExecution") or {}).get("nodeSelectorTerms")
+    ) or []:
         for expr in (term or {}).get("matchExpressions") or []:
             if expr.get("key") == label and expr.get("operator") == "In":
                 required.extend(str(v) for v in expr.get("values") or [])
@@ -289,7 +291,9 @@ def read_traffic(path: str | Path, *, max_bytes: int = 64 * 1024 * 1024) -> dict
         if row and any(c.strip() for c in row) and not row[0].lstrip().startswith("#")
     ]
     if not rows:
-        raise_for_errors([Problem(PLAN_CODE, label, "no header and no rows", allowed=",".join(TRAFFIC_COLUMNS))])
+        raise_for_errors(
+            [Problem(PLAN_CODE, label, "no header and no rows", allowed=",".join(TRAFFIC_COLUMNS))]
+        )
     header_line, header = rows[0]
     names = [c.strip() for c in header]
     if names != list(TRAFFIC_COLUMNS):
@@ -335,7 +339,13 @@ def read_traffic(path: str | Path, *, max_bytes: int = 64 * 1024 * 1024) -> dict
             )
         if kind not in _KINDS:
             found.append(
-                Problem(PLAN_CODE, f"{where}.kind", f"unknown kind {kind!r}", value=kind, allowed="rate, hourly, trace")
+                Problem(
+                    PLAN_CODE,
+                    f"{where}.kind",
+                    f"unknown kind {kind!r}",
+                    value=kind,
+                    allowed="rate, hourly, trace",
+                )
             )
         if len(found) > before:
             continue
@@ -354,13 +364,25 @@ def read_traffic(path: str | Path, *, max_bytes: int = 64 * 1024 * 1024) -> dict
             continue
         sources.setdefault(model, []).append(line)
         if kind == "trace":
-            for col, cell in (("hour", hour_text), ("service_seconds", svc_text), ("service_spread_seconds", spread_text)):
+            for col, cell in (
+                ("hour", hour_text),
+                ("service_seconds", svc_text),
+                ("service_spread_seconds", spread_text),
+            ):
                 if cell:
                     found.append(
-                        Problem(PLAN_CODE, f"{where}.{col}", f"a trace row takes no {col}", value=cell, allowed="empty")
+                        Problem(
+                            PLAN_CODE,
+                            f"{where}.{col}",
+                            f"a trace row takes no {col}",
+                            value=cell,
+                            allowed="empty",
+                        )
                     )
             if model in traces:
-                found.append(Problem(PLAN_CODE, f"{where}.model", f"a second trace row for {model!r}", value=model))
+                found.append(
+                    Problem(PLAN_CODE, f"{where}.model", f"a second trace row for {model!r}", value=model)
+                )
             elif not value_text:
                 found.append(Problem(PLAN_CODE, f"{where}.value", "no trace file", allowed="a CSV path"))
             else:
@@ -369,14 +391,20 @@ def read_traffic(path: str | Path, *, max_bytes: int = 64 * 1024 * 1024) -> dict
                     target = file.parent / target
                 if not target.is_file():
                     found.append(
-                        Problem(PLAN_CODE, f"{where}.value", f"no such trace file: {target}", value=value_text)
+                        Problem(
+                            PLAN_CODE, f"{where}.value", f"no such trace file: {target}", value=value_text
+                        )
                     )
                 traces[model] = str(target)
             continue
-        svc = _number(svc_text, f"{where}.service_seconds", found, low=0.0, what="seconds > 0", strict_low=True)
+        svc = _number(
+            svc_text, f"{where}.service_seconds", found, low=0.0, what="seconds > 0", strict_low=True
+        )
         spread = 0.0
         if spread_text:
-            spread_value = _number(spread_text, f"{where}.service_spread_seconds", found, low=0.0, what="seconds >= 0")
+            spread_value = _number(
+                spread_text, f"{where}.service_spread_seconds", found, low=0.0, what="seconds >= 0"
+            )
             spread = spread_value if spread_value is not None else 0.0
         if svc is not None:
             known = service.setdefault(model, (svc, spread))
@@ -393,24 +421,40 @@ def read_traffic(path: str | Path, *, max_bytes: int = 64 * 1024 * 1024) -> dict
         if kind == "rate":
             if hour_text:
                 found.append(
-                    Problem(PLAN_CODE, f"{where}.hour", "a rate row holds all day: no hour", value=hour_text, allowed="empty")
+                    Problem(
+                        PLAN_CODE,
+                        f"{where}.hour",
+                        "a rate row holds all day: no hour",
+                        value=hour_text,
+                        allowed="empty",
+                    )
                 )
             rate = _number(value_text, f"{where}.value", found, low=0.0, what="requests per second >= 0")
             if model in hourly:
-                found.append(Problem(PLAN_CODE, f"{where}.model", f"a second rate row for {model!r}", value=model))
+                found.append(
+                    Problem(PLAN_CODE, f"{where}.model", f"a second rate row for {model!r}", value=model)
+                )
             elif rate is not None:
                 hourly[model] = [rate * 3600] * 24
             continue
         hour = None
         if not re.fullmatch(r"\d{1,2}", hour_text) or int(hour_text) > 23:
             found.append(
-                Problem(PLAN_CODE, f"{where}.hour", f"not an hour of the day: {hour_text!r}", value=hour_text, allowed="0..23")
+                Problem(
+                    PLAN_CODE,
+                    f"{where}.hour",
+                    f"not an hour of the day: {hour_text!r}",
+                    value=hour_text,
+                    allowed="0..23",
+                )
             )
         else:
             hour = int(hour_text)
             if hour in hours_seen.setdefault(model, set()):
                 found.append(
-                    Problem(PLAN_CODE, f"{where}.hour", f"hour {hour} of {model!r} given twice", value=hour_text)
+                    Problem(
+                        PLAN_CODE, f"{where}.hour", f"hour {hour} of {model!r} given twice", value=hour_text
+                    )
                 )
                 hour = None
         count = _number(value_text, f"{where}.value", found, low=0.0, what="requests in the hour >= 0")
@@ -479,9 +523,11 @@ def _finite(value: object) -> bool:
 
 
 def read_prices(path: str | Path) -> Prices:
-    """Read the prices YAML: ``per_gpu_hour`` (class: price > 0), and optionally ``currency``,
-    ``inventory`` (region: class: GPUs), ``gpu_budget`` (GPUs), ``cold_start_cost`` (>= 0) and
-    ``example`` (true for example figures). Unknown keys are refused (a typo would be ignored).
+    """Read the prices YAML.
+
+    Keys: ``per_gpu_hour`` (class: price > 0), and optionally ``currency``, ``inventory``
+    (region: class: GPUs), ``gpu_budget`` (GPUs), ``cold_start_cost`` (>= 0) and ``example``
+    (true for example figures). Unknown keys are refused (a typo would be ignored).
 
     Raises:
         ValidationError: Every problem, each at ``file:line.key`` (code ``PLAN-INPUT``).
@@ -518,15 +564,21 @@ def read_prices(path: str | Path) -> Prices:
     for key in data:
         if key not in _PRICE_KEYS:
             found.append(
-                Problem(PLAN_CODE, at(str(key)), f"unknown key {key!r}", value=key, allowed=", ".join(_PRICE_KEYS))
+                Problem(
+                    PLAN_CODE, at(str(key)), f"unknown key {key!r}", value=key, allowed=", ".join(_PRICE_KEYS)
+                )
             )
     currency = data.get("currency", "USD")
     if not isinstance(currency, str) or not currency.strip():
-        found.append(Problem(PLAN_CODE, at("currency"), "not a currency label", value=currency, allowed="a string"))
+        found.append(
+            Problem(PLAN_CODE, at("currency"), "not a currency label", value=currency, allowed="a string")
+        )
         currency = "USD"
     example = data.get("example", False)
     if not isinstance(example, bool):
-        found.append(Problem(PLAN_CODE, at("example"), "not a boolean", value=example, allowed="true or false"))
+        found.append(
+            Problem(PLAN_CODE, at("example"), "not a boolean", value=example, allowed="true or false")
+        )
         example = False
     prices: dict[str, float] = {}
     raw_prices = data.get("per_gpu_hour")
@@ -557,13 +609,21 @@ def read_prices(path: str | Path) -> Prices:
     inventory: dict[str, dict[str, int]] = {}
     raw_inv = data.get("inventory", {})
     if not isinstance(raw_inv, Mapping):
-        found.append(Problem(PLAN_CODE, at("inventory"), "not a mapping", value=raw_inv, allowed="REGION: {CLASS: GPUs}"))
+        found.append(
+            Problem(
+                PLAN_CODE, at("inventory"), "not a mapping", value=raw_inv, allowed="REGION: {CLASS: GPUs}"
+            )
+        )
     else:
         for region, classes in raw_inv.items():
             if not isinstance(classes, Mapping):
                 found.append(
                     Problem(
-                        PLAN_CODE, at(f"inventory.{region}"), "not a mapping", value=classes, allowed="CLASS: GPUs"
+                        PLAN_CODE,
+                        at(f"inventory.{region}"),
+                        "not a mapping",
+                        value=classes,
+                        allowed="CLASS: GPUs",
                     )
                 )
                 continue
@@ -582,12 +642,18 @@ def read_prices(path: str | Path) -> Prices:
                     inventory.setdefault(str(region), {})[str(name)] = count
     budget = data.get("gpu_budget")
     if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool) or budget < 1):
-        found.append(Problem(PLAN_CODE, at("gpu_budget"), "not a GPU count", value=budget, allowed="a whole number >= 1"))
+        found.append(
+            Problem(
+                PLAN_CODE, at("gpu_budget"), "not a GPU count", value=budget, allowed="a whole number >= 1"
+            )
+        )
         budget = None
     cold = data.get("cold_start_cost", 0.0)
     if not _finite(cold) or cold < 0:
         found.append(
-            Problem(PLAN_CODE, at("cold_start_cost"), "not a cost", value=cold, allowed="a finite number >= 0")
+            Problem(
+                PLAN_CODE, at("cold_start_cost"), "not a cost", value=cold, allowed="a finite number >= 0"
+            )
         )
         cold = 0.0
     raise_for_errors(found, subject=f"prices {label!r}")
@@ -634,7 +700,12 @@ def parse_startups(items: Sequence[str]) -> tuple[dict[str, Distribution], list[
             spread = float(spread_text) if spread_text else 0.0
         except ValueError:
             mean = spread = math.nan
-        if not sep or not name or not (math.isfinite(mean) and mean > 0) or not (math.isfinite(spread) and spread >= 0):
+        if (
+            not sep
+            or not name
+            or not (math.isfinite(mean) and mean > 0)
+            or not (math.isfinite(spread) and spread >= 0)
+        ):
             found.append(
                 Problem(
                     PLAN_CODE,
@@ -650,8 +721,10 @@ def parse_startups(items: Sequence[str]) -> tuple[dict[str, Distribution], list[
 
 
 def load_models(path: Path, startups: Mapping[str, Distribution] | None = None) -> list[Model]:
-    """Every Knative Service of a cdk8s app (folder with ``cdk8s.yaml``, or a ``.py`` file) or of
-    synthesized YAML (a file or a folder), read with the linter's bounded reader.
+    """Every Knative Service of a cdk8s app or of synthesized YAML.
+
+    An app is a folder with ``cdk8s.yaml`` or a ``.py`` file; YAML is a file or a folder, read
+    with the linter's bounded reader.
 
     Raises:
         ValidationError: Files that cannot be read, no Knative Service, two with one name,
@@ -674,7 +747,11 @@ def load_models(path: Path, startups: Mapping[str, Distribution] | None = None) 
         model = model_from_manifest(doc, given.get(str((doc.get("metadata") or {}).get("name") or "")))
         if not model.name or model.name in seen:
             found.append(
-                Problem(PLAN_CODE, f"{source}.metadata.name", f"Knative Service name {model.name!r} missing or repeated")
+                Problem(
+                    PLAN_CODE,
+                    f"{source}.metadata.name",
+                    f"Knative Service name {model.name!r} missing or repeated",
+                )
             )
             continue
         seen.add(model.name)
@@ -685,12 +762,14 @@ def load_models(path: Path, startups: Mapping[str, Distribution] | None = None) 
                     f"{model.name}.startup",
                     "no pod startup: the manifest records none (KN-AS-2: measure it)",
                     allowed="--startup MODEL=MEAN[:SPREAD]",
-                    hint=f"pass --startup {model.name}=SECONDS, or build it with AutoscalerProfile.from_startup",
+                    hint=f"pass --startup {model.name}=SECONDS, or use AutoscalerProfile.from_startup",
                 )
             )
         models.append(model)
     for name in sorted(set(given) - seen):
-        found.append(Problem(PLAN_CODE, f"--startup.{name}", f"no Knative Service named {name!r}", value=name))
+        found.append(
+            Problem(PLAN_CODE, f"--startup.{name}", f"no Knative Service named {name!r}", value=name)
+        )
     if not models and not found:
         found.append(
             Problem(PLAN_CODE, label, "no Knative Service (serving.knative.dev/v1, kind: Service) found")

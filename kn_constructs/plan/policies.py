@@ -28,6 +28,7 @@ from kn_constructs.plan.inputs import PLAN_CODE
 
 __all__ = ["AS_DEPLOYED", "DEFAULT_POLICIES", "Policy", "parse_policies"]
 
+
 @dataclass(frozen=True)
 class Policy:
     """One way to scale a model.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import io
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -43,12 +43,16 @@ class Report:
     source: str
 
 
-def build_report(plans: Sequence[ModelPlan], prices: Prices, *, budget: int | None, seed: int, source: str) -> Report:
+def build_report(
+    plans: Sequence[ModelPlan], prices: Prices, *, budget: int | None, seed: int, source: str
+) -> Report:
     """The fleet totals under the recommended policies and under each policy for every model."""
     fleet = [fleet_hours(plans, {p.model.name: p.recommended for p in plans}, "recommended", prices, budget)]
     if plans:
         for policy in plans[0].policies:
-            fleet.append(fleet_hours(plans, {p.model.name: policy.name for p in plans}, policy.name, prices, budget))
+            fleet.append(
+                fleet_hours(plans, {p.model.name: policy.name for p in plans}, policy.name, prices, budget)
+            )
     return Report(tuple(plans), prices, tuple(fleet), seed, source)
 
 
@@ -103,7 +107,9 @@ def to_json(report: Report) -> dict[str, Any]:
                 {
                     "name": o.policy,
                     "same_as": o.same_as or None,
-                    "annotations": plan.policy(o.policy).annotations() if not plan.policy(o.policy).as_deployed else None,
+                    "annotations": plan.policy(o.policy).annotations()
+                    if not plan.policy(o.policy).as_deployed
+                    else None,
                     "requests_per_day": _clean(o.requests_per_day),
                     "cold_starts_per_day": _clean(o.cold_starts_per_day),
                     "first_request_p50_seconds": _clean(o.first_request_p50_seconds),
@@ -140,7 +146,8 @@ def to_json(report: Report) -> dict[str, Any]:
                 "policies": policies,
                 "break_even_requests_per_hour": {k: _clean(v) for k, v in plan.break_even_per_hour.items()},
                 "extra_pod_seconds_per_cold_start": {
-                    k: {"value": _clean(v), "measured": plan.measured[k]} for k, v in plan.extra_pod_seconds.items()
+                    k: {"value": _clean(v), "measured": plan.measured[k]}
+                    for k, v in plan.extra_pod_seconds.items()
                 },
                 "recommended": plan.recommended,
                 "paste_annotations": paste_annotations(plan),
@@ -188,11 +195,20 @@ def to_json(report: Report) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- text
 
+
 def _table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> list[str]:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    out = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True)))]
+    out = [
+        "  ".join(
+            h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True))
+        )
+    ]
     for row in rows:
-        out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        out.append(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
     return out
 
 
@@ -208,8 +224,9 @@ def render_text(report: Report) -> str:
         m = plan.model
         startup = m.startup.describe() if m.startup is not None else "-"
         lines.append(
-            f"{m.name}: {m.gpu_class} in {m.region}, {plan.gpus_per_pod} GPU/pod at {plan.price_per_gpu_hour:g} {cur}"
-            f"/GPU-hour; startup {startup}; {plan.requests_per_hour:.1f} requests/hour ({plan.traffic.kind})"
+            f"{m.name}: {m.gpu_class} in {m.region}, {plan.gpus_per_pod} GPU/pod"
+            f" at {plan.price_per_gpu_hour:g} {cur}/GPU-hour; startup {startup};"
+            f" {plan.requests_per_hour:.1f} requests/hour ({plan.traffic.kind})"
         )
         rows = []
         for o in plan.outcomes:
@@ -270,8 +287,17 @@ def _fleet_text(report: Report) -> list[str]:
     rows = []
     for (gpu_class, region), peaks in rec.by_pool.items():
         have = prices.inventory.get(region, {}).get(gpu_class, 0) if prices.inventory else None
-        rows.append([f"{gpu_class}/{region}", *(str(p) for p in peaks), str(max(peaks)), "-" if have is None else str(have)])
-    rows.append(["total", *(str(p) for p in rec.total), str(rec.peak), "-" if rec.budget is None else str(rec.budget)])
+        rows.append(
+            [
+                f"{gpu_class}/{region}",
+                *(str(p) for p in peaks),
+                str(max(peaks)),
+                "-" if have is None else str(have),
+            ]
+        )
+    rows.append(
+        ["total", *(str(p) for p in rec.total), str(rec.peak), "-" if rec.budget is None else str(rec.budget)]
+    )
     lines.extend("  " + row for row in _table(rows, header))
     for f in report.fleet:
         fits = []
@@ -339,8 +365,15 @@ def _fleet_plot(report: Report) -> str:
     axes = figure.add_subplot()
     minutes = [m / 60 for m in range(1440)]
     for f in report.fleet:
-        style = {"linewidth": 2.0} if f.label == "recommended" else {"linewidth": 0.9, "alpha": 0.7}
-        axes.step(minutes, f.per_minute, where="post", label=f.label, **style)
+        main = f.label == "recommended"
+        axes.step(
+            minutes,
+            f.per_minute,
+            where="post",
+            label=f.label,
+            linewidth=2.0 if main else 0.9,
+            alpha=1.0 if main else 0.7,
+        )
     budget = report.fleet[0].budget
     if budget is not None:
         axes.axhline(budget, color="#c44e52", linestyle="--", label=f"GPU budget {budget}")
@@ -435,4 +468,3 @@ def render_html(report: Report) -> str:
     parts.append(f"<pre>{e(chr(10).join(_fleet_text(report)))}</pre>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
-

@@ -57,7 +57,11 @@ def service(
                                 "nodeSelectorTerms": [
                                     {
                                         "matchExpressions": [
-                                            {"key": "gpu.nvidia.com/class", "operator": "In", "values": [gpu_class]},
+                                            {
+                                                "key": "gpu.nvidia.com/class",
+                                                "operator": "In",
+                                                "values": [gpu_class],
+                                            },
                                             {
                                                 "key": "topology.kubernetes.io/region",
                                                 "operator": "In",
@@ -93,7 +97,11 @@ def figures_by_hand(trace: Any, manifest: dict[str, Any], startup: Any, seed: in
     services = list(trace.service_seconds)
     day = trace.duration_seconds
     warmup = 3600 if day >= 7200 else 0
-    tail = [(a - (day - warmup), s) for a, s in zip(arrivals, services, strict=True) if warmup and a >= day - warmup]
+    tail = [
+        (a - (day - warmup), s)
+        for a, s in zip(arrivals, services, strict=True)
+        if warmup and a >= day - warmup
+    ]
     pairs = tail + [(a + warmup, s) for a, s in zip(arrivals, services, strict=True)]
     warm = Trace([a for a, _ in pairs], [s for _, s in pairs], duration_seconds=day + warmup)
     result = simulate(warm, manifest, startup, seed=seed)
@@ -111,7 +119,9 @@ def figures_by_hand(trace: Any, manifest: dict[str, Any], startup: Any, seed: in
         if second in seen_seconds:
             continue
         seen_seconds.add(second)
-        if (second == 0 and result.autoscaling.scaler.min_scale == 0) or (second > 0 and replicas[second - 1] == 0):
+        if (second == 0 and result.autoscaling.scaler.min_scale == 0) or (
+            second > 0 and replicas[second - 1] == 0
+        ):
             if latency < 0:
                 failed_first += 1
             else:

@@ -29,7 +29,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kn_constructs.plan.engine import ModelTask, _assemble, break_even_rate, run_model
+from kn_constructs.plan.engine import ModelPlan, ModelTask, _assemble, break_even_rate, run_model
 from kn_constructs.plan.inputs import Prices, Traffic, model_from_manifest
 from kn_constructs.plan.policies import MIN_SCALE_1, SCALE_TO_ZERO
 from kn_constructs.sim.distributions import Distribution
@@ -38,7 +38,7 @@ from tests.plan.helpers import service
 PRICES = Prices(currency="USD", per_gpu_hour={"A40": 3.6}, cold_start_cost=0.1)
 
 
-def plan_at(requests_per_hour: float) -> object:
+def plan_at(requests_per_hour: float) -> ModelPlan:
     model = model_from_manifest(service("m"), Distribution.fixed(20.0))
     traffic = Traffic("m", "rate", hourly_requests=(requests_per_hour,) * 24, service_mean_seconds=2.0)
     task = ModelTask(model, traffic, (SCALE_TO_ZERO, MIN_SCALE_1), seed=11)
@@ -50,11 +50,15 @@ def test_the_closed_form_of_the_hand_worked_model() -> None:
     rate = break_even_rate(0.0, price_per_gpu_hour=3.6, gpus_per_pod=1, cold_start_cost=0.1)
     assert rate * 3600 == pytest.approx(36.0)
     # two GPUs per pod: a pod-second costs twice as much, cold starts are worth it twice as early
-    assert break_even_rate(0.0, price_per_gpu_hour=3.6, gpus_per_pod=2, cold_start_cost=0.1) * 3600 == pytest.approx(72)
+    assert break_even_rate(
+        0.0, price_per_gpu_hour=3.6, gpus_per_pod=2, cold_start_cost=0.1
+    ) * 3600 == pytest.approx(72)
     # no cold-start cost and no extra pods: scale to zero never costs more GPU time
     assert math.isinf(break_even_rate(0.0, price_per_gpu_hour=3.6, gpus_per_pod=1, cold_start_cost=0.0))
     # E = 20 pod-seconds: 1 / (20 + 100) s
-    assert break_even_rate(20.0, price_per_gpu_hour=3.6, gpus_per_pod=1, cold_start_cost=0.1) == pytest.approx(1 / 120)
+    assert break_even_rate(
+        20.0, price_per_gpu_hour=3.6, gpus_per_pod=1, cold_start_cost=0.1
+    ) == pytest.approx(1 / 120)
 
 
 def test_one_request_an_hour_scale_to_zero_must_win() -> None:
@@ -92,12 +96,18 @@ def test_one_hundred_twenty_requests_an_hour_min_scale_1_must_win() -> None:
     gpus=st.integers(1, 8),
     cost=st.floats(1e-6, 1e3),
 )
-def test_scale_to_zero_is_cheaper_exactly_below_the_break_even(extra: float, price: float, gpus: int, cost: float) -> None:
+def test_scale_to_zero_is_cheaper_exactly_below_the_break_even(
+    extra: float, price: float, gpus: int, cost: float
+) -> None:
     rate = break_even_rate(extra, price_per_gpu_hour=price, gpus_per_pod=gpus, cold_start_cost=cost)
     pod_second = price * gpus / 3600
+
     # per long gap: saves 1/λ pod-seconds, pays E pod-seconds and the cold start's cost
     def gain(lam: float) -> float:
         return pod_second * (1 / lam - extra) - cost
 
     assert gain(rate * 0.9) > 0 > gain(rate * 1.1)
-    assert break_even_rate(extra * 2 + 1, price_per_gpu_hour=price, gpus_per_pod=gpus, cold_start_cost=cost) < rate
+    assert (
+        break_even_rate(extra * 2 + 1, price_per_gpu_hour=price, gpus_per_pod=gpus, cold_start_cost=cost)
+        < rate
+    )

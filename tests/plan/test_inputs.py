@@ -99,7 +99,9 @@ def test_a_model_with_two_kinds_or_twice_the_same_hour_is_refused(tmp_path: Path
 
 def test_a_wrong_header_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "traffic.csv"
-    path.write_text("model,kind,hour,rate,service_seconds,service_spread_seconds\na,rate,,1,1,\n", encoding="utf-8")
+    path.write_text(
+        "model,kind,hour,rate,service_seconds,service_spread_seconds\na,rate,,1,1,\n", encoding="utf-8"
+    )
     with pytest.raises(ValidationError) as error:
         read_traffic(path)
     assert list(problems(error)) == [f"{path}:1"]
@@ -123,15 +125,19 @@ def test_a_rate_is_taken_exactly_when_it_is_finite_and_not_negative(rate: float)
 def test_prices_are_read_and_checked(tmp_path: Path) -> None:
     good = tmp_path / "good.yaml"
     good.write_text(
-        "currency: EUR\nper_gpu_hour:\n  A40: 1.5\ninventory:\n  LGA1:\n    A40: 4\ngpu_budget: 3\ncold_start_cost: 0.2\n",
+        "currency: EUR\nper_gpu_hour:\n  A40: 1.5\ninventory:\n  LGA1:\n    A40: 4\n"
+        "gpu_budget: 3\ncold_start_cost: 0.2\n",
         encoding="utf-8",
     )
     prices = read_prices(good)
     assert prices.currency == "EUR" and prices.per_gpu_hour == {"A40": 1.5}
-    assert prices.inventory == {"LGA1": {"A40": 4}} and prices.gpu_budget == 3 and prices.cold_start_cost == 0.2
+    assert (
+        prices.inventory == {"LGA1": {"A40": 4}} and prices.gpu_budget == 3 and prices.cold_start_cost == 0.2
+    )
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        "per_gpu_hour:\n  A40: -1\n  H100: .nan\ninventory:\n  LGA1:\n    A40: 2.5\ngpu_budget: 0\nprice: 3\n",
+        "per_gpu_hour:\n  A40: -1\n  H100: .nan\ninventory:\n  LGA1:\n    A40: 2.5\n"
+        "gpu_budget: 0\nprice: 3\n",
         encoding="utf-8",
     )
     with pytest.raises(ValidationError) as error:
@@ -174,8 +180,8 @@ def test_startups_are_parsed_and_checked() -> None:
 def test_a_manifest_gives_class_region_and_recorded_startup() -> None:
     doc = service("m", gpu_class="H100_NVLINK_80GB", region="ORD1")
     doc["metadata"]["annotations"] = {
-        "kn-constructs.io/derivations": "autoscaling.knative.dev/window: 90s  [KN-AS-3] ceil(2 x p95 startup),"
-        " within 6s..1h; from mean_seconds=40, spread_seconds=5, traffic=steady\n"
+        "kn-constructs.io/derivations": "autoscaling.knative.dev/window: 90s  [KN-AS-3]"
+        " ceil(2 x p95 startup), within 6s..1h; from mean_seconds=40, spread_seconds=5, traffic=steady\n"
     }
     model = model_from_manifest(doc)
     assert (model.gpu_class, model.region) == ("H100_NVLINK_80GB", "ORD1")
@@ -185,7 +191,10 @@ def test_a_manifest_gives_class_region_and_recorded_startup() -> None:
 
 def test_a_fleet_without_startup_or_with_unknown_startup_names_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "fleet.yaml"
-    write_yaml(path, [service("a"), service("b"), {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}])
+    write_yaml(
+        path,
+        [service("a"), service("b"), {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}],
+    )
     with pytest.raises(ValidationError) as error:
         load_models(path, parse_startups(["a=20", "zz=3"])[0])
     assert {p.path for p in error.value.problems} == {"b.startup", "--startup.zz"}

@@ -81,16 +81,22 @@ def test_the_example_table_matches_runs_of_the_single_model_simulator(example: t
             cells = rows[(model.name, policy.name)]
             same = re.search(r"\(= (\S+)\)", cells[0])
             if same:  # a policy that leaves the Service as another one does shares its run
-                assert policy.apply(model.manifest) == next(
-                    p for p in DEFAULT_POLICIES if p.name == same.group(1)
-                ).apply(model.manifest) or policy.as_deployed
+                assert (
+                    policy.apply(model.manifest)
+                    == next(p for p in DEFAULT_POLICIES if p.name == same.group(1)).apply(model.manifest)
+                    or policy.as_deployed
+                )
                 assert cells[1:] == rows[(model.name, same.group(1))][1:]
                 continue
             hand = figures_by_hand(trace, policy.apply(model.manifest), model.startup, seed)
             assert cells[1] == f"{hand['cold_starts_per_day']:.1f}", (model.name, policy.name)
             for column, key in ((2, "first_request_p50_seconds"), (3, "first_request_p99_seconds")):
                 value = hand[key]
-                assert cells[column] == ("-" if value is None else f"{value:.1f} s"), (model.name, policy.name, key)
+                assert cells[column] == ("-" if value is None else f"{value:.1f} s"), (
+                    model.name,
+                    policy.name,
+                    key,
+                )
             assert cells[4] == f"{hand['rejected_per_day']:.1f}"
             gpu_hours = hand["gpu_hours_per_day"]
             assert gpu_hours is not None
@@ -104,7 +110,9 @@ def test_the_example_table_matches_runs_of_the_single_model_simulator(example: t
 
 
 @pytest.mark.slow
-def test_the_html_report_opens_in_headless_chromium_without_errors(example: tuple[str, Path], tmp_path: Path) -> None:
+def test_the_html_report_opens_in_headless_chromium_without_errors(
+    example: tuple[str, Path], tmp_path: Path
+) -> None:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run installs chromium")
@@ -154,7 +162,8 @@ def small_fleet(tmp_path: Path) -> tuple[Path, Path, Path]:
     fleet = tmp_path / "fleet.yaml"
     write_yaml(fleet, [service("a"), service("b", min_scale=1, gpus=2)])
     (tmp_path / "a.csv").write_text(
-        "arrival_seconds,service_seconds\n" + "".join(f"{600 + 1500 * k},2\n" for k in range(7)), encoding="utf-8"
+        "arrival_seconds,service_seconds\n" + "".join(f"{600 + 1500 * k},2\n" for k in range(7)),
+        encoding="utf-8",
     )
     (tmp_path / "b.csv").write_text(
         "arrival_seconds,service_seconds\n" + "".join(f"{3600 + 7.5 * k},3\n" for k in range(480)),
@@ -176,8 +185,21 @@ def small_fleet(tmp_path: Path) -> tuple[Path, Path, Path]:
 def test_the_json_figures_match_runs_of_the_single_model_simulator(tmp_path: Path) -> None:
     fleet, traffic_path, prices = small_fleet(tmp_path)
     code, out, err = run(
-        str(fleet), "--traffic", str(traffic_path), "--prices", str(prices), "--json", "--no-html",
-        "--startup", "a=20", "--startup", "b=10:2", "--policies", "scale-to-zero,min-scale-1", "--jobs", "1",
+        str(fleet),
+        "--traffic",
+        str(traffic_path),
+        "--prices",
+        str(prices),
+        "--json",
+        "--no-html",
+        "--startup",
+        "a=20",
+        "--startup",
+        "b=10:2",
+        "--policies",
+        "scale-to-zero,min-scale-1",
+        "--jobs",
+        "1",
     )
     assert code == 0, err
     doc: dict[str, Any] = json.loads(out)
@@ -222,7 +244,9 @@ def test_bad_input_exits_2_lists_every_problem_and_writes_nothing(tmp_path: Path
     )
     prices.write_text("per_gpu_hour: {A40: 0}\n", encoding="utf-8")
     html = tmp_path / "report.html"
-    code, out, err = run(str(fleet), "--traffic", str(traffic_path), "--prices", str(prices), "--html", str(html))
+    code, out, err = run(
+        str(fleet), "--traffic", str(traffic_path), "--prices", str(prices), "--html", str(html)
+    )
     assert code == 2
     assert out == ""
     assert not html.exists()
@@ -234,8 +258,18 @@ def test_a_model_without_traffic_or_price_is_refused(tmp_path: Path) -> None:
     fleet, traffic_path, prices = small_fleet(tmp_path)
     write_yaml(fleet, [service("a"), service("b"), service("c", gpu_class="H100")])
     code, out, err = run(
-        str(fleet), "--traffic", str(traffic_path), "--prices", str(prices), "--no-html",
-        "--startup", "a=5", "--startup", "b=5", "--startup", "c=5",
+        str(fleet),
+        "--traffic",
+        str(traffic_path),
+        "--prices",
+        str(prices),
+        "--no-html",
+        "--startup",
+        "a=5",
+        "--startup",
+        "b=5",
+        "--startup",
+        "c=5",
     )
     assert code == 2 and out == ""
     assert "no traffic for model 'c'" in err
