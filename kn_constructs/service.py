@@ -11,6 +11,7 @@ from constructs import Construct
 
 from kn_constructs._boundary import checked_construct
 from kn_constructs.batching import Batching
+from kn_constructs.coldstart import StartupEstimate, model_for_props
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, emit_warnings, raise_for_errors
 from kn_constructs.inference import (
@@ -229,6 +230,15 @@ class GpuInferenceService(ApiObject):
     def timeout_seconds(self) -> int:
         """The derived ``timeoutSeconds`` (KN-SHUT-2)."""
         return timeout_seconds_for(self.props.longest_request_seconds)
+
+    @property
+    def startup_estimate(self) -> StartupEstimate:
+        """The cold start as its phases, from the model source, image and placement (``docs/coldstart.md``).
+
+        Read only: nothing of it is rendered. ``.startup_time()`` is what
+        ``AutoscalerProfile.from_startup`` takes; a measured ``autoscaling.startup`` overrides the total.
+        """
+        return model_for_props(self.props).estimate()
 
     @property
     def manifest(self) -> dict[str, object]:

@@ -200,6 +200,9 @@ class ModelSource:
             include it; a mismatch warns).
         allow_external_hub: Allow a URI on a public model hub (default ``False``;
             KN-MODEL-4).
+        size_gib: Size of the weights in GiB (> 0), if known. Not rendered: it feeds the
+            cold-start estimate (:mod:`kn_constructs.coldstart`, the weight-load phase).
+            Default ``None`` (the estimate assumes 16 GiB).
     """
 
     kind: SourceKind
@@ -214,6 +217,7 @@ class ModelSource:
     read_only: bool = True
     region: str | None = None
     allow_external_hub: bool = False
+    size_gib: float | None = None
 
     @classmethod
     @checked
@@ -227,6 +231,7 @@ class ModelSource:
         secret_access_key_key: str = "secret_key",
         region: str | None = None,
         allow_external_hub: bool = False,
+        size_gib: float | None = None,
     ) -> ModelSource:
         """Tensorizer-serialized weights on S3-compatible object storage (KN-MODEL-2).
 
@@ -238,6 +243,7 @@ class ModelSource:
             secret_access_key_key: Key of the secret key in that Secret.
             region: The bucket's region, if placement should follow it.
             allow_external_hub: Allow a URI on a public hub (not recommended).
+            size_gib: Size of the weights in GiB, for the cold-start estimate (not rendered).
         """
         return cls(
             kind="tensorizer",
@@ -248,6 +254,7 @@ class ModelSource:
             secret_access_key_key=secret_access_key_key,
             region=region,
             allow_external_hub=allow_external_hub,
+            size_gib=size_gib,
         )
 
     @classmethod
@@ -262,6 +269,7 @@ class ModelSource:
         secret_access_key_key: str = "secret_key",
         region: str | None = None,
         allow_external_hub: bool = False,
+        size_gib: float | None = None,
     ) -> ModelSource:
         """Plain weight files on S3-compatible object storage.
 
@@ -276,6 +284,7 @@ class ModelSource:
             secret_access_key_key=secret_access_key_key,
             region=region,
             allow_external_hub=allow_external_hub,
+            size_gib=size_gib,
         )
 
     @classmethod
@@ -288,6 +297,7 @@ class ModelSource:
         mount_path: str = "/models",
         read_only: bool = True,
         region: str | None = None,
+        size_gib: float | None = None,
     ) -> ModelSource:
         """Weights on a PersistentVolumeClaim in the pods' region (KN-MODEL-3).
 
@@ -302,6 +312,7 @@ class ModelSource:
             mount_path: Where to mount it (default ``/models``).
             read_only: Mount read-only (default ``True``).
             region: The volume's region, if known.
+            size_gib: Size of the weights in GiB, for the cold-start estimate (not rendered).
         """
         return cls(
             kind="pvc",
@@ -310,6 +321,7 @@ class ModelSource:
             mount_path=mount_path,
             read_only=read_only,
             region=region,
+            size_gib=size_gib,
         )
 
     @property
@@ -380,10 +392,22 @@ class ModelSource:
         return frozenset(flags)
 
     def problems(self, path: str = "model") -> list[Problem]:
-        """Check the source: URI scheme, external hubs, endpoint, Secret and PVC names."""
+        """Check the source: URI scheme, external hubs, endpoint, Secret and PVC names, size."""
+        size: list[Problem] = []
+        if self.size_gib is not None and not self.size_gib > 0:
+            size.append(
+                Problem(
+                    "KN-MODEL-1",
+                    f"{path}.size_gib",
+                    f"expected 0 < {self.size_gib}",
+                    value=self.size_gib,
+                    allowed="> 0 GiB",
+                    hint="the size of the weight files, e.g. 16 for an 8B model in 16-bit",
+                )
+            )
         if self.kind == "pvc":
-            return self._pvc_problems(path)
-        found: list[Problem] = []
+            return size + self._pvc_problems(path)
+        found: list[Problem] = size
         uri = self.uri or ""
         scheme = urlsplit(uri).scheme.lower()
         if is_external_hub_uri(uri):

@@ -8,6 +8,8 @@ model of one revision before deploying anything.
 - :mod:`~kn_constructs.sim.traces`: traces from CSV or token counts, and generators
   (Poisson, bursts, diurnal, on/off);
 - :mod:`~kn_constructs.sim.distributions`: startup and service-time distributions;
+- :mod:`~kn_constructs.sim.service_time`: :class:`ServiceCurve`, service time that grows with
+  the requests a pod runs at once;
 - :mod:`~kn_constructs.sim.simulate`: :func:`simulate`;
 - :mod:`~kn_constructs.sim.recommend`: :func:`recommend`, a search of the profile space;
 - :mod:`~kn_constructs.sim.plot`: one figure of a run (needs the ``plot`` extra).
@@ -25,6 +27,7 @@ Example::
 from kn_constructs.sim import traces
 from kn_constructs.sim.distributions import Distribution
 from kn_constructs.sim.recommend import Goal, Recommendation, SearchSpace, recommend
+from kn_constructs.sim.service_time import ServiceCurve
 from kn_constructs.sim.simulate import CONVENTIONS, SimulationResult, Summary, Timeline, simulate
 from kn_constructs.sim.traces import TokenModel, Trace
 
@@ -34,6 +37,7 @@ __all__ = [
     "Goal",
     "Recommendation",
     "SearchSpace",
+    "ServiceCurve",
     "SimulationResult",
     "Summary",
     "Timeline",

@@ -50,6 +50,7 @@ from kn_constructs.errors import Problem, raise_for_errors
 from kn_constructs.knative import rules as kn
 from kn_constructs.knative.settings import DEFAULT_SETTINGS, ClusterSettings
 from kn_constructs.profile import AutoscalerProfile, StartupTime
+from kn_constructs.sim._stats import latency_stats
 from kn_constructs.sim.distributions import Distribution, as_distribution
 from kn_constructs.sim.kpa import (
     ACTIVATOR_QUEUE_DEPTH,
@@ -63,6 +64,7 @@ from kn_constructs.sim.kpa import (
     excess_burst_capacity,
     resolve_autoscaling,
 )
+from kn_constructs.sim.service_time import ServiceCurve
 from kn_constructs.sim.traces import Trace
 
 __all__ = [
@@ -123,6 +125,12 @@ CONVENTIONS: Final[Mapping[str, str]] = {
     " scale-down delay + max(grace, retention) + 4 s), and on until every request has finished.",
     "percentiles": "Latency percentiles are nearest-rank over the completed requests (the value at rank"
     " ceil(q/100 x n)).",
+    "service-curve": "With a ServiceCurve, a trace's service time is the request's duration alone on a pod;"
+    " a request that starts while its pod runs k requests (itself included) takes service x rate(1) /"
+    " rate(k), fixed when it starts: requests that join or leave the batch later do not change it.",
+    "cold-starts": "A cold start is a scale-up from zero: the reconciler creates pods while no pod is"
+    " starting or ready (draining pods take no requests). Its first request is the oldest request"
+    " waiting in the activator then, or, when none waits, the request whose arrival woke the revision.",
     "gpu": "GPU-seconds = pod lifetime from creation to the end of its drain (plus termination_seconds)"
     " x GPUs per pod (1 when the manifest requests no nvidia.com/gpu).",
 }
@@ -297,6 +305,16 @@ class Summary:
         simulated_seconds: Seconds simulated.
         panic_seconds: Seconds the decider spent in panic mode.
         proxy_seconds: Seconds the activator was in the request path.
+        cold_starts: Scale-ups from zero: pods created while no pod was starting or ready
+            (convention ``cold-starts``).
+        first_request_latency_p50_seconds: Median latency of each cold start's first request
+            (the one that woke the revision, or the oldest waiting in the activator); ``None``
+            when none completed.
+        first_request_latency_p99_seconds: Its 99th percentile (nearest rank).
+        first_request_latency_max_seconds: Its longest.
+        first_requests_rejected: Cold starts whose first request was rejected (timed out or 503).
+        activator_timeouts: Requests cut off at ``timeout_seconds`` while still waiting in the
+            activator's queue (part of ``timed_out``): no pod was ready for them in time.
     """
 
     requests: int
@@ -323,6 +341,12 @@ class Summary:
     simulated_seconds: int
     panic_seconds: int
     proxy_seconds: int
+    cold_starts: int = 0
+    first_request_latency_p50_seconds: float | None = None
+    first_request_latency_p99_seconds: float | None = None
+    first_request_latency_max_seconds: float | None = None
+    first_requests_rejected: int = 0
+    activator_timeouts: int = 0
 
     @property
     def gpu_hours(self) -> float:
@@ -544,6 +568,7 @@ def simulate(
     termination_seconds: float = 0.0,
     tail_seconds: float | None = None,
     activator_queue_depth: int = ACTIVATOR_QUEUE_DEPTH,
+    service_curve: ServiceCurve | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> SimulationResult:
     """Simulate ``trace`` against one revision with Knative's autoscaler.
@@ -570,6 +595,10 @@ def simulate(
         tail_seconds: Seconds simulated after the trace ends. Default: the scale-to-zero
             tail (stable window + scale-down delay + max(grace, retention) + 4 s).
         activator_queue_depth: Requests the activator queues before 503. Default 10000.
+        service_curve: Load-dependent service time: tokens per second per request at each
+            concurrency (:class:`~kn_constructs.sim.ServiceCurve`); a request starting on a pod
+            with ``k`` in flight takes its trace service time x ``rate(1) / rate(k)``. Default
+            ``None``: the trace's service times as they are.
         progress: Called with the fraction done (0..1) as the run goes.
 
     Returns:
@@ -645,6 +674,8 @@ def simulate(
         checks.append(
             ("initial_pods", initial_pods, False, "unset with rollout=True (initial-scale pods start)")
         )
+    if service_curve is not None and not isinstance(service_curve, ServiceCurve):
+        checks.append(("service_curve", type(service_curve).__name__, False, "a ServiceCurve or None"))
     for name, value, ok, allowed in checks:
         if not ok:
             problems.append(
@@ -672,6 +703,7 @@ def simulate(
         end_seconds=math.ceil(trace.duration_seconds + tail_seconds),
         queue_depth=activator_queue_depth,
         progress=progress,
+        curve=service_curve,
     ).run()
     return SimulationResult(
         summary,
@@ -704,6 +736,7 @@ class _Engine:
         end_seconds: int,
         queue_depth: int,
         progress: Callable[[float], None] | None,
+        curve: ServiceCurve | None = None,
     ) -> None:
         self.trace = trace
         self.auto = auto
@@ -716,6 +749,7 @@ class _Engine:
         self.end_seconds = end_seconds
         self.queue_depth = queue_depth
         self.progress = progress
+        self.curve = curve
 
     def run(self) -> tuple[Summary, Timeline, array[float]]:
         """Run the trace to the end; return the summary, the timeline and each request's latency.
@@ -746,6 +780,19 @@ class _Engine:
         end_seconds = self.end_seconds
         progress = self.progress
         progress_step = max(1, end_seconds // 100)
+        curve = self.curve
+        loaded = curve is not None  # load-dependent service time
+        slow: Callable[[int], float] = float
+        if curve is not None:
+            table = curve.factors(cc if cc else max(64, curve.concurrency[-1]))
+            if cc:
+                slow = table.__getitem__  # in flight never exceeds containerConcurrency
+            else:
+                top = len(table)
+                slowdown = curve.slowdown
+
+                def slow(k: int) -> float:
+                    return table[k] if k < top else slowdown(k)
 
         windows = MetricWindows(auto.stable_window_seconds, auto.panic_window_seconds, auto.algorithm)
         record = windows.record
@@ -780,7 +827,10 @@ class _Engine:
         wait_total = 0.0
         wait_max = 0.0
         timeouts = 0
+        act_timeouts = 0
         overflow = 0
+        cold_firsts: list[int] = []  # each cold start's first request (-1: none)
+        arriving = -1  # the request being handled by the arrival branch
         cnt_a = 0
         cnt_d = 0
         act_stat = False
@@ -805,6 +855,8 @@ class _Engine:
             """Begin serving request ``idx`` (arrived at ``a``) on ``pod`` at ``now``."""
             nonlocal cold, waited, wait_total, wait_max
             pod.in_flight += 1
+            if loaded:
+                s = s * slow(pod.in_flight)
             end = now + s
             deadline = a + timeout
             if end > deadline:
@@ -924,6 +976,8 @@ class _Engine:
             nonlocal alive, peak, started, next_pod_id, ready_count, n_d, area_d, next_misc
             current = len(pods)
             if target > current:
+                if current == 0:
+                    cold_firsts.append(act_queue[0][2] if act_queue else arriving)
                 for _ in range(target - current):
                     pod = _Pod(next_pod_id, now, now + draw())
                     next_pod_id += 1
@@ -1055,6 +1109,7 @@ class _Engine:
                     n_a -= 1
                     area_a -= ns - x
                     timeouts += 1
+                    act_timeouts += 1
                 if requeue_at <= x:
                     # a re-queued pass; on a whole second the second's own pass below is that pass
                     requeue_at = inf
@@ -1117,7 +1172,9 @@ class _Engine:
                 if proxy or not ready_count:
                     cnt_a += 1
                     if not act_stat:
+                        arriving = idx
                         poke(t)
+                        arriving = -1
                     n_a += 1
                     area_a += ns - t
                     chosen = free.pop() if free else None
@@ -1131,6 +1188,8 @@ class _Engine:
                         pod.act_in += 1
                         if cc == 0 or pod.in_flight < cc:
                             pod.in_flight += 1
+                            if loaded:
+                                s = s * slow(pod.in_flight)
                             if s <= timeout:
                                 heappush(heap, (t + s, idx, pod, 1))
                                 lat[idx] = s
@@ -1176,7 +1235,7 @@ class _Engine:
                         a, s, idx = act_queue.popleft()
                         if pod.in_flight < cc:
                             pod.in_flight += 1
-                            end = t + s
+                            end = t + (s * slow(pod.in_flight) if loaded else s)
                             if end > a + timeout:
                                 heappush(heap, (a + timeout, idx, pod, 3))
                             else:
@@ -1204,9 +1263,10 @@ class _Engine:
         for pod in pods:
             finish(pod, end, 0.0)
 
-        values = lat.tolist() if not (overflow or timeouts) else [v for v in lat if v >= 0.0]
-        values.sort()
-        completed = len(values)
+        firsts = sorted(lat[k] for k in cold_firsts if k >= 0 and lat[k] >= 0)
+        completed, (p50, p90, p95, p99, p999), latency_max, latency_mean = latency_stats(
+            lat, any_rejected=bool(overflow or timeouts)
+        )
         summary = Summary(
             requests=n,
             completed=completed,
@@ -1214,13 +1274,13 @@ class _Engine:
             overflowed=overflow,
             timed_out=timeouts,
             cold_start_requests=cold,
-            latency_p50_seconds=percentile(values, 50),
-            latency_p90_seconds=percentile(values, 90),
-            latency_p95_seconds=percentile(values, 95),
-            latency_p99_seconds=percentile(values, 99),
-            latency_p999_seconds=percentile(values, 99.9),
-            latency_max_seconds=values[-1] if values else None,
-            latency_mean_seconds=math.fsum(values) / completed if completed else None,
+            latency_p50_seconds=p50,
+            latency_p90_seconds=p90,
+            latency_p95_seconds=p95,
+            latency_p99_seconds=p99,
+            latency_p999_seconds=p999,
+            latency_max_seconds=latency_max,
+            latency_mean_seconds=latency_mean,
             wait_mean_seconds=wait_total / completed if completed else None,
             wait_max_seconds=wait_max if completed else None,
             waited_requests=waited,
@@ -1232,5 +1292,11 @@ class _Engine:
             simulated_seconds=len(tl.ready),
             panic_seconds=panic_seconds,
             proxy_seconds=proxy_seconds,
+            cold_starts=len(cold_firsts),
+            first_request_latency_p50_seconds=percentile(firsts, 50),
+            first_request_latency_p99_seconds=percentile(firsts, 99),
+            first_request_latency_max_seconds=firsts[-1] if firsts else None,
+            first_requests_rejected=sum(1 for k in cold_firsts if k >= 0 and lat[k] < 0),
+            activator_timeouts=act_timeouts,
         )
         return summary, tl, lat
