@@ -3,8 +3,9 @@
 * **Models**: every Knative Service (``serving.knative.dev/*``, ``kind: Service``) of a cdk8s app
   (run with ``CDK8S_OUTDIR`` pointing at a temporary folder) or of synthesized YAML, read with the
   linter's bounded reader (:func:`kn_constructs.lint.explain.load_path`). Its GPU class and region
-  come from its node affinity, its pod startup from ``--startup`` or from the startup the library
-  recorded when it derived the windows (the ``KN-AS-3`` line of ``kn-constructs.io/derivations``).
+  come from its node affinity, its pod startup from ``--startup``, else from the startup the
+  library recorded when it derived the windows (the ``KN-AS-3`` line of
+  ``kn-constructs.io/derivations``), else from the estimate of its cold-start phases.
 * **Traffic** (:func:`read_traffic`): one CSV, columns ``model,kind,hour,value,service_seconds,
   service_spread_seconds``; ``kind`` is ``rate`` (requests per second all day), ``hourly``
   (requests in hour ``hour`` of the day) or ``trace`` (``value`` is a trace CSV).
@@ -149,12 +150,29 @@ def _recorded_startup(annotations: Mapping[str, Any]) -> Distribution | None:
     return Distribution.fixed(mean)
 
 
+def _estimated_startup(manifest: Mapping[str, Any]) -> tuple[Distribution | None, str]:
+    """The cold-start phases' estimate from what the manifest says (:mod:`kn_constructs.coldstart`)."""
+    from kn_constructs.coldstart import model_for_manifest
+    from kn_constructs.errors import ValidationError
+
+    try:
+        estimate = model_for_manifest(manifest).estimate()
+    except (ValidationError, TypeError, ValueError):
+        return None, "none"
+    distribution = estimate.distribution()
+    if distribution.problems():
+        return None, "none"
+    return distribution, "estimated from the manifest's cold-start phases (kn_constructs.coldstart; defaults)"
+
+
 def model_from_manifest(manifest: Mapping[str, Any], startup: Distribution | None = None) -> Model:
     """The :class:`Model` of one Knative Service document.
 
     Args:
         manifest: The Service (``kind: Service``, ``apiVersion: serving.knative.dev/v1``).
-        startup: The pod startup; default: the one the library recorded in the manifest.
+        startup: The pod startup; default: the one the library recorded in the manifest, else
+            the estimate of its cold-start phases (:func:`kn_constructs.coldstart.model_for_manifest`:
+            weight source, GPU class and region from the manifest, documented defaults for the rest).
     """
     meta = manifest.get("metadata") or {}
     template = (manifest.get("spec") or {}).get("template") or {}
@@ -163,8 +181,8 @@ def model_from_manifest(manifest: Mapping[str, Any], startup: Distribution | Non
     if startup is None:
         startup = _recorded_startup(meta.get("annotations") or {})
         source = "recorded by AutoscalerProfile.from_startup (kn-constructs.io/derivations)"
-        if startup is None:
-            source = "none"
+    if startup is None:
+        startup, source = _estimated_startup(manifest)
     return Model(
         name=str(meta.get("name") or ""),
         namespace=str(meta.get("namespace") or ""),

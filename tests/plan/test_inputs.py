@@ -189,7 +189,7 @@ def test_a_manifest_gives_class_region_and_recorded_startup() -> None:
     assert model.startup.kind == "lognormal"
 
 
-def test_a_fleet_without_startup_or_with_unknown_startup_names_is_refused(tmp_path: Path) -> None:
+def test_startups_come_from_the_flag_else_the_cold_start_estimate(tmp_path: Path) -> None:
     path = tmp_path / "fleet.yaml"
     write_yaml(
         path,
@@ -197,6 +197,12 @@ def test_a_fleet_without_startup_or_with_unknown_startup_names_is_refused(tmp_pa
     )
     with pytest.raises(ValidationError) as error:
         load_models(path, parse_startups(["a=20", "zz=3"])[0])
-    assert {p.path for p in error.value.problems} == {"b.startup", "--startup.zz"}
-    models = load_models(path, parse_startups(["a=20", "b=10"])[0])
-    assert [m.name for m in models] == ["a", "b"]
+    assert {p.path for p in error.value.problems} == {"--startup.zz"}
+    a, b = load_models(path, parse_startups(["a=20"])[0])
+    assert a.startup == parse_startups(["a=20"])[0]["a"]
+    assert a.startup_source == "--startup"
+    # b records no startup: the cold-start phases estimate it from what the manifest says
+    from kn_constructs.coldstart import model_for_manifest
+
+    assert b.startup == model_for_manifest(b.manifest).estimate().distribution()
+    assert b.startup_source.startswith("estimated from the manifest")
