@@ -146,7 +146,8 @@ def main() -> None:
         base, runs = run_baseline(models, traffic)
         base_times.append(base)
         print(
-            f"  round {round_ + 1}: plan {seconds:.1f} s (jobs {args.jobs}), baseline {base:.1f} s ({runs} runs)"
+            f"  round {round_ + 1}: plan {seconds:.1f} s (jobs {args.jobs}),"
+            f" baseline {base:.1f} s ({runs} runs)"
         )
     plan_s = statistics.median(plan_times)
     base_s = statistics.median(base_times)
