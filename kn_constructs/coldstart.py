@@ -593,8 +593,10 @@ def model_for_manifest(
     """
     pod = _pod_spec(manifest)
     values: dict[str, Any] = {}
-    for container in pod.get("containers") or []:
-        for env in (container.get("env") or []) if isinstance(container, Mapping) else []:
+    containers = pod.get("containers")
+    for container in containers if isinstance(containers, list) else []:
+        env_list = container.get("env") if isinstance(container, Mapping) else None
+        for env in env_list if isinstance(env_list, list) else []:
             if isinstance(env, Mapping) and env.get("name") == "MODEL_SOURCE":
                 kind = _KIND_OF_ENV.get(str(env.get("value")))
                 if kind is not None:

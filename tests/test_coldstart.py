@@ -361,3 +361,48 @@ def test_model_for_manifest_reads_env_class_and_region() -> None:
     assert (model.weights, model.gpu_class, model.weights_in_other_region) == ("pvc", "A40", True)
     assert model.estimate().derived_mean_seconds == pytest.approx(PVC_OTHER_REGION_MEAN)
     assert model_for_manifest({"kind": "Service"}).weights == "tensorizer"
+
+
+def test_explain_prints_the_breakdown_from_a_yaml_service() -> None:
+    from kn_constructs.lint.explain import explain_documents, render_markdown
+
+    manifest = {
+        "apiVersion": "serving.knative.dev/v1",
+        "kind": "Service",
+        "metadata": {"name": "handmade"},
+        "spec": {
+            "template": {
+                "spec": {"containers": [{"image": IMAGE, "env": [{"name": "MODEL_SOURCE", "value": "pvc"}]}]}
+            }
+        },
+    }
+    (explained,) = explain_documents([("x.yaml", manifest)])
+    assert explained.coldstart is not None
+    # a PVC in the pods' region (nothing says otherwise), 16 GiB assumed: 32 + 16 / 0.5 + 30 = 94 s
+    assert explained.coldstart.derived_mean_seconds == pytest.approx(94.0)
+    report = render_markdown([explained])
+    assert "### Cold start, estimated" in report
+    assert "MODEL_SOURCE `pvc`" in report
+    assert (
+        "| weights | 1 | 32.0 s | 6.4 s | 32.0 s | 16 GiB (size assumed) / 0.5 GiB/s (pvc, same region) |"
+        in report
+    )
+    assert "| **total** | | **94.0 s** |" in report
+
+
+@pytest.mark.parametrize(
+    "pod",
+    [
+        {"containers": 5},
+        {"containers": [{"env": "MODEL_SOURCE=pvc"}]},
+        {"containers": [None], "affinity": {"nodeAffinity": []}},
+        {
+            "affinity": {
+                "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": 3}}
+            }
+        },
+    ],
+)
+def test_model_for_manifest_survives_malformed_manifests(pod: dict[str, Any]) -> None:
+    manifest = {"kind": "Service", "spec": {"template": {"spec": pod}}}
+    assert model_for_manifest(manifest).estimate().derived_mean_seconds == pytest.approx(32 + 16 / 4 + 30)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from kn_constructs.coldstart import StartupEstimate, model_for_manifest, region_of_manifest
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import KnConstructsError
 from kn_constructs.inference import DERIVATIONS_ANNOTATION
@@ -83,6 +84,10 @@ class ExplainedService:
         derivations: Its recorded derivations; ``None`` when it has no derivations annotation
             (not produced by kn_constructs).
         error: Why the annotation could not be read, if it could not.
+        coldstart: The cold-start estimate from what the manifest says (``MODEL_SOURCE``, the
+            GPU class, the region; the rest are the documented defaults of
+            :mod:`kn_constructs.coldstart`).
+        coldstart_inputs: What was read from the manifest for it.
     """
 
     name: str
@@ -90,6 +95,8 @@ class ExplainedService:
     source: str
     derivations: tuple[Derivation, ...] | None
     error: str | None = None
+    coldstart: StartupEstimate | None = None
+    coldstart_inputs: tuple[tuple[str, str], ...] = ()
 
 
 def explain_documents(documents: Iterable[tuple[str, object]]) -> list[ExplainedService]:
@@ -112,6 +119,13 @@ def explain_documents(documents: Iterable[tuple[str, object]]) -> list[Explained
                 derivations = tuple(parse_derivations(annotation))
             except ValueError as problem:
                 derivations, error = (), str(problem)
+        model = model_for_manifest(doc)
+        region = region_of_manifest(doc)
+        inputs = (
+            ("MODEL_SOURCE", model.weights.replace("_", "-")),
+            ("GPU class", model.gpu_class or "not required"),
+            ("region", region or "not preferred"),
+        )
         found.append(
             ExplainedService(
                 name if isinstance(name, str) else "<unnamed>",
@@ -119,9 +133,40 @@ def explain_documents(documents: Iterable[tuple[str, object]]) -> list[Explained
                 source,
                 derivations,
                 error,
+                model.estimate(),
+                inputs,
             )
         )
     return found
+
+
+def _coldstart_lines(service: ExplainedService) -> list[str]:
+    """The cold-start breakdown of one service, as a Markdown table."""
+    estimate = service.coldstart
+    if estimate is None:
+        return []
+    read = ", ".join(f"{k} `{_cell(v)}`" for k, v in service.coldstart_inputs)
+    lines = [
+        "### Cold start, estimated",
+        "",
+        f"From the manifest: {read}. A manifest says neither the model's size nor the image's, nor"
+        " where the weights are: those are the defaults of `docs/coldstart.md` (assumptions; measure"
+        " your startup and give it to `AutoscalerProfile.from_startup`).",
+        "",
+        "| Phase | Chance | Duration | Spread | Adds to the mean | How |",
+        "|---|---|---|---|---|---|",
+    ]
+    for p in estimate.phases:
+        lines.append(
+            f"| {p.name} | {p.probability:.3g} | {p.mean_seconds:.1f} s | {p.spread_seconds:.1f} s"
+            f" | {p.contribution_mean_seconds:.1f} s | {_cell(p.detail)} |"
+        )
+    lines += [
+        f"| **total** | | **{estimate.derived_mean_seconds:.1f} s** |"
+        f" **{estimate.derived_spread_seconds:.1f} s** | | p95 {estimate.p95_seconds:.1f} s |",
+        "",
+    ]
+    return lines
 
 
 def _cell(text: object) -> str:
@@ -142,13 +187,18 @@ def render_markdown(services: Iterable[ExplainedService], *, title: str = "kn-co
                 f"Not produced by kn_constructs: no `{DERIVATIONS_ANNOTATION}` annotation, so nothing"
                 " records where its values came from.",
                 "",
+                *_coldstart_lines(service),
             ]
             continue
         if service.error is not None:
-            lines += [f"The `{DERIVATIONS_ANNOTATION}` annotation could not be read: {service.error}", ""]
+            lines += [
+                f"The `{DERIVATIONS_ANNOTATION}` annotation could not be read: {service.error}",
+                "",
+                *_coldstart_lines(service),
+            ]
             continue
         if not service.derivations:
-            lines += ["The construct recorded no derived values.", ""]
+            lines += ["The construct recorded no derived values.", "", *_coldstart_lines(service)]
             continue
         lines += [
             "| Derived value | Value | Rule | Inputs | Practice |",
@@ -167,6 +217,7 @@ def render_markdown(services: Iterable[ExplainedService], *, title: str = "kn-co
             )
             lines.append(f"| {' | '.join(cells)} |")
         lines.append("")
+        lines += _coldstart_lines(service)
     return "\n".join(lines)
 
 

@@ -34,7 +34,6 @@ PERCENTILES: Final = (50.0, 90.0, 95.0, 99.0, 99.9)
 LatencyStats = tuple[int, tuple[float | None, ...], float | None, float | None]
 
 
-
 def _rank(q: float, n: int) -> int:
     """The 0-based index of the nearest-rank percentile ``q`` of ``n`` values (as ``percentile``)."""
     return min(max(1, math.ceil(q / 100 * n)), n) - 1

@@ -36,6 +36,7 @@ Whatever Knative leaves open is a documented convention (:data:`CONVENTIONS`).
 
 from __future__ import annotations
 
+import gc
 import math
 import random
 from array import array
@@ -691,20 +692,28 @@ def simulate(
             + 2 * TICK_SECONDS
         )
     draw = distribution.sampler(random.Random(seed))
-    summary, timeline, latencies = _Engine(
-        trace,
-        auto,
-        draw,
-        pods_at_start=pods_at_start,
-        rollout=rollout,
-        timeout=timeout,
-        gpus=gpus,
-        termination=termination_seconds,
-        end_seconds=math.ceil(trace.duration_seconds + tail_seconds),
-        queue_depth=activator_queue_depth,
-        progress=progress,
-        curve=service_curve,
-    ).run()
+    # The run allocates millions of short-lived tuples and makes no reference cycles: the cyclic
+    # collector would only scan them (about 8 % of a run). Reference counting still frees them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        summary, timeline, latencies = _Engine(
+            trace,
+            auto,
+            draw,
+            pods_at_start=pods_at_start,
+            rollout=rollout,
+            timeout=timeout,
+            gpus=gpus,
+            termination=termination_seconds,
+            end_seconds=math.ceil(trace.duration_seconds + tail_seconds),
+            queue_depth=activator_queue_depth,
+            progress=progress,
+            curve=service_curve,
+        ).run()
+    finally:
+        if collecting:
+            gc.enable()
     return SimulationResult(
         summary,
         timeline,
