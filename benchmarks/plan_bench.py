@@ -173,7 +173,7 @@ def main() -> None:
     cpu_s = statistics.median(cpu_times)
     print(
         f"plan: median {plan_s:.1f} s wall, {cpu_s:.1f} CPU seconds ({cpu_s / args.jobs:.1f} s on {args.jobs}"
-        f" idle cores); {days} simulated days, {86400 * days / plan_s:,.0f}x real time"
+        f" idle cores); {days} simulated days, {86400 * days / cpu_s:,.0f} simulated seconds per CPU second"
     )
     if not base_times:
         return

@@ -254,8 +254,9 @@ def _outcome(policy: Policy, same_as: str, result: Any, trace_seconds: float, wa
     day_lat = lat[lo:hi]
     done = sorted(lat[i] for i in firsts if lat[i] >= 0)
     failed = sum(1 for i in firsts if lat[i] < 0)
-    completed = sorted(v for v in day_lat if v >= 0)
-    rejected = len(day_lat) - len(completed)
+    ordered = sorted(day_lat)  # rejected requests (-1) sort first
+    rejected = bisect_left(ordered, 0.0)
+    completed = ordered[rejected:]
     pods = array("l", tl.pods[warmup : warmup + day])
     zero_seconds = sum(1 for p in pods if p == 0)
     gpu_seconds = float(sum(pods)) * result.gpus_per_pod
