@@ -274,3 +274,25 @@ def test_a_model_without_traffic_or_price_is_refused(tmp_path: Path) -> None:
     assert code == 2 and out == ""
     assert "no traffic for model 'c'" in err
     assert "no price for GPU class 'H100'" in err
+
+
+def test_the_progress_bar_goes_to_stderr_only(tmp_path: Path) -> None:
+    fleet, traffic_path, prices = small_fleet(tmp_path)
+    code, out, err = run(
+        str(fleet),
+        "--traffic",
+        str(traffic_path),
+        "--prices",
+        str(prices),
+        "--json",
+        "--no-html",
+        "--policies",
+        "scale-to-zero,min-scale-1",
+        "--jobs",
+        "1",
+        "--progress",
+    )
+    assert code == 0, err
+    assert json.loads(out)["schema"] == SCHEMA  # stdout is the JSON alone
+    assert "plan [" in err
+    assert err.rstrip().endswith("s") and "100%" in err
