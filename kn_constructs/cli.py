@@ -1,4 +1,4 @@
-"""The ``kn-constructs`` command line: ``lint``, ``explain``, ``simulate``, ``recommend``.
+"""The ``kn-constructs`` command line: ``lint``, ``explain``, ``simulate``, ``recommend``, ``plan``.
 
 Each subcommand lives in its own module and registers itself through a
 ``register(subparsers)`` function; its module is imported only when it is listed
@@ -24,6 +24,7 @@ SUBCOMMAND_MODULES = (
     "kn_constructs.sim.cli",
     "kn_constructs.synth_cli",
     "kn_constructs.conform.cli",
+    "kn_constructs.plan.cli",
 )
 
 

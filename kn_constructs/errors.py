@@ -48,6 +48,8 @@ LIBRARY_CODES = {
     " or an int beyond 64 bits: checked at every public constructor and factory",
     "SIM-TRACE": "a simulator trace that cannot be read (CSV columns, negative times, unsorted arrivals)",
     "SIM-INPUT": "a simulator input that is not a Knative Service or a profile, or an argument out of range",
+    "PLAN-INPUT": "a `kn-constructs plan` input that cannot be used (a traffic CSV row, a prices file key,"
+    " a policy, a startup, a model without traffic or price), at file:line.column",
     "SIM-GOAL": "a recommendation goal that cannot be met or makes no sense (a p99 budget of 0)",
     "CONFORM-INPUT": "a `conform` option out of range (a time that is not above 0, fewer than 1 start,"
     " an empty command)",
