@@ -199,6 +199,9 @@ class ModelFleet(Construct):
         self._router_replicas = router_replicas
         self._router_openai = router_openai
         self._models: dict[str, _Model] = {}
+        #: Each public model name -> the model that has it (kept as models are added: one lookup
+        #: per name instead of a scan of the fleet, which made ``add_model`` quadratic).
+        self._public_owner: dict[str, str] = {}
         self._deferred: list[Problem] = []
         self._finalized = False
         #: The fleet's router, built when the app synthesizes (``None`` before, or without one).
@@ -296,12 +299,15 @@ class ModelFleet(Construct):
             problem_path=f"{self._id}.{name}",
             **merged,
         )
-        self._models[name] = _Model(name, service, typical_request_seconds, names, engine_model)
+        model = _Model(name, service, typical_request_seconds, names, engine_model)
+        self._models[name] = model
+        for public in model.public_names:
+            self._public_owner[public] = name
         return service
 
     def _public_name_problems(self, name: str, names: tuple[str, ...] | None) -> list[Problem]:
         """A new model's public names against the other models' (KN-FLEET-1): one model per name."""
-        taken = {public: other.name for other in self._models.values() for public in other.public_names}
+        taken = self._public_owner
         found = []
         for index, public in enumerate(names if names is not None else (name,)):
             owner = taken.get(public)

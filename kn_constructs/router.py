@@ -797,12 +797,15 @@ def _public_name_problems(routes: Sequence[object], path: str) -> list[Problem]:
     """Each public model name on one model only (KN-FLEET-1): the body's ``model`` picks one upstream."""
     found: list[Problem] = []
     owner: dict[str, tuple[int, str]] = {}
+    seen: set[str] = set()  # route names so far (a scan of routes[:index] made this quadratic)
     for index, route in enumerate(routes):
         if not isinstance(route, RouterRoute) or not isinstance(route.name, str):
             continue
+        duplicate = route.name in seen
+        seen.add(route.name)
         names = route.model_names
         if names is None:
-            if any(isinstance(r, RouterRoute) and r.name == route.name for r in routes[:index]):
+            if duplicate:
                 continue  # a duplicate model name, reported as one
             pairs: list[tuple[str, str]] = [(route.name, f"{path}.routes[{index}].name")]
         elif isinstance(names, tuple) and not model_name_problems(names, None, ""):

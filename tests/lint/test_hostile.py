@@ -22,7 +22,9 @@ from tests.lint.helpers import BAD_SERVICE, ROOT, cli
 
 #: Address space each run may use: Python, PyYAML and the linter need about 300 MB at most here.
 MEMORY_LIMIT = 1536 * 1024 * 1024
-TIMEOUT = 30
+#: A guard against hangs, not a speed target: the largest cases take about 20 s on a quiet
+#: two-core machine and must not fail when CI's other worker is busy.
+TIMEOUT = 90
 #: A finding of BAD_SERVICE: proof that the other inputs are still checked.
 OTHER = f"{BAD_SERVICE.relative_to(ROOT)}:18: KNATIVE-FORBIDDEN-FIELD"
 
@@ -315,7 +317,7 @@ def test_broken_pipe_ends_quietly(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_a_large_file_of_services_takes_linear_time(tmp_path: Path) -> None:
     times = {}
-    for megabytes in (2, 8):  # small enough to stay far inside the run's time bound on a loaded CI
+    for megabytes in (1, 4):  # small enough to stay far inside the run's time bound on a loaded CI
         path = _write(tmp_path / f"s{megabytes}.yaml", services(megabytes))
         started = time.monotonic()
         code, out, err = _run(
@@ -327,7 +329,7 @@ def test_a_large_file_of_services_takes_linear_time(tmp_path: Path) -> None:
         assert f"s{megabytes}.yaml:" in out
         path.unlink()
     # 4x the input: linear is ~4x the time, quadratic 16x; the margin absorbs a loaded machine
-    assert times[8] < 7 * times[2], times
+    assert times[4] < 7 * times[1], times
 
 
 def test_size_option_takes_units() -> None:
