@@ -8,7 +8,8 @@ derived for it), :class:`RouterSettings` (the router's own knobs) and
 linter and the tests can render and check a configuration in milliseconds.
 
 The construct that deploys the configuration (:class:`~kn_constructs.router_construct.ModelRouter`:
-a Deployment, a Service and a ConfigMap built with cdk8s-plus-27) lives in
+a Deployment, a Service and a ConfigMap, from the plain dicts of
+:mod:`kn_constructs.router_manifests`) lives in
 :mod:`kn_constructs.router_construct`; ``from kn_constructs.router import ModelRouter``
 also works and loads cdk8s only then.
 
