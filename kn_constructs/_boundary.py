@@ -562,7 +562,8 @@ def _fit_test(hint_type: Any) -> _Test | None:
             key_test(k) and item_test(v) for k, v in value.items()
         )
     if _is_protocol(hint_type):
-        return None
+        members = tuple(_protocol_members(hint_type))
+        return lambda value: all(hasattr(value, name) for name in members)
     if isinstance(hint_type, type):
         return lambda value: isinstance(value, hint_type)
     return lambda value: True

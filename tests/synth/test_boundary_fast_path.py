@@ -130,3 +130,20 @@ def test_float_fit_test_refuses_what_check_value_refuses() -> None:
     for value in (math.nan, math.inf, 10**400, True):
         assert not boundary._fitting(value, float)
         assert boundary.check_value(value, float, "p")
+
+
+def test_protocol_fit_test_mirrors_check_value() -> None:
+    """A Protocol hint (``cluster``: ``ClusterConfigLike``) has a fit test: member presence, as check_value."""
+    from kn_constructs.inference import ClusterConfigLike
+
+    class Config:
+        settings = None
+
+        def request(self) -> None: ...
+
+    class Partial:
+        settings = None
+
+    for value, fits in ((Config(), True), (Partial(), False), ("cluster", False), (None, False)):
+        assert boundary._fitting(value, ClusterConfigLike) is fits
+        assert (boundary.check_value(value, ClusterConfigLike, "p") == []) is fits
