@@ -133,7 +133,7 @@ def test_float_fit_test_refuses_what_check_value_refuses() -> None:
 
 
 def test_protocol_fit_test_mirrors_check_value() -> None:
-    """A Protocol hint (``cluster``: ``ClusterConfigLike``) has a fit test: member presence, as check_value."""
+    """A Protocol hint (``ClusterConfigLike``) has a fit test: members present, as check_value."""
     from kn_constructs.inference import ClusterConfigLike
 
     class Config:
