@@ -523,7 +523,10 @@ def _fit_test(hint_type: Any) -> _Test | None:
         arms = [_fit_test(arm) for arm in args]
         if any(arm is None for arm in arms):
             return None
-        tests = typing.cast("list[_Test]", arms)
+        tests = tuple(typing.cast("list[_Test]", arms))
+        if len(args) == 2 and args[1] is type(None):  # ``X | None``: the common optional argument
+            first = tests[0]
+            return lambda value: value is None or first(value)
         return lambda value: any(test(value) for test in tests)
     if origin is typing.Literal:
         return lambda value: any(type(value) is type(a) and value == a for a in args)
@@ -562,7 +565,8 @@ def _fit_test(hint_type: Any) -> _Test | None:
             key_test(k) and item_test(v) for k, v in value.items()
         )
     if _is_protocol(hint_type):
-        return None
+        members = tuple(_protocol_members(hint_type))
+        return lambda value: all(hasattr(value, name) for name in members)
     if isinstance(hint_type, type):
         return lambda value: isinstance(value, hint_type)
     return lambda value: True

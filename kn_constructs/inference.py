@@ -10,6 +10,7 @@ the dict in one ``ApiObject``.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -289,29 +290,7 @@ class _Planner:
         self._check_container(settings)
 
     def _check_image(self) -> None:
-        image = self.p.image
-        if not image or len(image.split()) != 1:
-            self._add([Problem("KNATIVE-SCHEMA", "image", f"invalid image reference {image!r}", value=image)])
-            return
-        bad = image_problems("image", image)
-        if bad:
-            self._add(bad)
-            return
-        why = unpinned_image_reason(image)
-        if why is not None:
-            self._add(
-                [
-                    Problem(
-                        "KN-IMAGE-1",
-                        "image",
-                        f"image is not pinned by digest: {why}",
-                        value=image,
-                        allowed="registry/name@sha256:<64 hex>",
-                        hint="pin the digest so GitOps deploys exactly what was reviewed",
-                        severity="warning",
-                    )
-                ]
-            )
+        self._add(_image_verdict(self.p.image))
 
     def _check_region(self) -> None:
         model, gpu = self.p.model, self.p.gpu
@@ -1068,3 +1047,27 @@ def _first(*values: int | None) -> int | None:
         if value is not None:
             return value
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _image_verdict(image: str) -> tuple[Problem, ...]:
+    """The problems of one image reference at path ``image`` (a fleet shares one image: judged once)."""
+    if not image or len(image.split()) != 1:
+        return (Problem("KNATIVE-SCHEMA", "image", f"invalid image reference {image!r}", value=image),)
+    bad = image_problems("image", image)
+    if bad:
+        return tuple(bad)
+    why = unpinned_image_reason(image)
+    if why is None:
+        return ()
+    return (
+        Problem(
+            "KN-IMAGE-1",
+            "image",
+            f"image is not pinned by digest: {why}",
+            value=image,
+            allowed="registry/name@sha256:<64 hex>",
+            hint="pin the digest so GitOps deploys exactly what was reviewed",
+            severity="warning",
+        ),
+    )

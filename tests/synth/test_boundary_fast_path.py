@@ -7,6 +7,7 @@ may only skip work, never change a verdict.
 from __future__ import annotations
 
 import math
+import typing
 from typing import Any
 
 import pytest
@@ -130,3 +131,29 @@ def test_float_fit_test_refuses_what_check_value_refuses() -> None:
     for value in (math.nan, math.inf, 10**400, True):
         assert not boundary._fitting(value, float)
         assert boundary.check_value(value, float, "p")
+
+
+def test_protocol_fit_test_mirrors_check_value() -> None:
+    """A Protocol hint (``ClusterConfigLike``) has a fit test: members present, as check_value."""
+    from kn_constructs.inference import ClusterConfigLike
+
+    class Config:
+        settings = None
+
+        def request(self) -> None: ...
+
+    class Partial:
+        settings = None
+
+    for value, fits in ((Config(), True), (Partial(), False), ("cluster", False), (None, False)):
+        assert boundary._fitting(value, ClusterConfigLike) is fits
+        assert (boundary.check_value(value, ClusterConfigLike, "p") == []) is fits
+
+
+_OPTIONALS = [int | None, typing.Union[str, None], None | int, int | str | None]  # noqa: UP007
+
+
+@pytest.mark.parametrize("hint", _OPTIONALS)
+@pytest.mark.parametrize("value", [None, 1, True, "x", 2**64, 1.5])
+def test_optional_fit_test_mirrors_check_value(hint: Any, value: object) -> None:
+    assert boundary._fitting(value, hint) is (boundary.check_value(value, hint, "p") == [])
