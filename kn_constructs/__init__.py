@@ -72,13 +72,8 @@ def __getattr__(name: str) -> Any:
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'kn_constructs' has no attribute {name!r}")
-    import gc
     import importlib
 
     value = getattr(importlib.import_module(module_name), name)
     globals()[name] = value
-    # The construct modules load cdk8s, jsii and their generated bindings: a large graph of
-    # objects that lives as long as the process. Frozen, the cyclic collector's full passes
-    # stop re-walking it while an app builds many constructs (measured in docs/fleet.md).
-    gc.freeze()
     return value

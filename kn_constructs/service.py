@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from constructs import Construct
 
 from kn_constructs._boundary import checked_construct
 from kn_constructs._synth import HeldObject
 from kn_constructs.batching import Batching
-from kn_constructs.coldstart import StartupEstimate, model_for_props
 from kn_constructs.derivation import Derivation
 from kn_constructs.errors import Problem, emit_warnings, raise_for_errors
 from kn_constructs.inference import (
@@ -29,6 +28,9 @@ from kn_constructs.probes import Probes
 from kn_constructs.profile import AutoscalerProfile
 from kn_constructs.sources import ModelSource, SecretKeyRef
 from kn_constructs.traffic import Traffic
+
+if TYPE_CHECKING:  # the cold-start model loads the simulator's package: only when asked for
+    from kn_constructs.coldstart import StartupEstimate
 
 __all__ = ["GpuInferenceService"]
 
@@ -242,6 +244,8 @@ class GpuInferenceService(HeldObject):
         Read only: nothing of it is rendered. ``.startup_time()`` is what
         ``AutoscalerProfile.from_startup`` takes; a measured ``autoscaling.startup`` overrides the total.
         """
+        from kn_constructs.coldstart import model_for_props
+
         return model_for_props(self.props).estimate()
 
     @property
