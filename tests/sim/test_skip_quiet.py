@@ -18,10 +18,23 @@ from kn_constructs.sim import kpa as kpa_module
 # the module, not the function kn_constructs.sim re-exports under the same name
 simulate_module = importlib.import_module("kn_constructs.sim.simulate")
 
-SERIES = ("arrivals", "desired", "replicas", "ready", "pods", "in_flight", "queued", "concurrency", "panic", "proxy")
+SERIES = (
+    "arrivals",
+    "desired",
+    "replicas",
+    "ready",
+    "pods",
+    "in_flight",
+    "queued",
+    "concurrency",
+    "panic",
+    "proxy",
+)
 
 
-def both(monkeypatch: pytest.MonkeyPatch, trace: Trace, profile: AutoscalerProfile, **options: Any) -> tuple[Any, Any]:
+def both(
+    monkeypatch: pytest.MonkeyPatch, trace: Trace, profile: AutoscalerProfile, **options: Any
+) -> tuple[Any, Any]:
     monkeypatch.setattr(simulate_module, "_SKIP_QUIET", False)
     plain = simulate(trace, profile, **options)
     monkeypatch.setattr(simulate_module, "_SKIP_QUIET", True)
@@ -39,7 +52,9 @@ def assert_identical(plain: Any, skipped: Any) -> None:
 
 
 STARTUP = Distribution.lognormal(20, 5)
-SPARSE = traces.piecewise_poisson([(0, 2.0), (600, 0.0), (4000, 0.01), (9000, 3.0), (9300, 0.0)], 12000, seed=3)
+SPARSE = traces.piecewise_poisson(
+    [(0, 2.0), (600, 0.0), (4000, 0.01), (9000, 3.0), (9300, 0.0)], 12000, seed=3
+)
 BURSTY = traces.bursts(0.0, 30.0, burst_seconds=20, every_seconds=900, duration_seconds=5400, seed=4)
 CASES: dict[str, tuple[Trace, AutoscalerProfile, dict[str, Any]]] = {
     "scale-to-zero": (SPARSE, AutoscalerProfile(), {}),
@@ -51,12 +66,20 @@ CASES: dict[str, tuple[Trace, AutoscalerProfile, dict[str, Any]]] = {
         {"cluster": dataclasses.replace(DEFAULT_SETTINGS, scale_to_zero_pod_retention_period_seconds=300)},
     ),
     "scale-down-delay": (SPARSE, AutoscalerProfile(scale_down_delay_seconds=120, min_scale=1), {}),
-    "bursty": (BURSTY, AutoscalerProfile(window_seconds=20), {"batching": Batching(mode="none", container_concurrency=2, target=2.0)}),
+    "bursty": (
+        BURSTY,
+        AutoscalerProfile(window_seconds=20),
+        {"batching": Batching(mode="none", container_concurrency=2, target=2.0)},
+    ),
     "burst-capacity-off": (BURSTY, AutoscalerProfile(target_burst_capacity=-1), {}),
     "burst-capacity-0-min-1": (SPARSE, AutoscalerProfile(target_burst_capacity=0, min_scale=1), {}),
     "rollout": (SPARSE, AutoscalerProfile(initial_scale=3), {"rollout": True}),
     "warm-start": (BURSTY, AutoscalerProfile(), {"initial_pods": 4}),
-    "small-panic-window": (SPARSE, AutoscalerProfile(window_seconds=6, panic_window_percentage=10, min_scale=1), {}),
+    "small-panic-window": (
+        SPARSE,
+        AutoscalerProfile(window_seconds=6, panic_window_percentage=10, min_scale=1),
+        {},
+    ),
 }
 
 
@@ -104,7 +127,11 @@ def sparse_traces(draw: st.DrawFn) -> Trace:
     return Trace(arrivals, services, duration_seconds=t + draw(st.floats(0, 400)))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(
     trace=sparse_traces(),
     min_scale=st.integers(0, 2),
