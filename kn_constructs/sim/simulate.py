@@ -84,6 +84,10 @@ __all__ = [
 #: Problem code of bad simulator arguments.
 INPUT_CODE: Final = "SIM-INPUT"
 
+#: Internal switch: fast-forward over quiet stretches (see ``_Engine.run``). Results are the
+#: same either way, bit for bit; tests turn it off to prove that.
+_SKIP_QUIET = True
+
 #: Every choice the simulator makes where Knative's behaviour is not fixed, by name.
 CONVENTIONS: Final[Mapping[str, str]] = {
     "clock": "Time 0 is the start of the trace and falls on an even second: 1-second buckets and the"
@@ -746,7 +750,9 @@ class _Engine:
         queue_depth: int,
         progress: Callable[[float], None] | None,
         curve: ServiceCurve | None = None,
+        skip_quiet: bool | None = None,
     ) -> None:
+        self.skip_quiet = _SKIP_QUIET if skip_quiet is None else skip_quiet
         self.trace = trace
         self.auto = auto
         self.draw = draw
@@ -1049,15 +1055,42 @@ class _Engine:
             next_pod_id = alive = peak = initial
             make_ready(0.0)
 
+        delay = decider._delay  # the scale-down-delay window, read (never written) by the quiet check
+        quiet_tick = -1.0  # the time of the last decision that is its own fixed point (see decide)
+
         def decide(now: float) -> None:
-            nonlocal last_desired, last_ebc
+            """One decision; notes in ``quiet_tick`` whether the next one, on the same inputs, repeats it.
+
+            ``Decider.scale`` reads the time only through the panic window and the
+            scale-down-delay window. Out of panic before and after the call, the panic test
+            (``raw_panic / ready >= threshold``) failed on its inputs alone, so it fails again
+            on the same inputs. The delay window (``MaxTimeWindow.record``) only compares bucket
+            indices with each other: a call that took it from ``[(j - 1, v)]`` to ``[(j, v)]``
+            takes it from ``[(j, v)]`` to ``[(j + 1, v)]`` on the same value, and the same
+            value is recorded when the other inputs are the same. With no data (``None``)
+            the decider is not called at all.
+            """
+            nonlocal last_desired, last_ebc, quiet_tick
             averages = windows.stable_and_panic(now, scrape_target=scrape_target)
             if averages is None:
+                quiet_tick = now
                 return
+            calm = decider.panic_time is None
+            before = list(delay._entries) if delay is not None else None
             decision = decider.scale(now, ready_count, averages[0], averages[1])
             if decision.valid:
                 last_desired = decision.desired
                 last_ebc = decision.excess_burst_capacity
+            quiet = calm and decider.panic_time is None
+            if quiet and delay is not None and before is not None:
+                after = list(delay._entries)
+                quiet = (
+                    len(before) == 1
+                    and len(after) == 1
+                    and after[0][0] == before[0][0] + 1
+                    and after[0][1] == before[0][1]
+                )
+            quiet_tick = now if quiet else -1.0
 
         settled: tuple[int, int, int] | None = None
         requeue_at = inf  # the earliest re-queue the scaler asked for (the work queue keeps only that)
@@ -1100,6 +1133,84 @@ class _Engine:
                 reconcile(now)
 
         reconcile(0.0)
+
+        # ---------------------------------------------------------------- quiet stretches
+
+        skip_quiet = self.skip_quiet
+        rings = (windows.stable, windows.panic)
+
+        def windows_still(now: int) -> bool:
+            """Whether the windows give the same averages at every later second, as they are fed.
+
+            When the seconds to come each record 0 (a scrape target and a ready pod), every
+            bucket must already be 0 and the last write this second: ``_Ring.record`` then
+            writes 0 over 0 (the running sum minus 0 plus 0 keeps its exact value) and moves
+            only the last write, so the linear average, over a full window or of a sum that is
+            exactly 0, and the weighted average (a sum of zeros) stay what they are. When
+            nothing is recorded, both windows must be empty (``is_empty``: no write within a
+            window), which later seconds keep: no data for the decider with a scrape target,
+            averages of 0 without one.
+            """
+            feeds = scrape_target and ready_count > 0
+            for ring in rings:
+                if feeds:
+                    first = ring.first_write
+                    if ring.last_write != now or first is None or any(ring._buckets):
+                        return False
+                    if ring._total != 0.0 and now - first + 1 < ring.window_seconds:
+                        return False
+                elif not ring.is_empty(now):
+                    return False
+            return True
+
+        def feed_zeros(upto: int) -> None:
+            """Record the 0 of each second up to ``upto`` in both windows, as the seconds would.
+
+            Writes are spaced less than a window apart so that ``_Ring.record`` zero-fills the
+            seconds between (as writing each second does) instead of resetting the ring.
+            """
+            for ring in rings:
+                step = max(1, ring.window_seconds - 1)
+                last = ring.last_write
+                assert last is not None
+                while last < upto:
+                    last = min(upto, last + step)
+                    ring.record(last, 0.0)
+
+        def fast_forward(first: int, stop: int) -> None:
+            """Seconds ``first .. stop - 1`` at the fixed point: their state and timeline in bulk.
+
+            Each of them would record 0 (with a scrape target and a ready pod), decide on even
+            seconds the decision :func:`decide` proved repeats itself, skip the reconciler pass
+            (its inputs are the settled ones) and append the same values to the timeline. The
+            windows are fed up to the last even second, that decision is made for real (it
+            leaves the delay window exactly as the decisions before it would), and the windows
+            are fed to the end.
+            """
+            nonlocal proxy_seconds
+            feeds = scrape_target and ready_count > 0
+            last_even = (stop - 1) // TICK_SECONDS * TICK_SECONDS
+            if last_even >= first:
+                if feeds:
+                    feed_zeros(last_even)
+                decide(last_even)
+            if feeds:
+                feed_zeros(stop - 1)
+            count = stop - first
+            tl.arrivals.extend(array("l", [0]) * count)
+            tl.desired.extend(array("l", [last_desired]) * count)
+            tl.replicas.extend(array("l", [pa.replicas]) * count)
+            tl.ready.extend(array("l", [ready_count]) * count)
+            tl.pods.extend(array("l", [alive]) * count)
+            tl.in_flight.extend(array("l", [0]) * count)
+            tl.queued.extend(array("l", [0]) * count)
+            tl.concurrency.extend(array("d", [0.0]) * count)
+            tl.panic.extend(array("b", [0]) * count)
+            tl.proxy.extend(array("b", [proxy]) * count)
+            proxy_seconds += proxy * count
+            if progress is not None:
+                for second in range(-(-first // progress_step) * progress_step, stop, progress_step):
+                    progress(min(1.0, second / end_seconds))
 
         # ---------------------------------------------------------------- event loop
 
@@ -1165,6 +1276,28 @@ class _Engine:
                         progress(min(1.0, second / end_seconds))
                     if second >= end_seconds and i >= n and len(heap) == 1 and not act_queue:
                         break
+                    if (
+                        skip_quiet
+                        and quiet_tick == second
+                        and len(heap) == 1
+                        and not act_queue
+                        and not pod_queued
+                        and not ready_heap
+                        and not act_stat
+                        and requeue_at == inf
+                        and n_a == 0
+                        and n_d == 0
+                        and alive == ready_count
+                        and settled == (last_desired, last_ebc, ready_count)
+                    ):
+                        # a fixed point: nothing in flight, starting, draining or timed; the
+                        # reconciler settled; the decision repeats itself; the windows stay
+                        # put. Every second before the next arrival's is the same.
+                        ta = arr[i]
+                        stop = end_seconds if ta == inf else min(int(ta), end_seconds)
+                        if stop > second + 1 and windows_still(second):
+                            fast_forward(second + 1, stop)
+                            ns = float(stop)
                 next_misc = ns
                 if ready_heap and ready_heap[0][0] < next_misc:
                     next_misc = ready_heap[0][0]
