@@ -478,9 +478,7 @@ def _call_shape(func: Callable[..., Any], skip: int) -> _CallShape:
         positional=tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)),
         names=frozenset(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)),
         required=frozenset(
-            p.name
-            for p in params
-            if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+            p.name for p in params if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
         ),
         var_positional=next((p.name for p in params if p.kind is p.VAR_POSITIONAL), None),
         var_keyword=next((p.name for p in params if p.kind is p.VAR_KEYWORD), None),
@@ -561,8 +559,8 @@ def _fit_test(hint_type: Any) -> _Test | None:
         if key is None or item is None:
             return None
         key_test, item_test = key, item
-        return lambda value: isinstance(value, cabc.Mapping) and all(
-            key_test(k) and item_test(v) for k, v in value.items()
+        return lambda value: (
+            isinstance(value, cabc.Mapping) and all(key_test(k) and item_test(v) for k, v in value.items())
         )
     if _is_protocol(hint_type):
         members = tuple(_protocol_members(hint_type))

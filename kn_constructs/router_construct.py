@@ -51,6 +51,7 @@ from kn_constructs.router_manifests import (
     ROUTER_RUNTIME_DIR,
     RouterManifests,
     RouterObjectsPlan,
+    RouterProps,
     file_hash_annotation,
     plan_router_objects,
     pod_address_label,
@@ -177,30 +178,8 @@ class ModelRouter(Construct):
         problem_path: str | None = None,
     ) -> None:
         object_name = name if name is not None else id
-        objects = plan_router_objects(
-            routes,
-            path=problem_path or id,
-            name=object_name,
-            image=image,
-            replicas=replicas,
-            prefix=prefix,
-            listen_port=listen_port,
-            health_path=health_path,
-            resolver=resolver,
-            worker_processes=worker_processes,
-            max_body_megabytes=max_body_megabytes,
-            access_log=access_log,
-            openai=openai,
-            openai_max_body_kib=openai_max_body_kib,
-            njs_module_path=njs_module_path,
-            labels=labels,
-            part_of=part_of,
-            service_port=service_port,
-            cpu_millis=cpu_millis,
-            memory_mebibytes=memory_mebibytes,
-            run_as_user=run_as_user,
-            drain_seconds=drain_seconds,
-        )
+        props = RouterProps.pick(locals(), name=object_name)
+        objects = plan_router_objects(routes, props, path=problem_path or id)
         raise_for_errors(objects.problems, subject=f"ModelRouter {object_name!r}")
         super().__init__(scope, id)
         assert objects.plan.conf_text is not None
@@ -297,12 +276,12 @@ def _build_with_cdk8s_plus(router: ModelRouter, objects: RouterObjectsPlan) -> t
         router, "RuntimeVolume", "runtime", size_limit=Size.mebibytes(64)
     )
     config_dir = posixpath.dirname(CONFIG_PATH)
-    user = objects.run_as_user
+    user = objects.props.run_as_user
     deployment = kplus.Deployment(
         router,
         "Deployment",
         metadata=ApiObjectMetadata(name=objects.name, labels=objects.labels),
-        replicas=objects.replicas,
+        replicas=objects.props.replicas,
         select=False,
         automount_service_account_token=False,
         termination_grace_period=Duration.seconds(objects.termination_grace_seconds),
@@ -310,7 +289,7 @@ def _build_with_cdk8s_plus(router: ModelRouter, objects: RouterObjectsPlan) -> t
         containers=[
             kplus.ContainerProps(
                 name="nginx",
-                image=objects.image,
+                image=objects.props.image,
                 image_pull_policy=kplus.ImagePullPolicy.IF_NOT_PRESENT,
                 command=["nginx", "-e", "stderr", "-c", CONFIG_PATH, "-g", "daemon off;"],
                 ports=[kplus.ContainerPort(number=listen_port, name="http")],
@@ -324,12 +303,12 @@ def _build_with_cdk8s_plus(router: ModelRouter, objects: RouterObjectsPlan) -> t
                 ),
                 resources=kplus.ContainerResources(
                     cpu=kplus.CpuResources(
-                        request=kplus.Cpu.millis(objects.cpu_millis),
+                        request=kplus.Cpu.millis(objects.props.cpu_millis),
                         limit=kplus.Cpu.units(settings.worker_processes),
                     ),
                     memory=kplus.MemoryResources(
-                        request=Size.mebibytes(objects.memory_mebibytes),
-                        limit=Size.mebibytes(objects.memory_mebibytes),
+                        request=Size.mebibytes(objects.props.memory_mebibytes),
+                        limit=Size.mebibytes(objects.props.memory_mebibytes),
                     ),
                 ),
                 startup=kplus.Probe.from_http_get(
@@ -355,9 +334,9 @@ def _build_with_cdk8s_plus(router: ModelRouter, objects: RouterObjectsPlan) -> t
                 ),
                 lifecycle=(
                     kplus.ContainerLifecycle(
-                        pre_stop=kplus.Handler.from_command(["sleep", str(objects.drain_seconds)])
+                        pre_stop=kplus.Handler.from_command(["sleep", str(objects.props.drain_seconds)])
                     )
-                    if objects.drain_seconds > 0
+                    if objects.props.drain_seconds > 0
                     else None
                 ),
                 volume_mounts=[
@@ -390,7 +369,7 @@ def _build_with_cdk8s_plus(router: ModelRouter, objects: RouterObjectsPlan) -> t
         router,
         "Service",
         metadata=ApiObjectMetadata(name=objects.name, labels=objects.labels),
-        ports=[kplus.ServicePort(name="http", port=objects.service_port, target_port=listen_port)],
+        ports=[kplus.ServicePort(name="http", port=objects.props.service_port, target_port=listen_port)],
     )
     for key, value in objects.selector.items():
         service.select_label(key, value)

@@ -38,14 +38,13 @@ carries numbers as JavaScript doubles, so a larger one would come out changed.
 from __future__ import annotations
 
 import hashlib
-import os
 import posixpath
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
 from typing import Any, Final
 
 from kn_constructs._boundary import check_arguments
+from kn_constructs._names import construct_addr, to_label_value
 from kn_constructs.errors import Problem, ValidationError, emit_warnings, raise_for_errors
 from kn_constructs.images import unpinned_image_reason
 from kn_constructs.knative.names import dns1035_problems
@@ -72,6 +71,7 @@ __all__ = [
     "ROUTER_RUNTIME_DIR",
     "RouterManifests",
     "RouterObjectsPlan",
+    "RouterProps",
     "construct_addr",
     "file_hash_annotation",
     "plan_router_objects",
@@ -108,79 +108,23 @@ _RUNTIME_VOLUME_MEBIBYTES: Final = 64
 _CONFIG_VOLUME: Final = "nginx-conf"
 _RUNTIME_VOLUME: Final = "runtime"
 
-# cdk8s' Names (cdk8s-core src/names.ts): the characters a label value keeps, the shape of
-# a label value that needs no decoration, its length and the hash length.
-_LABEL_DISALLOWED = re.compile(r"[^0-9a-zA-Z\-_.]")
-_LABEL_VALUE = re.compile(r"(([0-9a-zA-Z][0-9a-zA-Z\-_.]*)?[0-9a-zA-Z])?")
-_LEADING_NON_ALNUM = re.compile(r"^[^0-9a-zA-Z]+")
-_NAME_MAX_LENGTH: Final = 63
-_HASH_LENGTH: Final = 8
 _ARRAY_INDEX_MAX: Final = 2**32 - 2
 
 
 # --------------------------------------------------------------------------- cdk8s names
 
 
-def construct_addr(scope_ids: Sequence[str]) -> str:
-    r"""The ``node.addr`` the ``constructs`` library (10.x) gives a construct.
+def pod_address_label(path: str, addr: str) -> str:
+    """``Names.toLabelValue`` of the construct at ``path`` (cdk8s-core 2.70, its defaults).
 
-    ``lib/private/node-addr.js`` ``addressOf``: SHA-1 over the ids of every scope from the
-    root down to the construct itself, each followed by ``"\n"``, skipping ids that are
-    exactly ``Default``; the hex digest prefixed with ``c8``. A cdk8s ``App``'s id is ``""``,
-    which still adds its ``"\n"``.
-
-    Args:
-        scope_ids: The ids from the root to the construct (``["", "fleet", "router", "Deployment"]``).
-    """
-    digest = hashlib.sha1()  # the constructs library's address, not a security use
-    for component in scope_ids:
-        if component == "Default":
-            continue
-        digest.update(component.encode("utf-8", "surrogatepass"))
-        digest.update(b"\n")
-    return "c8" + digest.hexdigest()
-
-
-def _human_form(components: list[str], delimiter: str, max_length: int) -> str:
-    # cdk8s-core src/names.ts toHumanForm: the last components win when the result is too long;
-    # consecutive duplicates (from the end) and the parts "resource"/"default" are dropped.
-    reversed_components = components[::-1]
-    unique = [c for i, c in enumerate(reversed_components) if i == 0 or c != reversed_components[i - 1]]
-    kept = "/".join(unique)[:max_length].split("/")[::-1]
-    parts = delimiter.join(c for c in kept if c).split(delimiter)
-    return delimiter.join(p for p in parts if p and p.lower() not in ("resource", "default"))
-
-
-def pod_address_label(path: str, addr: str, *, legacy_hash: bool | None = None) -> str:
-    """``Names.toLabelValue(construct)`` of cdk8s-core (2.70) for a construct at ``path``.
-
-    ``src/names.ts`` ``toLabelValue`` with its defaults (63 characters, ``-``, with a hash): a
-    single valid component is returned as is; otherwise each component keeps only
-    ``[0-9a-zA-Z-_.]`` (63 at most), the first 8 characters of the construct's ``addr`` are
-    appended (``calcHash``; with ``CDK8S_LEGACY_HASH`` set, the SHA-256 of the path),
-    ``toHumanForm`` joins them and leading non-alphanumerics are removed.
+    The pods' ``cdk8s.io/metadata.addr`` label that cdk8s-plus put on a workload's pods
+    (:mod:`kn_constructs._names`; ``CDK8S_LEGACY_HASH`` is read as cdk8s reads it).
 
     Args:
         path: The construct's ``node.path`` (``fleet/router/Deployment``).
         addr: The construct's ``node.addr`` (:func:`construct_addr`).
-        legacy_hash: Use the legacy hash; default: whether ``CDK8S_LEGACY_HASH`` is set to a
-            non-empty value, as cdk8s reads it.
     """
-    components = path.split("/")
-    if (
-        len(components) == 1
-        and _LABEL_VALUE.fullmatch(components[0])
-        and len(components[0]) <= _NAME_MAX_LENGTH
-    ):
-        return components[0]
-    normalized = [_LABEL_DISALLOWED.sub("", c)[:_NAME_MAX_LENGTH] for c in components]
-    if legacy_hash is None:
-        legacy_hash = bool(os.environ.get("CDK8S_LEGACY_HASH"))
-    if legacy_hash:
-        normalized.append(hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_LENGTH])
-    else:
-        normalized.append(addr[:_HASH_LENGTH])
-    return _LEADING_NON_ALNUM.sub("", _human_form(normalized, "-", _NAME_MAX_LENGTH))
+    return to_label_value(path, addr)
 
 
 # --------------------------------------------------------------------------- key order
@@ -234,6 +178,64 @@ class RouterManifests:
         return [self.config_map, self.deployment, self.service]
 
 
+#: The props that become the NGINX configuration's :class:`~kn_constructs.router.RouterSettings`.
+_SETTINGS_PROPS: Final = (
+    "prefix",
+    "listen_port",
+    "health_path",
+    "resolver",
+    "worker_processes",
+    "max_body_megabytes",
+    "access_log",
+    "openai",
+    "openai_max_body_kib",
+    "njs_module_path",
+)
+
+
+@dataclass(frozen=True)
+class RouterProps:
+    """A router's props, as ``ModelRouter`` and :func:`router_manifests` take them.
+
+    Their types are checked by the caller, their values not yet. The two public calls keep
+    their keyword arguments and defaults (what users read and type); :meth:`pick` takes these
+    from either call's arguments by name, so they are listed once more here and nowhere else.
+    The meaning of each is in ``ModelRouter``'s docstring.
+    """
+
+    name: str
+    image: str
+    replicas: int
+    prefix: str
+    listen_port: int
+    health_path: str
+    resolver: str
+    worker_processes: int
+    max_body_megabytes: int
+    access_log: bool
+    openai: bool
+    openai_max_body_kib: int
+    njs_module_path: str
+    labels: Mapping[str, str] | None
+    part_of: str | None
+    service_port: int
+    cpu_millis: int
+    memory_mebibytes: int
+    run_as_user: int
+    drain_seconds: int
+
+    @classmethod
+    def pick(cls, arguments: Mapping[str, Any], *, name: str) -> RouterProps:
+        """The props among a call's ``arguments`` (its ``locals()``), with the objects' ``name``."""
+        return cls(name=name, **{f.name: arguments[f.name] for f in fields(cls) if f.name != "name"})
+
+    def settings(self) -> RouterSettings:
+        """The NGINX configuration's settings (pid and temp files under :data:`ROUTER_RUNTIME_DIR`)."""
+        return RouterSettings(
+            runtime_dir=ROUTER_RUNTIME_DIR, **{k: getattr(self, k) for k in _SETTINGS_PROPS}
+        )
+
+
 @dataclass(frozen=True)
 class RouterObjectsPlan:
     """Everything checked and derived for one router, before any object exists.
@@ -241,30 +243,21 @@ class RouterObjectsPlan:
     Attributes:
         plan: The ``nginx.conf`` plan (:func:`~kn_constructs.router.plan_router`).
         problems: Every problem (errors and warnings) of the routes, settings and objects.
-        name: The objects' name.
+        props: The router's props.
         labels: The labels of every object and the pods.
         selector: The labels the Deployment and the Service select on.
-        image: The NGINX image.
-        replicas: Router pods.
-        service_port: The Service's port.
-        cpu_millis: CPU request, millicores.
-        memory_mebibytes: Memory request and limit, MiB.
-        run_as_user: UID and GID of the NGINX process.
-        drain_seconds: The ``preStop`` sleep; 0 for none.
     """
 
     plan: RouterPlan
     problems: tuple[Problem, ...]
-    name: str
+    props: RouterProps
     labels: dict[str, str]
     selector: dict[str, str]
-    image: str
-    replicas: int
-    service_port: int
-    cpu_millis: int
-    memory_mebibytes: int
-    run_as_user: int
-    drain_seconds: int
+
+    @property
+    def name(self) -> str:
+        """The objects' name."""
+        return self.props.name
 
     @property
     def ok(self) -> bool:
@@ -276,7 +269,7 @@ class RouterObjectsPlan:
         """The pod's grace period: the longest read timeout (at least 30 s) plus :attr:`drain_seconds`."""
         return (
             max([_BASE_GRACE_SECONDS, *(r.read_timeout_seconds for r in self.plan.routes)])
-            + self.drain_seconds
+            + self.props.drain_seconds
         )
 
     def manifests(self, *, pod_address: str, namespace: str | None = None) -> RouterManifests:
@@ -316,7 +309,11 @@ class RouterObjectsPlan:
             "spec": {
                 "externalIPs": [],
                 "ports": [
-                    {"name": "http", "port": self.service_port, "targetPort": self.plan.settings.listen_port}
+                    {
+                        "name": "http",
+                        "port": self.props.service_port,
+                        "targetPort": self.plan.settings.listen_port,
+                    }
                 ],
                 "selector": _js_sorted(self.selector),
                 "type": "ClusterIP",
@@ -352,12 +349,14 @@ class RouterObjectsPlan:
 
         container: dict[str, Any] = {
             "command": ["nginx", "-e", "stderr", "-c", CONFIG_PATH, "-g", "daemon off;"],
-            "image": self.image,
+            "image": self.props.image,
             "imagePullPolicy": "IfNotPresent",
         }
-        if self.drain_seconds > 0:
-            container["lifecycle"] = {"preStop": {"exec": {"command": ["sleep", str(self.drain_seconds)]}}}
-        memory = f"{self.memory_mebibytes}Mi"
+        if self.props.drain_seconds > 0:
+            container["lifecycle"] = {
+                "preStop": {"exec": {"command": ["sleep", str(self.props.drain_seconds)]}}
+            }
+        memory = f"{self.props.memory_mebibytes}Mi"
         container.update(
             {
                 "livenessProbe": probe(10, 3, 2),
@@ -366,16 +365,16 @@ class RouterObjectsPlan:
                 "readinessProbe": probe(5, 2, 1),
                 "resources": {
                     "limits": {"cpu": str(settings.worker_processes), "memory": memory},
-                    "requests": {"cpu": f"{self.cpu_millis}m", "memory": memory},
+                    "requests": {"cpu": f"{self.props.cpu_millis}m", "memory": memory},
                 },
                 "securityContext": {
                     "allowPrivilegeEscalation": False,
                     "capabilities": {"drop": ["ALL"]},
                     "privileged": False,
                     "readOnlyRootFilesystem": True,
-                    "runAsGroup": self.run_as_user,
+                    "runAsGroup": self.props.run_as_user,
                     "runAsNonRoot": True,
-                    "runAsUser": self.run_as_user,
+                    "runAsUser": self.props.run_as_user,
                 },
                 "startupProbe": probe(1, 30, 1),
                 "volumeMounts": mounts,
@@ -384,7 +383,7 @@ class RouterObjectsPlan:
         return {
             "minReadySeconds": 0,
             "progressDeadlineSeconds": 600,
-            "replicas": self.replicas,
+            "replicas": self.props.replicas,
             "selector": {"matchLabels": _js_sorted(self.selector)},
             "strategy": {
                 "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"},
@@ -403,9 +402,9 @@ class RouterObjectsPlan:
                     "restartPolicy": "Always",
                     "securityContext": {
                         "fsGroupChangePolicy": "Always",
-                        "runAsGroup": self.run_as_user,
+                        "runAsGroup": self.props.run_as_user,
                         "runAsNonRoot": True,
-                        "runAsUser": self.run_as_user,
+                        "runAsUser": self.props.run_as_user,
                         "seccompProfile": {"type": "RuntimeDefault"},
                     },
                     "setHostnameAsFQDN": False,
@@ -422,88 +421,35 @@ class RouterObjectsPlan:
         }
 
 
-def plan_router_objects(
-    routes: Iterable[RouterRoute],
-    *,
-    path: str,
-    name: str,
-    image: str = DEFAULT_ROUTER_IMAGE,
-    replicas: int = 2,
-    prefix: str = DEFAULT_PREFIX,
-    listen_port: int = 8080,
-    health_path: str = "/healthz",
-    resolver: str = DEFAULT_RESOLVER,
-    worker_processes: int = 2,
-    max_body_megabytes: int = 64,
-    access_log: bool = True,
-    openai: bool = True,
-    openai_max_body_kib: int = DEFAULT_OPENAI_MAX_BODY_KIB,
-    njs_module_path: str = DEFAULT_NJS_MODULE_PATH,
-    labels: Mapping[str, str] | None = None,
-    part_of: str | None = None,
-    service_port: int = 80,
-    cpu_millis: int = 250,
-    memory_mebibytes: int = 256,
-    run_as_user: int = DEFAULT_RUN_AS_USER,
-    drain_seconds: int = 5,
-) -> RouterObjectsPlan:
+def plan_router_objects(routes: Iterable[RouterRoute], props: RouterProps, *, path: str) -> RouterObjectsPlan:
     """Check a router's props and derive its objects; every problem collected, none raised.
 
-    The props are :class:`~kn_constructs.router_construct.ModelRouter`'s (types already
-    checked by the caller); ``path`` roots the problem paths.
+    ``path`` roots the problem paths.
     """
-    settings = RouterSettings(
-        prefix=prefix,
-        listen_port=listen_port,
-        health_path=health_path,
-        resolver=resolver,
-        runtime_dir=ROUTER_RUNTIME_DIR,
-        worker_processes=worker_processes,
-        max_body_megabytes=max_body_megabytes,
-        access_log=access_log,
-        openai=openai,
-        openai_max_body_kib=openai_max_body_kib,
-        njs_module_path=njs_module_path,
-    )
-    plan = plan_router(routes, settings, path=path)
+    plan = plan_router(routes, props.settings(), path=path)
     problems = list(plan.problems)
-    problems += _deployment_problems(
-        path,
-        name=name,
-        image=image,
-        replicas=replicas,
-        service_port=service_port,
-        cpu_millis=cpu_millis,
-        memory_mebibytes=memory_mebibytes,
-        run_as_user=run_as_user,
-        drain_seconds=drain_seconds,
-    )
+    problems += _deployment_problems(path, props)
     problems += _size_problems(plan, path)
+    worker_processes = props.worker_processes
     if isinstance(worker_processes, int) and worker_processes > JS_MAX_SAFE_INTEGER:
         problems.append(_unsafe_integer(f"{path}.worker_processes", worker_processes, 1))
-    extra = dict(labels or {})
+    name = props.name
+    extra = dict(props.labels or {})
     object_labels = {
         **extra,
         "app.kubernetes.io/name": name,
         "app.kubernetes.io/component": "router",
         "app.kubernetes.io/part-of": (
-            part_of if part_of is not None else extra.get("app.kubernetes.io/part-of", name)
+            props.part_of if props.part_of is not None else extra.get("app.kubernetes.io/part-of", name)
         ),
         "app.kubernetes.io/managed-by": "kn-constructs",
     }
     return RouterObjectsPlan(
         plan=plan,
         problems=tuple(problems),
-        name=name,
+        props=props,
         labels=object_labels,
         selector={"app.kubernetes.io/name": name, "app.kubernetes.io/component": "router"},
-        image=image,
-        replicas=replicas,
-        service_port=service_port,
-        cpu_millis=cpu_millis,
-        memory_mebibytes=memory_mebibytes,
-        run_as_user=run_as_user,
-        drain_seconds=drain_seconds,
     )
 
 
@@ -575,30 +521,7 @@ def router_manifests(
     )
     if found:
         raise ValidationError(found, subject="router_manifests")
-    objects = plan_router_objects(
-        routes,
-        path=name,
-        name=name,
-        image=image,
-        replicas=replicas,
-        prefix=prefix,
-        listen_port=listen_port,
-        health_path=health_path,
-        resolver=resolver,
-        worker_processes=worker_processes,
-        max_body_megabytes=max_body_megabytes,
-        access_log=access_log,
-        openai=openai,
-        openai_max_body_kib=openai_max_body_kib,
-        njs_module_path=njs_module_path,
-        labels=labels,
-        part_of=part_of,
-        service_port=service_port,
-        cpu_millis=cpu_millis,
-        memory_mebibytes=memory_mebibytes,
-        run_as_user=run_as_user,
-        drain_seconds=drain_seconds,
-    )
+    objects = plan_router_objects(routes, RouterProps.pick(locals(), name=name), path=name)
     raise_for_errors(objects.problems, subject=f"router {name!r}")
     emit_warnings(objects.problems, acknowledged=acknowledge)
     deployment_path = f"{construct_path if construct_path is not None else name}/Deployment"
@@ -647,18 +570,8 @@ def _size_problems(plan: RouterPlan, path: str) -> list[Problem]:
     return found
 
 
-def _deployment_problems(
-    path: str,
-    *,
-    name: str,
-    image: str,
-    replicas: int,
-    service_port: int,
-    cpu_millis: int,
-    memory_mebibytes: int,
-    run_as_user: int,
-    drain_seconds: int,
-) -> list[Problem]:
+def _deployment_problems(path: str, props: RouterProps) -> list[Problem]:
+    name, image = props.name, props.image
     found = (
         dns1035_problems(name, path=f"{path}.name", code="KN-FLEET-2")
         if isinstance(name, str)
@@ -687,12 +600,12 @@ def _deployment_problems(
             )
         )
     for field_name, value, low, high in (
-        ("replicas", replicas, 1, None),
-        ("service_port", service_port, 1, 65535),
-        ("cpu_millis", cpu_millis, 1, None),
-        ("memory_mebibytes", memory_mebibytes, 16, None),
-        ("run_as_user", run_as_user, 1, None),
-        ("drain_seconds", drain_seconds, 0, None),
+        ("replicas", props.replicas, 1, None),
+        ("service_port", props.service_port, 1, 65535),
+        ("cpu_millis", props.cpu_millis, 1, None),
+        ("memory_mebibytes", props.memory_mebibytes, 16, None),
+        ("run_as_user", props.run_as_user, 1, None),
+        ("drain_seconds", props.drain_seconds, 0, None),
     ):
         is_int = isinstance(value, int) and not isinstance(value, bool)
         if not is_int or value < low or (high is not None and value > high):

@@ -30,7 +30,6 @@ Anything else (``Helm``, ``Include``, ``Lazy``, ``Cron``, ``Duration``, ``Size``
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import tempfile
@@ -38,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Any
 
+from kn_constructs._names import to_dns_label, to_label_value
 from kn_constructs._tree.constructs import Construct, IConstruct, Node, is_array_index
 from kn_constructs._tree.unsupported import raise_unsupported, unsupported_module_getattr
 
@@ -59,11 +59,6 @@ __all__ = [
 #: Marks this module as the Node-free tree.
 KN_NODE_FREE = True
 
-_MAX_LEN = 63
-_HASH_LEN = 8
-_VALIDATE = re.compile(r"^[0-9a-z-]+$")
-_VALIDATE_LABEL_VALUE = re.compile(r"^(([0-9a-zA-Z][0-9a-zA-Z\-_.]*)?[0-9a-zA-Z])?$")
-_NOT_ALLOWED = re.compile(r"[^0-9a-zA-Z\-_.]")
 _CRONJOB = "CronJob"
 
 
@@ -80,7 +75,7 @@ class YamlOutputType(Enum):
 
 
 class Names:
-    """Stable names from construct paths (``cdk8s.Names``)."""
+    """Stable names from construct paths (``cdk8s.Names``; :mod:`kn_constructs._names`)."""
 
     @staticmethod
     def to_dns_label(
@@ -92,19 +87,8 @@ class Names:
         max_len: int | None = None,
     ) -> str:
         """A DNS-1123 label from the construct's path (``Names.toDnsLabel``)."""
-        max_len = _MAX_LEN if max_len is None else max_len
-        delim = "-" if delimiter is None else delimiter
-        with_hash = True if include_hash is None else include_hash
-        if max_len < _HASH_LEN and with_hash:
-            raise ValueError(f"minimum max length for object names is {_HASH_LEN} (required for hash)")
         node = scope.node
-        components = [*node.path.split("/"), *(extra or [])]
-        if len(components) == 1 and _VALIDATE.match(components[0]) and len(components[0]) <= max_len:
-            return components[0]
-        components = [_NOT_ALLOWED.sub("", _js_lower(c))[:max_len] for c in components]
-        if with_hash:
-            components.append(_calc_hash(node))
-        return _to_human_form(components, delim, max_len)
+        return to_dns_label(node.path, node.addr, **_name_options(delimiter, extra, include_hash, max_len))
 
     @staticmethod
     def to_label_value(
@@ -116,47 +100,22 @@ class Names:
         max_len: int | None = None,
     ) -> str:
         """A label value from the construct's path (``Names.toLabelValue``)."""
-        max_len = _MAX_LEN if max_len is None else max_len
-        delim = "-" if delimiter is None else delimiter
-        with_hash = True if include_hash is None else include_hash
-        if max_len < _HASH_LEN and with_hash:
-            raise ValueError(f"minimum max length for label is {_HASH_LEN} (required for hash)")
-        if _NOT_ALLOWED.search(delim):
-            raise ValueError('delim should not contain "[^0-9a-zA-Z-_.]"')
         node = scope.node
-        components = [*node.path.split("/"), *(extra or [])]
-        if (
-            len(components) == 1
-            and _VALIDATE_LABEL_VALUE.match(components[0])
-            and len(components[0]) <= max_len
-        ):
-            return components[0]
-        components = [_NOT_ALLOWED.sub("", c)[:max_len] for c in components]
-        if with_hash:
-            components.append(_calc_hash(node))
-        return re.sub(r"^[^0-9a-zA-Z]+", "", _to_human_form(components, delim, max_len))
+        return to_label_value(node.path, node.addr, **_name_options(delimiter, extra, include_hash, max_len))
 
 
-def _js_lower(text: str) -> str:
-    # toLocaleLowerCase in the default (root) locale; the non-ASCII letters it changes are
-    # removed by the allowed-character filter right after, so str.lower() is enough here.
-    return text.lower()
-
-
-def _calc_hash(node: Node) -> str:
-    if os.environ.get("CDK8S_LEGACY_HASH"):
-        return hashlib.sha256(node.path.encode()).hexdigest()[:_HASH_LEN]
-    return node.addr[:_HASH_LEN]
-
-
-def _to_human_form(components: list[str], delim: str, max_len: int) -> str:
-    reversed_parts = list(reversed(components))
-    deduped = [c for i, c in enumerate(reversed_parts) if i == 0 or c != reversed_parts[i - 1]]
-    joined = "/".join(deduped)[:max_len]
-    parts = [p for p in reversed(joined.split("/")) if p]
-    pieces = [p for p in delim.join(parts).split(delim) if p]
-    pieces = [p for p in pieces if p.lower() not in ("resource", "default")]
-    return delim.join(pieces)
+def _name_options(
+    delimiter: str | None, extra: Sequence[str] | None, include_hash: bool | None, max_len: int | None
+) -> dict[str, Any]:
+    # cdk8s' NameOptions: an option left out (None from jsii's Python side) takes its default.
+    options: dict[str, Any] = {"extra": tuple(extra or ())}
+    if delimiter is not None:
+        options["delimiter"] = delimiter
+    if include_hash is not None:
+        options["include_hash"] = include_hash
+    if max_len is not None:
+        options["max_length"] = max_len
+    return options
 
 
 # ---------------------------------------------------------------------------- json patch

@@ -23,11 +23,11 @@ What is not here (``node.metadata``, mixins, ``Dependable`` groups, aspects) rai
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from enum import Enum
 from typing import Any, Protocol, runtime_checkable
 
+from kn_constructs._names import construct_addr
 from kn_constructs._tree.unsupported import NodeFreeUnsupportedError, unsupported_module_getattr
 
 __all__ = ["Construct", "ConstructOrder", "IConstruct", "IValidation", "Node"]
@@ -37,7 +37,6 @@ KN_NODE_FREE = True
 
 _PATH_SEP = "/"
 _ADDR_SEP = "\n"
-_HIDDEN_ID = "Default"
 _UINT32_MAX_INDEX = 2**32 - 2
 
 
@@ -146,14 +145,7 @@ class Node:
     def addr(self) -> str:
         """``c8`` + SHA-1 over the path's ids (``Default`` skipped), as constructs computes it."""
         if self._addr is None:
-            digest = hashlib.sha1(usedforsecurity=False)
-            for construct in self._scopes:
-                ident = construct.node.id
-                if ident == _HIDDEN_ID:
-                    continue
-                digest.update(ident.encode())
-                digest.update(_ADDR_SEP.encode())
-            self._addr = "c8" + digest.hexdigest()
+            self._addr = construct_addr(construct.node.id for construct in self._scopes)
         return self._addr
 
     @property

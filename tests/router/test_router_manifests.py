@@ -246,14 +246,17 @@ def test_pod_address_label_and_addr_are_cdk8s_own(paths: list[list[str]]) -> Non
     expected = [(Names.to_label_value(leaf), leaf.node.addr, leaf.node.path) for leaf in leaves]
     for index, (label, addr, path) in enumerate(expected):
         assert construct_addr(["", f"c{index}", *paths[index]]) == addr
-        assert pod_address_label(path, addr, legacy_hash=False) == label, path
+        assert pod_address_label(path, addr) == label, path
 
 
-def test_legacy_hash_is_the_sha256_of_the_path() -> None:
+def test_legacy_hash_is_the_sha256_of_the_path(monkeypatch: pytest.MonkeyPatch) -> None:
     path = "fleet/router/Deployment"
     digest = hashlib.sha256(path.encode()).hexdigest()[:8]
-    assert pod_address_label(path, "c8" + "0" * 40, legacy_hash=True) == f"fleet-router-Deployment-{digest}"
-    assert pod_address_label("single", "c8" + "0" * 40, legacy_hash=False) == "single"
+    monkeypatch.setenv("CDK8S_LEGACY_HASH", "1")
+    assert pod_address_label(path, "c8" + "0" * 40) == f"fleet-router-Deployment-{digest}"
+    assert pod_address_label("single", "c8" + "0" * 40) == "single"
+    monkeypatch.setenv("CDK8S_LEGACY_HASH", "")  # set but empty: cdk8s takes the address
+    assert pod_address_label(path, "c8" + "0" * 40) == "fleet-router-Deployment-c8000000"
 
 
 # --------------------------------------------------------------------------- files

@@ -23,7 +23,11 @@ from kn_constructs._tree import constructs as pure_constructs
 from kn_constructs._tree.unsupported import NodeFreeUnsupportedError
 
 IDS = st.one_of(
-    st.sampled_from(["Default", "Resource", "0", "7", "10", "01", "4294967294", "4294967295", "a/b", "x\ny"]),
+    st.sampled_from(
+        ["Default", "Resource", "0", "7", "10", "01", "4294967294", "4294967295", "a/b", "x\ny", "é-ü"]
+    ),
+    # Node hashes a JavaScript string as UTF-8 with a lone surrogate as U+FFFD.
+    st.just("a\ud800b"),
     st.text(alphabet="abcXYZ019-_.: ", min_size=1, max_size=12),
 )
 
@@ -89,6 +93,16 @@ def test_paths_addresses_children_names_and_order_match_cdk8s(tmp_path: Path, sp
     real_order = [c.node.path for c in cdk8s.DependencyGraph(real[0].node).topology()]
     pure_order = [c.node.path for c in pure_cdk8s.DependencyGraph(pure[0].node).topology()]
     assert pure_order == real_order
+
+
+def test_an_id_with_a_surrogate_pair_has_the_address_node_gives_it(tmp_path: Path) -> None:
+    # jsii hands the id back joined ("p\U0001f600q"), so only the address is comparable: Node
+    # reads the two surrogates as one character and hashes its UTF-8 bytes.
+    ident = "p\ud83d\ude00q"
+    real = constructs.Construct(cdk8s.Chart(cdk8s.App(outdir=str(tmp_path / "r")), "c"), ident)
+    pure = pure_constructs.Construct(pure_cdk8s.Chart(pure_cdk8s.App(outdir=str(tmp_path / "p")), "c"), ident)
+    assert pure.node.addr == real.node.addr
+    assert pure_cdk8s.Names.to_label_value(pure) == cdk8s.Names.to_label_value(real)
 
 
 def test_validation_messages_and_duplicate_ids_match_cdk8s(tmp_path: Path) -> None:
