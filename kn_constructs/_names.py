@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
 __all__ = ["HASH_LENGTH", "MAX_LENGTH", "construct_addr", "js_utf8", "to_dns_label", "to_label_value"]
@@ -85,6 +85,38 @@ def _check_lengths(max_length: int, include_hash: bool, what: str) -> None:
         raise ValueError(f"minimum max length for {what} is {HASH_LENGTH} (required for hash)")
 
 
+def _name(
+    path: str,
+    addr: str,
+    *,
+    valid: re.Pattern[str],
+    normalize: Callable[[str], str],
+    delimiter: str,
+    extra: Sequence[str],
+    include_hash: bool,
+    max_length: int,
+) -> str:
+    # A single component that is already valid is kept as it is; otherwise every component is
+    # normalized and cut to max_length, the hash appended and the result put in human form.
+    components = [*path.split("/"), *extra]
+    if len(components) == 1 and valid.fullmatch(components[0]) and len(components[0]) <= max_length:
+        return components[0]
+    normalized = [normalize(c)[:max_length] for c in components]
+    if include_hash:
+        normalized.append(_calc_hash(path, addr))
+    return _to_human_form(normalized, delimiter, max_length)
+
+
+def _dns_normalize(component: str) -> str:
+    # toLocaleLowerCase in the root locale: the non-ASCII letters it changes are removed by the
+    # filter right after, so str.lower() gives the same result.
+    return _NOT_ALLOWED.sub("", component.lower())
+
+
+def _label_normalize(component: str) -> str:
+    return _NOT_ALLOWED.sub("", component)
+
+
 def to_dns_label(
     path: str,
     addr: str,
@@ -96,15 +128,16 @@ def to_dns_label(
 ) -> str:
     """``Names.toDnsLabel`` of the construct at ``path`` with address ``addr``."""
     _check_lengths(max_length, include_hash, "object names")
-    components = [*path.split("/"), *extra]
-    if len(components) == 1 and _DNS_LABEL.fullmatch(components[0]) and len(components[0]) <= max_length:
-        return components[0]
-    # toLocaleLowerCase in the root locale: the non-ASCII letters it changes are removed by
-    # the filter right after, so str.lower() gives the same result.
-    normalized = [_NOT_ALLOWED.sub("", c.lower())[:max_length] for c in components]
-    if include_hash:
-        normalized.append(_calc_hash(path, addr))
-    return _to_human_form(normalized, delimiter, max_length)
+    return _name(
+        path,
+        addr,
+        valid=_DNS_LABEL,
+        normalize=_dns_normalize,
+        delimiter=delimiter,
+        extra=extra,
+        include_hash=include_hash,
+        max_length=max_length,
+    )
 
 
 def to_label_value(
@@ -116,14 +149,22 @@ def to_label_value(
     include_hash: bool = True,
     max_length: int = MAX_LENGTH,
 ) -> str:
-    """``Names.toLabelValue`` of the construct at ``path`` with address ``addr``."""
+    """``Names.toLabelValue`` of the construct at ``path`` with address ``addr``.
+
+    Cutting to ``max_length`` may leave a leading ``-``, ``_`` or ``.``: it is removed (a valid
+    single component starts with a letter or digit, so this changes only decorated names).
+    """
     _check_lengths(max_length, include_hash, "label")
     if _NOT_ALLOWED.search(delimiter):
         raise ValueError('delim should not contain "[^0-9a-zA-Z-_.]"')
-    components = [*path.split("/"), *extra]
-    if len(components) == 1 and _LABEL_VALUE.fullmatch(components[0]) and len(components[0]) <= max_length:
-        return components[0]
-    normalized = [_NOT_ALLOWED.sub("", c)[:max_length] for c in components]
-    if include_hash:
-        normalized.append(_calc_hash(path, addr))
-    return _LEADING_NON_ALNUM.sub("", _to_human_form(normalized, delimiter, max_length))
+    name = _name(
+        path,
+        addr,
+        valid=_LABEL_VALUE,
+        normalize=_label_normalize,
+        delimiter=delimiter,
+        extra=extra,
+        include_hash=include_hash,
+        max_length=max_length,
+    )
+    return _LEADING_NON_ALNUM.sub("", name)

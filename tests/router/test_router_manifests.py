@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import inspect
 import json
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from kn_constructs.router_manifests import (
     ADDRESS_LABEL,
     CONFIG_HASH_ANNOTATION,
     JS_MAX_SAFE_INTEGER,
+    RouterProps,
     construct_addr,
     file_hash_annotation,
     pod_address_label,
@@ -335,6 +337,23 @@ def test_objects_are_api_objects_users_can_patch(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- router_manifests' checks
+
+
+def test_the_construct_and_the_function_take_the_same_props_with_the_same_defaults() -> None:
+    # RouterProps.pick reads both calls' arguments by name: a prop added to one call only, or a
+    # default changed in one only, would make the two write different routers.
+    def props_of(func: Any, own: set[str]) -> dict[str, object]:
+        return {
+            name: parameter.default
+            for name, parameter in inspect.signature(func).parameters.items()
+            if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name not in own
+        }
+
+    fields = {f.name for f in dataclasses.fields(RouterProps)} - {"name"}
+    construct = props_of(ModelRouter.__init__, {"routes", "acknowledge", "problem_path", "name"})
+    function = props_of(router_manifests, {"acknowledge", "construct_path", "namespace", "name"})
+    assert set(construct) == fields
+    assert function == construct
 
 
 def test_router_manifests_checks_types_and_values() -> None:
