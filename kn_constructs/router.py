@@ -1266,7 +1266,7 @@ def _openai_server_lines(routes: Sequence[RouterRoute], s: RouterSettings) -> li
         ),
         "        }",
         "",
-        f"        # The public model names, from the table generated at synth time: {OPENAI_MODELS_PATH}[/<name>].",
+        f"        # The public model names, from the synth-time table: {OPENAI_MODELS_PATH}[/<name>].",
         f"        location = {OPENAI_MODELS_PATH} {{",
         "            js_content kn_router.listModels;",
         "        }",
