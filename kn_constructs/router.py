@@ -693,7 +693,7 @@ class RouterPlan:
         derivations: How each model's timeouts were derived (KN-CANCEL-1).
         extra_files: The files ``nginx.conf`` reads from its own directory, as
             ``(name, text)`` pairs: with ``openai``, :data:`ROUTER_JS_FILE` (the njs code)
-            and :data:`OPENAI_MODELS_FILE` (the public model names); else none.
+            and :data:`OPENAI_MODELS_FILE` (the model table body routing reads); else none.
     """
 
     routes: tuple[RouterRoute, ...]

@@ -394,7 +394,7 @@ def test_oversize_body_is_413_in_openai_shape(router: Router) -> None:
     assert router.counts() == before
 
 
-def test_unreachable_model_is_502_naming_the_model_and_its_service(router: Router) -> None:
+def test_kn_fleet_2_unreachable_model_is_502_naming_the_model_and_its_service(router: Router) -> None:
     # down shares embed's read timeout, so one named location proxies both: embed still
     # reaches its own server, down its own (closed) port.
     router.client.embeddings.create(model="embed", input="x")
@@ -409,7 +409,7 @@ def test_unreachable_model_is_502_naming_the_model_and_its_service(router: Route
     assert router.counts() == before
 
 
-def test_model_past_its_read_timeout_is_504_in_openai_shape(router: Router) -> None:
+def test_kn_cancel_1_model_past_its_read_timeout_is_504_in_openai_shape(router: Router) -> None:
     started = time.monotonic()
     status, headers, data = router.nginx.request(
         "POST",
