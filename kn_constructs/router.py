@@ -693,7 +693,7 @@ class RouterPlan:
         derivations: How each model's timeouts were derived (KN-CANCEL-1).
         extra_files: The files ``nginx.conf`` reads from its own directory, as
             ``(name, text)`` pairs: with ``openai``, :data:`ROUTER_JS_FILE` (the njs code)
-            and :data:`OPENAI_MODELS_FILE` (the public model names); else none.
+            and :data:`OPENAI_MODELS_FILE` (the model table body routing reads); else none.
     """
 
     routes: tuple[RouterRoute, ...]
@@ -998,46 +998,58 @@ def router_js_text() -> str:
 
 
 def _openai_location(route: RouterRoute) -> str:
-    return f"@kn_openai_{route.name}"
+    """The shared named location that proxies ``route``'s body-routed requests.
+
+    One per read timeout, because ``proxy_read_timeout`` and ``proxy_send_timeout`` take no
+    variables, and per "the body is rewritten or not", because ``proxy_set_body`` with an
+    empty variable would send an empty body: ``@kn_openai_72s`` forwards the client's body,
+    ``@kn_openai_72s_rewrite`` the body with ``model`` set to the engine's name.
+    """
+    suffix = "_rewrite" if route.engine_model is not None else ""
+    return f"@kn_openai_{route.read_timeout_seconds}s{suffix}"
 
 
 def _openai_files(routes: Sequence[RouterRoute]) -> tuple[tuple[str, str], ...]:
-    """``router.js`` and the model table it reads, with every body the router answers itself.
+    """``router.js`` and the model table it reads: every per-model fact of body routing.
 
     A file, not ``nginx.conf`` text: NGINX reads no configuration token longer than 4096
-    bytes, and a fleet's model list is longer. nginx.conf preloads the table once
-    (``js_preload_object``) and freezes it; objects and arrays in it lose their prototype
-    (no ``.join``), so the names are joined and the list serialized here. One line per name,
-    so a change reads as a small diff.
+    bytes, and a fleet's model list is longer; and nginx.conf holds no per-model body-routing
+    lines at all, only one shared location per group (:func:`_openai_location`). nginx.conf
+    preloads the table once (``js_preload_object``) and freezes it.
+
+    ``models``, in route order, holds per model (keyed by its name, the Knative Service's):
+    ``names`` (its public names, in order), ``host`` (the Host header), ``location`` (its
+    group), ``owned_by`` (the namespace), and only when the route has them ``upstream`` (when
+    not ``<host>:80``) and ``engine`` (:attr:`RouterRoute.engine_model`). ``routes`` maps each
+    public name to its model. One line per model and per name, so a change reads as a small
+    diff. The ``GET /v1/models`` list and the known names of the error messages are built from
+    ``models`` by router.js when asked for, not stored twice.
     """
     compact = {"separators": (",", ":")}
-    entries = []
-    table = []
+    models = []
     names = []
     for route in routes:
-        for name in route.public_names:
-            names.append(name)
-            entries.append({"id": name, "object": "model", "created": 0, "owned_by": route.namespace})
-            target = {
-                "location": _openai_location(route),
-                "engine": route.engine_model,
-                "owned_by": route.namespace,
-            }
-            table.append(f"    {json.dumps(name)}: {json.dumps(target, **compact)}")  # type: ignore[arg-type]
-    listing = json.dumps({"object": "list", "data": entries}, **compact) + "\n"  # type: ignore[arg-type]
+        facts: dict[str, object] = {
+            "names": list(route.public_names),
+            "host": route.host_header,
+            "location": _openai_location(route),
+            "owned_by": route.namespace,
+        }
+        if route.upstream != f"{route.host_header}:80":
+            facts["upstream"] = route.upstream
+        if route.engine_model is not None:
+            facts["engine"] = route.engine_model
+        models.append(f"    {json.dumps(route.name)}: {json.dumps(facts, **compact)}")  # type: ignore[arg-type]
+        names += [f"    {json.dumps(name)}: {json.dumps(route.name)}" for name in route.public_names]
     text = "\n".join(
-        [
-            "{",
-            f'  "known": {json.dumps(", ".join(sorted(names)) or "(none)")},',
-            f'  "list": {json.dumps(listing)},',
-            '  "routes": {',
-            ",\n".join(table),
-            "  }",
-            "}",
-            "",
-        ]
+        ["{", '  "models": {', *_joined(models), "  },", '  "routes": {', *_joined(names), "  }", "}", ""]
     )
     return ((ROUTER_JS_FILE, router_js_text()), (OPENAI_MODELS_FILE, text))
+
+
+def _joined(members: list[str]) -> list[str]:
+    """JSON members one a line: a comma after each but the last (none at all for no members)."""
+    return [f"{member}," for member in members[:-1]] + members[-1:]
 
 
 def _openai_error(status: int, code: str, message: str, param: str | None = None) -> str:
@@ -1105,8 +1117,13 @@ def _render(routes: Sequence[RouterRoute], s: RouterSettings, extra: Sequence[tu
                 "    # OpenAI API: njs reads the model from the JSON body (paths relative to this file).",
                 f"    js_import kn_router from {ROUTER_JS_FILE};",
                 f"    js_preload_object kn_models from {OPENAI_MODELS_FILE};",
+                "    # Set by njs for a body-routed request: the name the client sent, the body with the",
+                "    # engine's name (only for a model that has one), and the model's facts from the table.",
                 "    js_var $kn_requested_model;",
                 "    js_var $kn_body;",
+                "    js_var $kn_openai_service;",
+                "    js_var $kn_openai_host;",
+                "    js_var $kn_openai_upstream;",
                 "",
             ]
             if s.openai
@@ -1249,7 +1266,7 @@ def _openai_server_lines(routes: Sequence[RouterRoute], s: RouterSettings) -> li
         ),
         "        }",
         "",
-        f"        # The public model names, generated at synth time: {OPENAI_MODELS_PATH}[/<name>].",
+        f"        # The public model names, from the synth-time table: {OPENAI_MODELS_PATH}[/<name>].",
         f"        location = {OPENAI_MODELS_PATH} {{",
         "            js_content kn_router.listModels;",
         "        }",
@@ -1260,8 +1277,8 @@ def _openai_server_lines(routes: Sequence[RouterRoute], s: RouterSettings) -> li
         "",
         '        # Routed by the body\'s "model". Only these locations read a body before proxying:',
         f"        # at most {kib} KiB, in one memory buffer (never a temp file), so njs can parse it;",
-        "        # larger bodies get 413. njs answers 400/404/405 itself, or hands the request to the",
-        "        # model's @kn_openai_<name> location.",
+        "        # larger bodies get 413. njs answers 400/404/405 itself, or sets the model's Service,",
+        "        # Host and upstream from openai-models.json and hands the request to its group below.",
     ]
     for endpoint in OPENAI_BODY_PATHS:
         lines += [
@@ -1274,33 +1291,35 @@ def _openai_server_lines(routes: Sequence[RouterRoute], s: RouterSettings) -> li
             "        }",
             "",
         ]
-    if routes:
+    groups: dict[str, list[RouterRoute]] = {}
+    for route in sorted(routes, key=lambda r: (r.read_timeout_seconds, r.engine_model is not None)):
+        groups.setdefault(_openai_location(route), []).append(route)
+    if groups:
         lines += [
-            "        # Each model's body-routed requests: the same proxying as its path location (Host,",
-            "        # timeouts, streaming, aborts, no retry), its own path, no X-Forwarded-Prefix.",
+            "        # Body-routed requests, one location per read timeout (proxy_*_timeout take no",
+            "        # variables) and per body kept or rewritten, whatever the number of models: the",
+            "        # same proxying as the path locations (Host, timeouts, streaming, aborts, no retry),",
+            "        # the request's own path, no X-Forwarded-Prefix.",
         ]
-    for route in routes:
-        timeout = route.read_timeout_seconds
+    for location, members in groups.items():
+        timeout = members[0].read_timeout_seconds
+        rewrite = members[0].engine_model is not None
+        count = len(members)
         lines += [
-            f"        location {_openai_location(route)} {{",
-            f"            set $kn_model {route.name};",
-            f"            set $kn_host {route.host_header};",
+            f"        # {timeout}s: {count} {'model' if count == 1 else 'models'}"
+            + (", the body's \"model\" set to the engine's name" if rewrite else ", the body as sent"),
+            f"        location {location} {{",
+            "            set $kn_model $kn_openai_service;",
+            "            set $kn_host $kn_openai_host;",
         ]
-        if route.upstream == f"{route.host_header}:80":
-            target = "$kn_host"
-        else:
-            lines.append(f"            set $kn_upstream {route.upstream};")
-            target = "$kn_upstream"
-        if route.engine_model is not None:
-            lines.append(
-                '            proxy_set_body $kn_body;  # the body with "model" set to the engine\'s name'
-            )
+        if rewrite:
+            lines.append("            proxy_set_body $kn_body;")
         lines += [
             "            error_page 502 @kn_openai_bad_gateway;",
             "            error_page 504 @kn_openai_gateway_timeout;",
             f"            proxy_read_timeout {timeout}s;",
             f"            proxy_send_timeout {timeout}s;",
-            f"            proxy_pass http://{target};",
+            "            proxy_pass http://$kn_openai_upstream;",
             "        }",
             "",
         ]

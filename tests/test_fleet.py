@@ -374,15 +374,21 @@ def test_fleet_example_synthesizes_services_router_and_cluster_config(
     conf = files["nginx.conf"]
     for name in ("chat", "embed", "rare"):
         assert f"location /models/{name} " in conf and f"{name}.models.svc.cluster.local" in conf
-        assert f"location @kn_openai_{name} " in conf  # body-routed too (OpenAI API)
-    table = json.loads(files["openai-models.json"])["routes"]
-    assert {public: (t["location"], t["engine"]) for public, t in table.items()} == {
-        "chat": ("@kn_openai_chat", "meta-llama/Llama-3.1-8B-Instruct"),
-        "llama-3.1-8b-instruct": ("@kn_openai_chat", "meta-llama/Llama-3.1-8B-Instruct"),
-        "embed": ("@kn_openai_embed", "BAAI/bge-m3"),
-        "bge-m3": ("@kn_openai_embed", "BAAI/bge-m3"),
-        "rare": ("@kn_openai_rare", None),
+    # Body-routed too (OpenAI API): each model through the shared location of its read timeout.
+    table = json.loads(files["openai-models.json"])
+    models = table["models"]
+    assert {
+        public: (name, models[name]["location"], models[name].get("engine"))
+        for public, name in table["routes"].items()
+    } == {
+        "chat": ("chat", "@kn_openai_180s_rewrite", "meta-llama/Llama-3.1-8B-Instruct"),
+        "llama-3.1-8b-instruct": ("chat", "@kn_openai_180s_rewrite", "meta-llama/Llama-3.1-8B-Instruct"),
+        "embed": ("embed", "@kn_openai_8s_rewrite", "BAAI/bge-m3"),
+        "bge-m3": ("embed", "@kn_openai_8s_rewrite", "BAAI/bge-m3"),
+        "rare": ("rare", "@kn_openai_60s", None),
     }
+    for location in ("@kn_openai_8s_rewrite", "@kn_openai_60s", "@kn_openai_180s_rewrite"):
+        assert f"location {location} " in conf
     settings = ClusterSettings().with_features({"kubernetes.podspec-affinity": "enabled"})
     for doc in docs:
         assert check_manifest(doc, settings=settings) == [], doc["metadata"]["name"]

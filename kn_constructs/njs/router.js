@@ -1,14 +1,23 @@
 // Body-model routing for the kn-constructs model router (KN-FLEET-2), in njs.
 //
 // Shipped with kn_constructs and written next to nginx.conf in the router's ConfigMap; the
-// same file serves every fleet. The fleet's names come from openai-models.json, generated at
-// synth time, which nginx.conf preloads once as the frozen global kn_models. nginx.conf calls:
+// same file serves every fleet. The fleet's models come from openai-models.json, generated at
+// synth time, which nginx.conf preloads once as the frozen global kn_models:
+//
+//   models   model name -> {names, host, location, owned_by[, upstream][, engine]}, in route
+//            order: its public names, the Host header, the shared named location of its read
+//            timeout, its namespace; upstream only when not <host>:80, engine only when the
+//            engine expects another name in the body's "model".
+//   routes   public name -> model name.
+//
+// nginx.conf calls:
 //
 //   route(r)          POST /v1/chat/completions and the other endpoints whose JSON body names
-//                     a model: read the (already buffered) body, find the model, and hand the
-//                     request to that model's named location, which proxies it like the path
-//                     routes do. Bad requests are answered here and never reach an upstream.
-//   listModels(r)     GET /v1/models: the list generated at synth time.
+//                     a model: read the (already buffered) body, find the model, set its
+//                     Service, Host and upstream (js_var variables) and hand the request to its
+//                     group's named location, which proxies it like the path routes do. Bad
+//                     requests are answered here and never reach an upstream.
+//   listModels(r)     GET /v1/models: every public name, in route order.
 //   retrieveModel(r)  GET /v1/models/<name>: one entry of that list.
 //
 // Written for njs 0.7.9 (Debian 12) and later: no classes, optional chaining, nullish
@@ -24,15 +33,38 @@ function fail(r, status, type, code, param, message) {
     }) + '\n');
 }
 
+function has(object, key) {
+    return Object.prototype.hasOwnProperty.call(object, key);
+}
+
 // nginx freezes preloaded objects and gives every object and array in them a null prototype
-// (so no .join), which is why the names arrive joined and the list serialized.
+// (no .join, .sort or .map), so lists are copied into arrays made here before using those.
+// The list and the known names are built when asked for (GET /v1/models, errors), not stored
+// in the table beside the models: that would cost every model a second entry. for-in keeps
+// the table's order, as model names are DNS labels, never array indexes.
+function eachName(visit) {
+    for (var key in kn_models.models) {
+        var model = kn_models.models[key];
+        for (var i = 0; i < model.names.length; i++) {
+            visit(model.names[i], model);
+        }
+    }
+}
+
 function knownNames() {
-    return kn_models.known;
+    var names = [];
+    eachName(function (name) { names.push(name); });
+    names.sort();
+    return names.length === 0 ? '(none)' : names.join(', ');
+}
+
+function entry(name, model) {
+    return {id: name, object: 'model', created: 0, owned_by: model.owned_by};
 }
 
 // The model behind a public name (exactly, case-sensitive as OpenAI's names are), or null.
 function lookup(name) {
-    return Object.prototype.hasOwnProperty.call(kn_models.routes, name) ? kn_models.routes[name] : null;
+    return has(kn_models.routes, name) ? kn_models.models[kn_models.routes[name]] : null;
 }
 
 // The end of the JSON value starting at text[i] (text is known to be valid JSON).
@@ -149,20 +181,24 @@ function route(r) {
              knownNames() + '.');
         return;
     }
-    var target = lookup(name);
-    if (target === null) {
+    var model = lookup(name);
+    if (model === null) {
         fail(r, 404, 'invalid_request_error', 'model_not_found', 'model',
              'The model `' + name + '` does not exist in this fleet. Known models: ' +
              knownNames() + '.');
         return;
     }
     r.variables.kn_requested_model = name;
-    if (target.engine !== null) {
+    r.variables.kn_openai_service = kn_models.routes[name];
+    r.variables.kn_openai_host = model.host;
+    r.variables.kn_openai_upstream = has(model, 'upstream') ? model.upstream : model.host + ':80';
+    if (has(model, 'engine')) {
+        // Only the group locations of models with an engine name send $kn_body.
         var span = modelSpan(text);
-        r.variables.kn_body = text.slice(0, span[0]) + JSON.stringify(target.engine) +
+        r.variables.kn_body = text.slice(0, span[0]) + JSON.stringify(model.engine) +
             text.slice(span[1]);
     }
-    r.internalRedirect(target.location);
+    r.internalRedirect(model.location);
 }
 
 function listModels(r) {
@@ -172,8 +208,10 @@ function listModels(r) {
              r.method + ' is not allowed on ' + r.uri);
         return;
     }
+    var data = [];
+    eachName(function (name, model) { data.push(entry(name, model)); });
     r.headersOut['Content-Type'] = JSON_TYPE;
-    r.return(200, kn_models.list);
+    r.return(200, JSON.stringify({object: 'list', data: data}) + '\n');
 }
 
 function retrieveModel(r) {
@@ -184,17 +222,15 @@ function retrieveModel(r) {
         return;
     }
     var name = r.uri.slice('/v1/models/'.length);
-    var target = lookup(name);
-    if (target === null) {
+    var model = lookup(name);
+    if (model === null) {
         fail(r, 404, 'invalid_request_error', 'model_not_found', 'model',
              'The model `' + name + '` does not exist in this fleet. Known models: ' +
              knownNames() + '.');
         return;
     }
     r.headersOut['Content-Type'] = JSON_TYPE;
-    r.return(200, JSON.stringify({
-        id: name, object: 'model', created: 0, owned_by: target.owned_by
-    }) + '\n');
+    r.return(200, JSON.stringify(entry(name, model)) + '\n');
 }
 
 export default {route: route, listModels: listModels, retrieveModel: retrieveModel};

@@ -319,8 +319,9 @@ def test_config_too_big_for_a_configmap_is_refused(tmp_path: Path) -> None:
 
 
 def test_config_over_256_kib_warns_about_client_side_apply(tmp_path: Path) -> None:
-    # About 1 KB per model with the OpenAI API (a path location, a body-routed location and a
-    # line of openai-models.json): 500 models make about 480 KB, between 256 KiB and 1 MiB.
+    # About 560 bytes per model with the OpenAI API (a path location and two lines of
+    # openai-models.json; body routing adds no per-model nginx.conf lines) plus about 17 KB of
+    # fixed text: 500 models make about 300 KB, between 256 KiB and 1 MiB.
     routes = [
         RouterRoute.for_knative_service(f"model-{i:04d}", "models", timeout_seconds=12) for i in range(500)
     ]

@@ -145,23 +145,87 @@ def test_files_are_the_conf_the_njs_code_and_the_table() -> None:
     assert list(plan_router([EMBED], RouterSettings(openai=False)).files) == ["nginx.conf"]
 
 
-def test_the_table_maps_every_public_name_to_its_model() -> None:
-    models = table([EMBED, CHAT])
-    assert models["routes"] == {
-        "chat": {"location": "@kn_openai_chat", "engine": "meta/llama-3", "owned_by": "models"},
-        "llama-3-8b": {"location": "@kn_openai_chat", "engine": "meta/llama-3", "owned_by": "models"},
-        "embed": {"location": "@kn_openai_embed", "engine": None, "owned_by": "team-a"},
+def test_the_table_holds_each_models_facts_and_maps_every_public_name_to_it() -> None:
+    other = dataclasses.replace(EMBED, name="other", upstream="10.0.0.7:8012")
+    models = table([EMBED, other, CHAT])
+    assert models["models"] == {
+        "chat": {
+            "names": ["chat", "llama-3-8b"],
+            "host": "chat.models.svc.cluster.local",
+            "location": "@kn_openai_180s_rewrite",
+            "owned_by": "models",
+            "engine": "meta/llama-3",
+        },
+        "embed": {
+            "names": ["embed"],
+            "host": "embed.team-a.svc.cluster.local",
+            "location": "@kn_openai_3s",
+            "owned_by": "team-a",
+        },
+        # Only a route that is not Knative's <host>:80 carries its upstream.
+        "other": {
+            "names": ["other"],
+            "host": "embed.team-a.svc.cluster.local",
+            "location": "@kn_openai_3s",
+            "owned_by": "team-a",
+            "upstream": "10.0.0.7:8012",
+        },
     }
-    assert models["known"] == "chat, embed, llama-3-8b"
-    assert json.loads(models["list"]) == {
-        "object": "list",
-        "data": [
-            {"id": "chat", "object": "model", "created": 0, "owned_by": "models"},
-            {"id": "llama-3-8b", "object": "model", "created": 0, "owned_by": "models"},
-            {"id": "embed", "object": "model", "created": 0, "owned_by": "team-a"},
-        ],
-    }
-    assert table([])["known"] == "(none)"
+    assert list(models["models"]) == ["chat", "embed", "other"]  # route order: GET /v1/models's order
+    assert models["routes"] == {"chat": "chat", "llama-3-8b": "chat", "embed": "embed", "other": "other"}
+    assert table([]) == {"models": {}, "routes": {}}
+
+
+ROUTE = st.builds(
+    lambda index, timeout, engine, upstream: (
+        RouterRoute.for_knative_service(f"m{index}", "models", timeout_seconds=timeout, engine_model=engine)
+        if upstream is None
+        else dataclasses.replace(
+            RouterRoute.for_knative_service(
+                f"m{index}", "models", timeout_seconds=timeout, engine_model=engine
+            ),
+            upstream=upstream,
+        )
+    ),
+    st.integers(0, 10**6),
+    st.integers(1, 600),
+    st.none() | st.just("/mnt/models"),
+    st.none() | st.just("10.0.0.7:8012"),
+)
+
+
+@given(st.lists(ROUTE, max_size=12, unique_by=lambda r: r.name))
+def test_kn_cancel_1_each_model_goes_to_the_group_of_its_own_timeout(routes: list[RouterRoute]) -> None:
+    plan = plan_router(routes)
+    conf = parse(plan.files["nginx.conf"])
+    models = json.loads(plan.files[OPENAI_MODELS_FILE])["models"]
+    named = {d.args[0]: d for d in openai_locations(conf)}
+    # One location per (read timeout, body rewritten), whatever the number of models.
+    assert len(named) == len({(r.read_timeout_seconds, r.engine_model is not None) for r in routes})
+    for route in routes:
+        group = named[models[route.name]["location"]]
+        path = server(conf).one("location", f"/models/{route.name}")
+        for directive in ("proxy_read_timeout", "proxy_send_timeout"):
+            assert group.value(directive) == path.value(directive) == [f"{route.read_timeout_seconds}s"]
+        # Only models with an engine name get the rewritten body; the others send the client's.
+        assert [d.args for d in group.all("proxy_set_body")] == ([["$kn_body"]] if route.engine_model else [])
+        assert models[route.name]["host"] == route.host_header
+        assert models[route.name].get("upstream", f"{route.host_header}:80") == route.upstream
+
+
+def test_nginx_conf_has_no_body_routing_lines_per_model() -> None:
+    def lines(count: int, openai: bool) -> int:
+        routes = [
+            RouterRoute.for_knative_service(
+                f"model-{i}", "models", timeout_seconds=(72, 3, 24)[i % 3], engine_model=(None, "e")[i % 2]
+            )
+            for i in range(count)
+        ]
+        return plan_router(routes, RouterSettings(openai=openai)).files["nginx.conf"].count("\n")
+
+    # 6 groups (3 timeouts x body kept or rewritten) from 6 models on: more models add path
+    # locations only, the same lines with and without the OpenAI API.
+    assert lines(6, True) - lines(6, False) == lines(600, True) - lines(600, False)
 
 
 def test_body_routes_read_a_bounded_body_in_memory_and_path_routes_stream() -> None:
@@ -180,21 +244,25 @@ def test_body_routes_read_a_bounded_body_in_memory_and_path_routes_stream() -> N
     assert srv.one("location", "/v1/models/").value("js_content") == ["kn_router.retrieveModel"]
 
 
-def test_kn_cancel_1_body_routed_locations_proxy_like_the_path_routes() -> None:
+def test_kn_fleet_2_group_locations_proxy_like_the_path_routes() -> None:
     conf = parse(plan_router([CHAT, EMBED]).files["nginx.conf"])
     named = {d.args[0]: d for d in openai_locations(conf)}
-    assert list(named) == ["@kn_openai_chat", "@kn_openai_embed"]
-    for route in (CHAT, EMBED):
-        body = named[f"@kn_openai_{route.name}"]
-        path = server(conf).one("location", f"/models/{route.name}")
-        for directive in ("proxy_read_timeout", "proxy_send_timeout", "proxy_pass"):
-            assert body.value(directive) == path.value(directive)
-        assert {d.args[0]: d.args[1] for d in body.all("set")} == {
-            d.args[0]: d.args[1] for d in path.all("set")
-        }
-    # Only a model with an engine name gets its body replaced.
-    assert named["@kn_openai_chat"].value("proxy_set_body") == ["$kn_body"]
-    assert named["@kn_openai_embed"].all("proxy_set_body") == []
+    assert list(named) == ["@kn_openai_3s", "@kn_openai_180s_rewrite"]  # by read timeout
+    http = conf.one("http")
+    declared = [d.args[0] for d in http.all("js_var")]
+    for location in named.values():
+        # The model's facts come from njs (js_var, so an internal redirect keeps them); $kn_model
+        # and $kn_host are the variables the access log, the error pages and the Host header read.
+        sets = {d.args[0]: d.args[1] for d in location.all("set")}
+        assert sets == {"$kn_model": "$kn_openai_service", "$kn_host": "$kn_openai_host"}
+        assert set(sets.values()) <= set(declared)
+        assert location.value("proxy_pass") == ["http://$kn_openai_upstream"]
+        assert "$kn_openai_upstream" in declared
+        assert [d.args for d in location.all("error_page")] == [
+            ["502", "@kn_openai_bad_gateway"],
+            ["504", "@kn_openai_gateway_timeout"],
+        ]
+    assert http.one("proxy_set_header", "Host").args == ["Host", "$kn_host"]
 
 
 def test_module_is_loaded_from_the_image_path_by_default() -> None:

@@ -8,7 +8,9 @@ official ``openai`` package pointed at the router's ``/v1``, as a user's code wo
 
 Models: ``chat`` answers to ``chat`` and the alias ``llama-3-8b-instruct`` and its engine
 expects ``meta-llama/Meta-Llama-3-8B-Instruct``; ``embed`` answers to its own name and gets
-bodies unchanged.
+bodies unchanged. Two more have no server: ``down`` points at a closed port (502) and shares
+``embed``'s read timeout, so both go through one named location; ``stuck`` points at a socket
+that accepts connections and never answers (504 after its 1 s read timeout).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import os
 import selectors
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -52,6 +55,8 @@ ENGINE = "meta-llama/Meta-Llama-3-8B-Instruct"
 BODY_LIMIT_KIB = 16
 #: Seconds between two streamed tokens of the fake servers.
 TOKEN_DELAY = 0.15
+#: stuck's read timeout: typical 0.1 s, timeoutSeconds 1 -> max(3 x 0.1, 1) = 1 s (KN-CANCEL-1).
+STUCK_READ_TIMEOUT = 1.0
 
 
 @dataclasses.dataclass
@@ -143,6 +148,10 @@ def router(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Router]:
     directory = tmp_path_factory.mktemp("openai-router")
     with contextlib.ExitStack() as stack:
         upstreams = {name: start_upstream(name, directory, stack) for name in ("chat", "embed")}
+        # Listens (the kernel completes the handshakes) but never accepts or answers.
+        silent = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+        silent.bind((LOOPBACK, 0))
+        silent.listen(8)
         routes = [
             dataclasses.replace(
                 RouterRoute.for_knative_service(
@@ -153,6 +162,16 @@ def router(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Router]:
             dataclasses.replace(
                 RouterRoute.for_knative_service("embed", NAMESPACE, timeout_seconds=3),
                 upstream=f"{LOOPBACK}:{upstreams['embed'].port}",
+            ),
+            dataclasses.replace(
+                RouterRoute.for_knative_service("down", NAMESPACE, timeout_seconds=3),
+                upstream=f"{LOOPBACK}:{free_port()}",
+            ),
+            dataclasses.replace(
+                RouterRoute.for_knative_service(
+                    "stuck", NAMESPACE, timeout_seconds=1, typical_request_seconds=0.1
+                ),
+                upstream=f"{LOOPBACK}:{silent.getsockname()[1]}",
             ),
         ]
         port = free_port()
@@ -240,6 +259,26 @@ def test_only_the_model_value_is_rewritten_byte_for_byte(router: Router) -> None
     assert int(received["headers"]["content-length"]) == len(expected.encode())
 
 
+def test_access_log_names_the_service_of_a_body_routed_request(router: Router) -> None:
+    request_id = "openai-log-check-1"
+    status, _, _ = router.nginx.request(
+        "POST",
+        "/v1/completions",
+        body=json.dumps({"model": ALIAS, "prompt": "hi"}).encode(),
+        headers={"Content-Type": "application/json", "X-Request-ID": request_id},
+    )
+    assert status == 200
+    deadline = time.monotonic() + WAIT
+    lines: list[str] = []
+    while not lines and time.monotonic() < deadline:
+        lines = [line for line in router.nginx.stdout_text.splitlines() if f"request_id={request_id}" in line]
+        time.sleep(0.02)
+    assert len(lines) == 1, router.nginx.stdout_text[-2000:]
+    # The alias was asked for; the log names the model's Knative Service and its address.
+    assert '"POST /v1/completions HTTP/1.1" 200 ' in lines[0]
+    assert f" model=chat upstream={LOOPBACK}:{router.upstreams['chat'].port} 200 " in lines[0]
+
+
 # --------------------------------------------------------------------------- streaming and aborts
 
 
@@ -291,7 +330,9 @@ def test_models_lists_every_public_name(router: Router) -> None:
     assert [(m.id, m.object, m.owned_by) for m in listed.data] == [
         ("chat", "model", NAMESPACE),
         (ALIAS, "model", NAMESPACE),
+        ("down", "model", NAMESPACE),
         ("embed", "model", NAMESPACE),
+        ("stuck", "model", NAMESPACE),
     ]
     one = router.client.models.retrieve(ALIAS)
     assert (one.id, one.owned_by) == (ALIAS, NAMESPACE)
@@ -315,7 +356,7 @@ def test_unknown_model_is_404_naming_it_and_the_known_ones(router: Router) -> No
     assert body["type"] == "invalid_request_error"
     assert body["param"] == "model"
     assert "`gpt-9`" in body["message"]
-    assert f"Known models: chat, embed, {ALIAS}." in body["message"]
+    assert f"Known models: chat, down, embed, {ALIAS}, stuck." in body["message"]
     assert router.counts() == before
 
 
@@ -351,6 +392,39 @@ def test_oversize_body_is_413_in_openai_shape(router: Router) -> None:
     assert body["code"] == "request_too_large"
     assert f"{BODY_LIMIT_KIB} KiB" in body["message"]
     assert router.counts() == before
+
+
+def test_kn_fleet_2_unreachable_model_is_502_naming_the_model_and_its_service(router: Router) -> None:
+    # down shares embed's read timeout, so one named location proxies both: embed still
+    # reaches its own server, down its own (closed) port.
+    router.client.embeddings.create(model="embed", input="x")
+    before = router.counts()
+    with pytest.raises(openai.InternalServerError) as info:
+        router.client.embeddings.create(model="down", input="x")
+    assert info.value.status_code == 502
+    assert info.value.response.headers["content-type"] == "application/json"
+    body: Any = info.value.body
+    assert (body["code"], body["type"], body["param"]) == ("model_unavailable", "server_error", "model")
+    assert "`down` (Knative Service down)" in body["message"]
+    assert router.counts() == before
+
+
+def test_kn_cancel_1_model_past_its_read_timeout_is_504_in_openai_shape(router: Router) -> None:
+    started = time.monotonic()
+    status, headers, data = router.nginx.request(
+        "POST",
+        "/v1/chat/completions",
+        body=json.dumps({"model": "stuck", "messages": []}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    elapsed = time.monotonic() - started
+    assert status == 504
+    assert headers["content-type"] == "application/json"
+    error = json.loads(data)["error"]
+    assert (error["code"], error["type"], error["param"]) == ("model_timeout", "server_error", "model")
+    assert "`stuck`" in error["message"]
+    # The router gave up after stuck's own read timeout, not another group's (8 s or 30 s).
+    assert STUCK_READ_TIMEOUT - 0.1 <= elapsed < WAIT
 
 
 def test_get_on_a_body_route_is_405(router: Router) -> None:
