@@ -1287,37 +1287,34 @@ class _Engine:
                 t = tc
                 # ---------------------------------------------- a request finishes
                 _, _, pod, flag = heappop(heap)
-                pod.in_flight -= 1
                 if flag == 1 and cc and not pod.terminating and not pod.queue:
                     n_a -= 1
                     area_a -= ns - t
                     if act_queue:
-                        # the slot goes to the oldest waiting request (inline act_dispatch/start)
+                        # the slot goes to the oldest waiting request (inline act_slot/start). One
+                        # request leaves the pod and one enters, so in_flight and act_in stay: with
+                        # containerConcurrency > 0 in_flight never exceeds it, so the slot is free
                         a, s, idx = act_queue.popleft()
-                        if pod.in_flight < cc:
-                            pod.in_flight += 1
-                            end = t + (s * slow(pod.in_flight) if loaded else s)
-                            if end > a + timeout:
-                                heappush(heap, (a + timeout, idx, pod, 3))
-                            else:
-                                heappush(heap, (end, idx, pod, 1))
-                                latency = end - a
-                                lat[idx] = latency
-                                wait = t - a
-                                if wait > 0:
-                                    waited += 1
-                                    wait_total += wait
-                                    if wait > wait_max:
-                                        wait_max = wait
-                                if pod.ready_at > a:
-                                    cold += 1
+                        end = t + (s * slow(pod.in_flight) if loaded else s)
+                        if end > a + timeout:
+                            heappush(heap, (a + timeout, idx, pod, 3))
                         else:
-                            pod.queue.append((a, s, idx, 1))
-                            pod_queued += 1
+                            heappush(heap, (end, idx, pod, 1))
+                            lat[idx] = end - a
+                            wait = t - a
+                            if wait > 0:
+                                waited += 1
+                                wait_total += wait
+                                if wait > wait_max:
+                                    wait_max = wait
+                            if pod.ready_at > a:
+                                cold += 1
                     else:
+                        pod.in_flight -= 1
                         pod.act_in -= 1
                         free.append(pod)
                 else:
+                    pod.in_flight -= 1
                     complete(pod, flag, t)
                 continue
             # ---------------------------------------------- pods ready, timeouts, whole seconds
