@@ -41,10 +41,10 @@ import math
 import random
 from array import array
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableSequence
 from dataclasses import asdict, dataclass, field
 from heapq import heappop, heappush
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, cast
 
 from kn_constructs.batching import Batching
 from kn_constructs.errors import Problem, raise_for_errors
@@ -819,7 +819,12 @@ class _Engine:
         free: list[_Pod] = []
         ready_list: list[_Pod] = []
         pods: list[_Pod] = []
-        lat = array("d", [-1.0]) * n
+        latencies = array("d", [-1.0]) * n
+        # each request's latency is written through a memoryview: its item assignment converts
+        # the float directly, the array's goes through argument parsing (a third slower); typeshed
+        # types a memoryview's items as int, whatever its format ("d" here)
+        view = memoryview(latencies)
+        lat = cast("MutableSequence[float]", view)
 
         tl = Timeline()
         tl_arrivals, tl_desired, tl_replicas = tl.arrivals.append, tl.desired.append, tl.replicas.append
@@ -1215,199 +1220,201 @@ class _Engine:
         # ---------------------------------------------------------------- event loop
 
         i = 0
+        ta = arr[0]  # the next arrival: changes only when one is taken
         while True:
-            ta = arr[i]
             tc = heap[0][0]
-            t = ta if ta < tc else tc
-            if t >= next_misc:
-                # ---------------------------------------------- pods ready, timeouts, whole seconds
-                x = next_misc
-                if ready_heap and ready_heap[0][0] <= x:
-                    make_ready(x)
-                while act_queue and act_queue[0][0] + timeout <= x:
-                    act_queue.popleft()
-                    n_a -= 1
-                    area_a -= ns - x
-                    timeouts += 1
-                    act_timeouts += 1
-                if requeue_at <= x:
-                    # a re-queued pass; on a whole second the second's own pass below is that pass
-                    requeue_at = inf
-                    if x < ns:
-                        reconcile(x)
-                if x >= ns:
-                    second = int(ns)
-                    # the metric record of the second that ends now
-                    if scrape_target and ready_count:
-                        record(second, area_d if conc_metric else float(cnt_d))
-                    poke_now = False
-                    if act_stat:
-                        value = area_a - credit if area_a > credit else 0.0
-                        record(second, value if conc_metric else float(cnt_a) - credit)
-                        poke_now = value > 0 and last_desired == 0
-                        if area_a == 0:
-                            act_stat = False
-                        credit = 0.0
-                    concurrency = area_a + area_d
-                    arrived = cnt_a + cnt_d
-                    area_a = float(n_a)
-                    area_d = float(n_d)
-                    ns += 1.0
-                    cnt_a = cnt_d = 0
-                    if second % TICK_SECONDS == 0 or poke_now:
-                        decide(second)
-                    reconcile(second)
-                    if ready_heap and ready_heap[0][0] <= second:
-                        make_ready(second)
-                    in_panic = decider.panic_time is not None
-                    panic_seconds += in_panic
-                    proxy_seconds += proxy
-                    tl_arrivals(arrived)
-                    tl_desired(last_desired)
-                    tl_replicas(pa.replicas)
-                    tl_ready(ready_count)
-                    tl_pods(alive)
-                    tl_busy(len(heap) - 1)  # one heap entry per request in service
-                    tl_queued(len(act_queue) + pod_queued)
-                    tl_conc(concurrency)
-                    tl_panic(in_panic)
-                    tl_proxy(proxy)
-                    if progress is not None and second % progress_step == 0:
-                        progress(min(1.0, second / end_seconds))
-                    if second >= end_seconds and i >= n and len(heap) == 1 and not act_queue:
-                        break
-                    if (
-                        skip_quiet
-                        and quiet_tick == second
-                        and len(heap) == 1
-                        and not act_queue
-                        and not pod_queued
-                        and not ready_heap
-                        and not act_stat
-                        and requeue_at == inf
-                        and n_a == 0
-                        and n_d == 0
-                        and alive == ready_count
-                        and settled == (last_desired, last_ebc, ready_count)
-                    ):
-                        # a fixed point: nothing in flight, starting, draining or timed; the
-                        # reconciler settled; the decision repeats itself; the windows stay
-                        # put. Every second before the next arrival's is the same.
-                        ta = arr[i]
-                        stop = end_seconds if ta == inf else min(int(ta), end_seconds)
-                        if stop > second + 1 and windows_still(second):
-                            fast_forward(second + 1, stop)
-                            ns = float(stop)
-                next_misc = ns
-                if ready_heap and ready_heap[0][0] < next_misc:
-                    next_misc = ready_heap[0][0]
-                if act_queue and act_queue[0][0] + timeout < next_misc:
-                    next_misc = act_queue[0][0] + timeout
-                if requeue_at < next_misc:
-                    next_misc = requeue_at
-                continue
+            # the earlier of the next arrival and the next finish, unless the next whole second
+            # (or a pod becoming ready, or an activator timeout) comes first: then the block below
             if ta < tc:
-                # ---------------------------------------------- a request arrives
-                s = svc[i]
-                idx = i
-                i += 1
-                if proxy or not ready_count:
-                    cnt_a += 1
-                    if not act_stat:
-                        arriving = idx
-                        poke(t)
-                        arriving = -1
-                    n_a += 1
-                    area_a += ns - t
-                    chosen = free.pop() if free else None
-                    if chosen is not None and chosen.terminating:
-                        chosen = take_free()
-                    if chosen is None and cc == 0 and ready_count:
-                        chosen = ready_list[rr % ready_count]
-                        rr += 1
-                    if chosen is not None:
-                        pod = chosen
-                        pod.act_in += 1
-                        if cc == 0 or pod.in_flight < cc:
-                            pod.in_flight += 1
-                            if loaded:
-                                s = s * slow(pod.in_flight)
-                            if s <= timeout:
-                                heappush(heap, (t + s, idx, pod, 1))
-                                lat[idx] = s
+                if ta < next_misc:
+                    t = ta
+                    # ---------------------------------------------- a request arrives
+                    s = svc[i]
+                    idx = i
+                    i += 1
+                    ta = arr[i]
+                    if proxy or not ready_count:
+                        cnt_a += 1
+                        if not act_stat:
+                            arriving = idx
+                            poke(t)
+                            arriving = -1
+                        n_a += 1
+                        area_a += ns - t
+                        chosen = free.pop() if free else None
+                        if chosen is not None and chosen.terminating:
+                            chosen = take_free()
+                        if chosen is None and cc == 0 and ready_count:
+                            chosen = ready_list[rr % ready_count]
+                            rr += 1
+                        if chosen is not None:
+                            pod = chosen
+                            pod.act_in += 1
+                            if cc == 0 or pod.in_flight < cc:
+                                pod.in_flight += 1
+                                if loaded:
+                                    s = s * slow(pod.in_flight)
+                                if s <= timeout:
+                                    heappush(heap, (t + s, idx, pod, 1))
+                                    lat[idx] = s
+                                else:
+                                    heappush(heap, (t + timeout, idx, pod, 3))
                             else:
-                                heappush(heap, (t + timeout, idx, pod, 3))
+                                pod.queue.append((t, s, idx, 1))
+                                pod_queued += 1
+                        elif len(act_queue) < depth:
+                            act_queue.append((t, s, idx))
+                            if t + timeout < next_misc:
+                                next_misc = t + timeout
                         else:
-                            pod.queue.append((t, s, idx, 1))
+                            n_a -= 1
+                            area_a -= ns - t
+                            overflow += 1
+                    else:
+                        cnt_d += 1
+                        pod = ready_list[rr % ready_count]
+                        rr += 1
+                        if cc == 0 or pod.in_flight < cc:
+                            n_d += 1
+                            area_d += ns - t
+                            pod.direct += 1
+                            start(pod, t, t, s, idx, 0)
+                        elif len(pod.queue) < pod_depth:
+                            n_d += 1
+                            area_d += ns - t
+                            pod.direct += 1
+                            pod.queue.append((t, s, idx, 0))
                             pod_queued += 1
-                    elif len(act_queue) < depth:
-                        act_queue.append((t, s, idx))
-                        if t + timeout < next_misc:
-                            next_misc = t + timeout
-                    else:
-                        n_a -= 1
-                        area_a -= ns - t
-                        overflow += 1
-                else:
-                    cnt_d += 1
-                    pod = ready_list[rr % ready_count]
-                    rr += 1
-                    if cc == 0 or pod.in_flight < cc:
-                        n_d += 1
-                        area_d += ns - t
-                        pod.direct += 1
-                        start(pod, t, t, s, idx, 0)
-                    elif len(pod.queue) < pod_depth:
-                        n_d += 1
-                        area_d += ns - t
-                        pod.direct += 1
-                        pod.queue.append((t, s, idx, 0))
-                        pod_queued += 1
-                    else:
-                        overflow += 1
-            else:
+                        else:
+                            overflow += 1
+                    continue
+            elif tc < next_misc:
+                t = tc
                 # ---------------------------------------------- a request finishes
                 _, _, pod, flag = heappop(heap)
-                pod.in_flight -= 1
                 if flag == 1 and cc and not pod.terminating and not pod.queue:
                     n_a -= 1
                     area_a -= ns - t
                     if act_queue:
-                        # the slot goes to the oldest waiting request (inline act_dispatch/start)
+                        # the slot goes to the oldest waiting request (inline act_slot/start). One
+                        # request leaves the pod and one enters, so in_flight and act_in stay: with
+                        # containerConcurrency > 0 in_flight never exceeds it, so the slot is free
                         a, s, idx = act_queue.popleft()
-                        if pod.in_flight < cc:
-                            pod.in_flight += 1
-                            end = t + (s * slow(pod.in_flight) if loaded else s)
-                            if end > a + timeout:
-                                heappush(heap, (a + timeout, idx, pod, 3))
-                            else:
-                                heappush(heap, (end, idx, pod, 1))
-                                latency = end - a
-                                lat[idx] = latency
-                                wait = t - a
-                                if wait > 0:
-                                    waited += 1
-                                    wait_total += wait
-                                    if wait > wait_max:
-                                        wait_max = wait
-                                if pod.ready_at > a:
-                                    cold += 1
+                        end = t + (s * slow(pod.in_flight) if loaded else s)
+                        if end > a + timeout:
+                            heappush(heap, (a + timeout, idx, pod, 3))
                         else:
-                            pod.queue.append((a, s, idx, 1))
-                            pod_queued += 1
+                            heappush(heap, (end, idx, pod, 1))
+                            lat[idx] = end - a
+                            wait = t - a
+                            if wait > 0:
+                                waited += 1
+                                wait_total += wait
+                                if wait > wait_max:
+                                    wait_max = wait
+                            if pod.ready_at > a:
+                                cold += 1
                     else:
+                        pod.in_flight -= 1
                         pod.act_in -= 1
                         free.append(pod)
                 else:
+                    pod.in_flight -= 1
                     complete(pod, flag, t)
+                continue
+            # ---------------------------------------------- pods ready, timeouts, whole seconds
+            x = next_misc
+            if ready_heap and ready_heap[0][0] <= x:
+                make_ready(x)
+            while act_queue and act_queue[0][0] + timeout <= x:
+                act_queue.popleft()
+                n_a -= 1
+                area_a -= ns - x
+                timeouts += 1
+                act_timeouts += 1
+            if requeue_at <= x:
+                # a re-queued pass; on a whole second the second's own pass below is that pass
+                requeue_at = inf
+                if x < ns:
+                    reconcile(x)
+            if x >= ns:
+                second = int(ns)
+                # the metric record of the second that ends now
+                if scrape_target and ready_count:
+                    record(second, area_d if conc_metric else float(cnt_d))
+                poke_now = False
+                if act_stat:
+                    value = area_a - credit if area_a > credit else 0.0
+                    record(second, value if conc_metric else float(cnt_a) - credit)
+                    poke_now = value > 0 and last_desired == 0
+                    if area_a == 0:
+                        act_stat = False
+                    credit = 0.0
+                concurrency = area_a + area_d
+                arrived = cnt_a + cnt_d
+                area_a = float(n_a)
+                area_d = float(n_d)
+                ns += 1.0
+                cnt_a = cnt_d = 0
+                if second % TICK_SECONDS == 0 or poke_now:
+                    decide(second)
+                reconcile(second)
+                if ready_heap and ready_heap[0][0] <= second:
+                    make_ready(second)
+                in_panic = decider.panic_time is not None
+                panic_seconds += in_panic
+                proxy_seconds += proxy
+                tl_arrivals(arrived)
+                tl_desired(last_desired)
+                tl_replicas(pa.replicas)
+                tl_ready(ready_count)
+                tl_pods(alive)
+                tl_busy(len(heap) - 1)  # one heap entry per request in service
+                tl_queued(len(act_queue) + pod_queued)
+                tl_conc(concurrency)
+                tl_panic(in_panic)
+                tl_proxy(proxy)
+                if progress is not None and second % progress_step == 0:
+                    progress(min(1.0, second / end_seconds))
+                if second >= end_seconds and i >= n and len(heap) == 1 and not act_queue:
+                    break
+                if (
+                    skip_quiet
+                    and quiet_tick == second
+                    and len(heap) == 1
+                    and not act_queue
+                    and not pod_queued
+                    and not ready_heap
+                    and not act_stat
+                    and requeue_at == inf
+                    and n_a == 0
+                    and n_d == 0
+                    and alive == ready_count
+                    and settled == (last_desired, last_ebc, ready_count)
+                ):
+                    # a fixed point: nothing in flight, starting, draining or timed; the
+                    # reconciler settled; the decision repeats itself; the windows stay
+                    # put. Every second before the next arrival's is the same.
+                    stop = end_seconds if ta == inf else min(int(ta), end_seconds)
+                    if stop > second + 1 and windows_still(second):
+                        fast_forward(second + 1, stop)
+                        ns = float(stop)
+            next_misc = ns
+            if ready_heap and ready_heap[0][0] < next_misc:
+                next_misc = ready_heap[0][0]
+            if act_queue and act_queue[0][0] + timeout < next_misc:
+                next_misc = act_queue[0][0] + timeout
+            if requeue_at < next_misc:
+                next_misc = requeue_at
 
+        view.release()  # the array can be resized again
         end = ns - 1.0
         for pod in pods:
             finish(pod, end, 0.0)
 
-        firsts = sorted(lat[k] for k in cold_firsts if k >= 0 and lat[k] >= 0)
+        firsts = sorted(latencies[k] for k in cold_firsts if k >= 0 and latencies[k] >= 0)
         completed, (p50, p90, p95, p99, p999), latency_max, latency_mean = latency_stats(
-            lat, any_rejected=bool(overflow or timeouts)
+            latencies, any_rejected=bool(overflow or timeouts)
         )
         summary = Summary(
             requests=n,
@@ -1438,7 +1445,7 @@ class _Engine:
             first_request_latency_p50_seconds=percentile(firsts, 50),
             first_request_latency_p99_seconds=percentile(firsts, 99),
             first_request_latency_max_seconds=firsts[-1] if firsts else None,
-            first_requests_rejected=sum(1 for k in cold_firsts if k >= 0 and lat[k] < 0),
+            first_requests_rejected=sum(1 for k in cold_firsts if k >= 0 and latencies[k] < 0),
             activator_timeouts=act_timeouts,
         )
-        return summary, tl, lat
+        return summary, tl, latencies
