@@ -545,9 +545,9 @@ def _size_problems(plan: RouterPlan, path: str) -> list[Problem]:
             Problem(
                 "KN-FLEET-2",
                 f"{path}.routes",
-                f"{what} {size} bytes for {len(plan.routes)} models: client-side"
+                f"{what} {size:,} bytes for {len(plan.routes)} models: client-side"
                 " 'kubectl apply' copies it into an annotation, which holds at most"
-                f" {CLIENT_SIDE_APPLY_MAX_BYTES} bytes",
+                f" {CLIENT_SIDE_APPLY_MAX_BYTES:,} bytes",
                 value=len(plan.routes),
                 allowed=f"at most {CLIENT_SIDE_APPLY_MAX_BYTES} bytes for client-side apply",
                 hint="apply with server-side apply (kubectl apply --server-side; Argo CD"
@@ -560,14 +560,25 @@ def _size_problems(plan: RouterPlan, path: str) -> list[Problem]:
             Problem(
                 "KN-FLEET-2",
                 f"{path}.routes",
-                f"{what} {size} bytes for {len(plan.routes)} models; a"
-                f" ConfigMap holds at most {CONFIGMAP_MAX_BYTES} bytes",
+                f"{what} {size:,} bytes for {len(plan.routes)} models; a"
+                f" ConfigMap holds at most {CONFIGMAP_MAX_BYTES:,} bytes",
                 value=len(plan.routes),
-                allowed=f"a configuration of at most {limit} bytes",
-                hint="split the models across several routers (shorter names also help)",
+                allowed=f"a configuration of at most {limit:,} bytes",
+                hint=_too_large_hint(plan),
             )
         )
     return found
+
+
+def _too_large_hint(plan: RouterPlan) -> str:
+    split = "split the models across several routers (a ModelFleet each)"
+    if not plan.settings.openai:
+        return f"{split}; shorter model names also help"
+    # Path routes only take about 390 bytes a model, body routing about 170 more (docs/router.md).
+    return (
+        f"{split}, or route by path only (openai=False; router_openai=False on a ModelFleet),"
+        " which holds about 2,600 models a router"
+    )
 
 
 def _deployment_problems(path: str, props: RouterProps) -> list[Problem]:

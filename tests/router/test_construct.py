@@ -315,7 +315,14 @@ def test_config_too_big_for_a_configmap_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as info:
         ModelRouter(chart, "router", routes=routes, image=PINNED)
     assert [(p.code, p.path) for p in info.value.problems] == [("KN-FLEET-2", "router.routes")]
-    assert "split the models across several routers" in str(info.value)
+    (problem,) = info.value.problems
+    assert problem.hint is not None and "split the models across several routers" in problem.hint
+    # With body routing on, path routes alone are the way to more models per router.
+    assert "openai=False" in problem.hint
+    with pytest.raises(ValidationError) as path_only:
+        ModelRouter(chart, "paths", routes=routes, image=PINNED, openai=False)
+    (problem,) = path_only.value.problems
+    assert problem.hint is not None and "openai=False" not in problem.hint
 
 
 def test_config_over_256_kib_warns_about_client_side_apply(tmp_path: Path) -> None:
