@@ -549,7 +549,7 @@ def _size_problems(plan: RouterPlan, path: str) -> list[Problem]:
                 " 'kubectl apply' copies it into an annotation, which holds at most"
                 f" {CLIENT_SIDE_APPLY_MAX_BYTES:,} bytes",
                 value=len(plan.routes),
-                allowed=f"at most {CLIENT_SIDE_APPLY_MAX_BYTES} bytes for client-side apply",
+                allowed=f"at most {CLIENT_SIDE_APPLY_MAX_BYTES:,} bytes for client-side apply",
                 hint="apply with server-side apply (kubectl apply --server-side; Argo CD"
                 " ServerSideApply=true; Flux does by default), or split the models across routers",
                 severity="warning",
