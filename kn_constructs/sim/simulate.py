@@ -42,7 +42,7 @@ import random
 from array import array
 from collections import deque
 from collections.abc import Callable, Mapping, MutableSequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from heapq import heappop, heappush
 from typing import Any, Final, Protocol, cast
 
@@ -71,6 +71,7 @@ from kn_constructs.sim.traces import Trace
 __all__ = [
     "CONVENTIONS",
     "INPUT_CODE",
+    "TIMELINE_SERIES",
     "HasManifest",
     "Revision",
     "SimulationResult",
@@ -402,20 +403,13 @@ class Timeline:
     def to_dict(self) -> dict[str, list[float] | list[int]]:
         """Every series as a list, plus ``second``."""
         out: dict[str, list[float] | list[int]] = {"second": list(self.seconds)}
-        for name in (
-            "arrivals",
-            "desired",
-            "replicas",
-            "ready",
-            "pods",
-            "in_flight",
-            "queued",
-            "concurrency",
-            "panic",
-            "proxy",
-        ):
+        for name in TIMELINE_SERIES:
             out[name] = getattr(self, name).tolist()
         return out
+
+
+#: The names of :class:`Timeline`'s series (its fields), in order.
+TIMELINE_SERIES: Final = tuple(f.name for f in fields(Timeline))
 
 
 @dataclass(frozen=True, eq=False)

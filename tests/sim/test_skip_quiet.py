@@ -18,18 +18,7 @@ from kn_constructs.sim import kpa as kpa_module
 # the module, not the function kn_constructs.sim re-exports under the same name
 simulate_module = importlib.import_module("kn_constructs.sim.simulate")
 
-SERIES = (
-    "arrivals",
-    "desired",
-    "replicas",
-    "ready",
-    "pods",
-    "in_flight",
-    "queued",
-    "concurrency",
-    "panic",
-    "proxy",
-)
+SERIES = simulate_module.TIMELINE_SERIES
 
 
 def both(
