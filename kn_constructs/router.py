@@ -420,6 +420,11 @@ class RouterRoute:
         )
 
     @property
+    def upstream_override(self) -> str | None:
+        """:attr:`upstream` unless it is Knative's address (the Host header's name, port 80)."""
+        return None if self.upstream == f"{self.host_header}:80" else self.upstream
+
+    @property
     def public_names(self) -> tuple[str, ...]:
         """The names OpenAI clients use for this model: :attr:`model_names`, else ``(name,)``."""
         return self.model_names if self.model_names is not None else (self.name,)
@@ -1035,8 +1040,8 @@ def _openai_files(routes: Sequence[RouterRoute]) -> tuple[tuple[str, str], ...]:
             "location": _openai_location(route),
             "owned_by": route.namespace,
         }
-        if route.upstream != f"{route.host_header}:80":
-            facts["upstream"] = route.upstream
+        if route.upstream_override is not None:
+            facts["upstream"] = route.upstream_override
         if route.engine_model is not None:
             facts["engine"] = route.engine_model
         models.append(f"    {json.dumps(route.name)}: {json.dumps(facts, **compact)}")  # type: ignore[arg-type]
@@ -1340,10 +1345,10 @@ def _location(route: RouterRoute, prefix: str) -> list[str]:
         f"            set $kn_model {route.name};",
         f"            set $kn_host {route.host_header};",
     ]
-    if route.upstream == f"{route.host_header}:80":
+    if route.upstream_override is None:
         target = "$kn_host"  # Knative's address: the Host header's name, port 80
     else:
-        lines.append(f"            set $kn_upstream {route.upstream};")
+        lines.append(f"            set $kn_upstream {route.upstream_override};")
         target = "$kn_upstream"
     return [
         *lines,
